@@ -1,0 +1,3 @@
+"""hookdev: the webhook workbench."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,168 @@
+"""``hookdev inbox``: the captured requests, newest first; show one; clear."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from hookdev.cli._common import HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.export import ARCHIVE_FORMATS, FORMATS, export_capture, to_har, to_ndjson
+from hookdev.redact import redact_headers
+from hookdev.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
+from hookdev.signing.standard import SecretError
+
+
+@click.group(invoke_without_command=True)
+@home_option
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many requests.")
+@click.option("--verified", "verdict", flag_value="verified", help="Only requests with a valid signature.")
+@click.option("--invalid", "verdict", flag_value="invalid", help="Only requests whose signature failed.")
+@click.option("--unsigned", "verdict", flag_value="unsigned", help="Only requests with no signature.")
+@click.option("--event-type", metavar="T", help="Only this event type.")
+@click.option("--path", metavar="P", help="Only this path.")
+@json_option
+@click.pass_context
+def inbox(ctx: click.Context, home: str | None, limit: int, verdict: str | None, event_type: str | None,
+          path: str | None, as_json: bool) -> None:
+    """List captured requests, newest first (`inbox show ID`, `inbox clear`)."""
+    ctx.obj = {"home": home}
+    if ctx.invoked_subcommand is not None:
+        return
+    store = open_workspace(home).store
+    captures = store.list_captures(
+        limit=limit,
+        verified={"verified": True, "invalid": False}.get(verdict or ""),
+        unsigned=verdict == "unsigned",
+        event_type=event_type,
+        path=path,
+        include_body=False,
+    )
+    if as_json:
+        emit_json([capture_json(c) for c in captures])
+        return
+    if not captures:
+        click.echo("no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)", err=True)
+        return
+    for c in captures:
+        click.echo(f"{c.id}  {capture_line(c)}")
+
+
+@inbox.command()
+@click.argument("capture_id", metavar="ID")
+@click.option("--body", is_flag=True, help="Print only the raw body bytes.")
+@json_option
+@click.pass_obj
+def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool) -> None:
+    """Show one captured request: verdict, headers (Authorization redacted), body, answer."""
+    store = open_workspace(obj["home"]).store
+    c = store.find_capture(capture_id)
+    if c is None:
+        raise HookdevError(f"no captured request {capture_id!r} (see hookdev inbox)")
+    if body and not as_json:
+        click.get_binary_stream("stdout").write(c.body)
+        return
+    if as_json:
+        emit_json(capture_detail_json(c))
+        return
+    verdict = verdict_word(c.verified)
+    click.echo(click.style(f"{c.method} {c.path}{'?' + c.query if c.query else ''}", bold=True) + f"   {c.id}")
+    rows = [
+        ("received", f"{iso(c.received_at)} from {c.client or '-'}"),
+        ("verdict", verdict + (f": {c.reason}" if c.reason else "")),
+        ("scheme", c.scheme or "-"),
+        ("secret", c.matched_secret or "-"),
+        ("webhook-id", c.webhook_id or "-"),
+        ("event type", c.event_type or "-"),
+        ("skew", f"{c.timestamp_skew:+.0f} s" if c.timestamp_skew is not None else "-"),
+        ("answered", str(c.status) if c.status is not None else "-"),
+    ]
+    if c.forwarded_to:
+        rows.append(("forwarded", f"{c.forwarded_to} -> {c.forward_status or c.forward_error}"))
+    for k, v in rows:
+        click.echo(f"  {k:<11} {v}")
+    click.echo(click.style("\nheaders", bold=True))
+    for k, v in redact_headers(c.headers):
+        click.echo(f"  {k}: {v}")
+    size = f"{c.body_size} bytes" + (" (truncated)" if c.truncated else "")
+    click.echo(click.style(f"\nbody ({size})", bold=True))
+    try:
+        click.echo(c.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        click.echo(f"  (not UTF-8; `hookdev inbox show {c.id} --body > file` writes the raw bytes)")
+
+
+@inbox.command()
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (it is only asked on a terminal).")
+@click.pass_obj
+def clear(obj: dict[str, str | None], yes: bool) -> None:
+    """Delete every captured request."""
+    store = open_workspace(obj["home"]).store
+    n = store.count_captures()
+    interactive = click.get_text_stream("stdin").isatty()
+    if n and interactive and not yes and not click.confirm(f"delete {n} captured request(s)?", default=False, err=True):
+        raise HookdevError("nothing deleted")
+    deleted = store.clear_captures()
+    click.echo(f"deleted {deleted} request(s)", err=True)
+
+
+@inbox.command()
+@click.argument("capture_id", metavar="[ID]", required=False)
+@click.option("--as", "fmt", type=click.Choice(FORMATS), default="curl", show_default=True,
+              help="Reproduction to print for one capture.")
+@click.option("--resign", is_flag=True, help="Fresh webhook-id/timestamp/signature so the replay passes the tolerance.")
+@click.option("--secret", metavar="S", help="Secret for --resign (default: the receiver secret).")
+@click.option("--url", "base_url", metavar="URL", help="Send the reproduction here instead of the original host.")
+@click.option("--all", "export_all", is_flag=True, help="Export every capture as an archive (--format).")
+@click.option("--format", "archive", type=click.Choice(ARCHIVE_FORMATS), default="ndjson", show_default=True,
+              help="Archive format with --all.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.pass_obj
+def export(obj: dict[str, str | None], capture_id: str | None, fmt: str, resign: bool, secret: str | None,
+           base_url: str | None, export_all: bool, archive: str, output: str | None) -> None:
+    """Export a capture as a command that reproduces it exactly, or all captures as NDJSON/HAR.
+
+    Authorization values are never written: the commands read them from $HOOKDEV_AUTHORIZATION.
+
+    \b
+    Examples:
+      hookdev inbox export req_... --as curl --resign | sh
+      hookdev inbox export --all --format har -o captures.har
+    """
+    workspace = open_workspace(obj["home"])
+    store = workspace.store
+    if export_all == bool(capture_id):
+        raise HookdevError("give one capture ID, or --all for an archive")
+    if export_all:
+        captures = store.list_captures(limit=None)
+        captures.reverse()  # oldest first, as archives read
+        if archive == "har":
+            data = json.dumps(to_har(captures), indent=2, ensure_ascii=False) + "\n"
+        else:
+            data = "".join(to_ndjson(captures))
+        _write(data.encode("utf-8"), output)
+        if output:
+            click.echo(f"wrote {len(captures)} capture(s) to {output}", err=True)
+        return
+    assert capture_id is not None
+    capture = store.find_capture(capture_id)
+    if capture is None:
+        raise HookdevError(f"no captured request {capture_id!r} (see hookdev inbox)")
+    resign_secret = (secret or workspace.receiver_secrets().current) if resign else None
+    if secret and not resign:
+        raise HookdevError("--secret goes with --resign")
+    try:
+        out = export_capture(capture, fmt, resign_secret=resign_secret, base_url=base_url)
+    except SecretError as e:
+        raise HookdevError(str(e)) from None
+    _write(out if isinstance(out, bytes) else out.encode("utf-8"), output)
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output:
+        with open(output, "wb") as f:
+            f.write(data)
+    else:
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()

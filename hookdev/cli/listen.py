@@ -1,0 +1,120 @@
+"""``hookdev listen``: the receiver (and the dispatcher, relay client, watchers) in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import Any
+
+import click
+
+from hookdev.cli._common import HookdevError, emit_json, fmt_time, home_option, json_option, open_workspace
+from hookdev.cli.options import engine_options, receiver_options_from_cli
+from hookdev.engine import Engine, EngineError
+from hookdev.events import (
+    AttemptFinished,
+    CaptureUpdated,
+    EndpointChanged,
+    LogLine,
+    RequestCaptured,
+    StatusChanged,
+)
+from hookdev.render import attempt_line, capture_json, capture_line, iso
+
+
+@click.command()
+@home_option
+@engine_options
+@json_option
+def listen(home: str | None, as_json: bool, **options: Any) -> None:
+    """Receive webhooks: capture, verify, store and answer every request.
+
+    Listens on http://127.0.0.1:8787 by default and prints one line per request. Also runs the
+    dispatcher, so deliveries and retries of `hookdev send` happen while it runs.
+
+    \b
+    Examples:
+      hookdev listen
+      hookdev listen --port 0 --json
+      hookdev listen --forward-to 3000
+      hookdev listen --respond fail:3:503
+    """
+    workspace = open_workspace(home)
+    engine_opts = receiver_options_from_cli(workspace, options)
+    try:
+        asyncio.run(_run(workspace, engine_opts, as_json))
+    except EngineError as e:
+        raise HookdevError(str(e)) from None
+    finally:
+        workspace.close()
+
+
+async def _run(workspace: Any, options: Any, as_json: bool) -> None:
+    engine = Engine(workspace, options)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, RequestCaptured) and event.capture.forwarded_to is None:
+            _print_capture(event.capture, as_json)
+        elif isinstance(event, CaptureUpdated):
+            _print_capture(event.capture, as_json)
+        elif isinstance(event, AttemptFinished):
+            if as_json:
+                emit_json({"event": "attempt", **_attempt_json(event)})
+            else:
+                click.echo(attempt_line(event.attempt, event.next_attempt), err=True)
+        elif isinstance(event, EndpointChanged) and event.reason:
+            if as_json:
+                emit_json({"event": "endpoint", "id": event.endpoint_id, "reason": event.reason})
+            else:
+                click.echo(f"{fmt_time(None)}  endpoint {event.endpoint_id}: {event.reason}", err=True)
+        elif isinstance(event, StatusChanged):
+            if as_json:
+                emit_json({"event": event.topic, "ok": event.ok, "message": event.text,
+                           **({"public_url": event.data.public_url} if event.topic == "relay" and event.ok else {})})
+            else:
+                click.echo(event.text if event.ok else click.style(event.text, fg="yellow"), err=not event.ok)
+        elif isinstance(event, LogLine) and event.level != "info":
+            click.echo(click.style(f"{event.source}: {event.text}", fg="yellow"), err=True)
+
+    engine.bus.subscribe(on_event)
+    await engine.start()
+    secret = workspace.receiver_secrets().current
+    if as_json:
+        emit_json({"event": "ready", "url": engine.url, "secret": secret})
+    else:
+        click.echo(click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True))
+        click.echo(f"  secret   {secret}")
+        if options.forward_to:
+            click.echo(f"  forward  {options.forward_to}")
+        for route in options.routes:
+            click.echo(f"  route    {route.prefix} -> {route.target}")
+        click.echo(f"  answers  {options.respond.describe()}")
+        click.echo("  try      hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops")
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        await engine.stop()
+        if not as_json:
+            click.echo("stopped.", err=True)
+
+
+def _print_capture(capture: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json({"event": "request", **capture_json(capture)})
+    else:
+        click.echo(capture_line(capture))
+
+
+def _attempt_json(event: AttemptFinished) -> dict[str, Any]:
+    a = event.attempt
+    return {
+        "id": a.id, "message_id": a.message_id, "endpoint_id": a.endpoint_id, "number": a.number,
+        "status": a.status, "status_code": a.status_code, "error": a.error,
+        "next_attempt_at": iso(event.next_attempt.scheduled_at) if event.next_attempt else None,
+    }

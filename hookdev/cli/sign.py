@@ -1,0 +1,51 @@
+"""``hookdev sign``: the webhook-* headers for a body, ready for curl."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+import click
+
+from hookdev.cli._common import HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.cli.verify import read_body
+from hookdev.ids import new_id
+from hookdev.signing.standard import SecretError, sign_headers
+
+
+@click.command()
+@home_option
+@click.option("--secret", "secrets", multiple=True, metavar="S",
+              help="Secret to sign with (whsec_ or whsk_; repeatable). Default: the receiver secret.")
+@click.option("--id", "msg_id", metavar="ID", help="webhook-id (default: a new msg_ id).")
+@click.option("--timestamp", type=int, metavar="UNIX", help="webhook-timestamp (default: now).")
+@click.option("--body-file", type=click.File("rb"), help="Read the body from this file (default: stdin).")
+@click.option("--curl", "curl_url", metavar="URL", help="Print a whole curl command posting the body to URL.")
+@json_option
+def sign(home: str | None, secrets: tuple[str, ...], msg_id: str | None, timestamp: int | None,
+         body_file: click.utils.LazyFile | None, curl_url: str | None, as_json: bool) -> None:
+    """Sign a body with Standard Webhooks and print the three webhook-* headers.
+
+    \b
+    Example:
+      echo -n '{"type":"code.scanned"}' > body.json
+      hookdev sign --body-file body.json --curl http://127.0.0.1:8787/
+    """
+    body = read_body(body_file)
+    if not secrets:
+        secrets = (open_workspace(home).receiver_secrets().current,)
+    try:
+        headers = sign_headers(list(secrets), msg_id or new_id("msg"), int(time.time()) if timestamp is None else timestamp, body)
+    except SecretError as e:
+        raise HookdevError(str(e)) from None
+    if as_json:
+        emit_json(headers)
+    elif curl_url:
+        parts = ["curl", "-sS", "-X", "POST", curl_url, "-H", "content-type: application/json"]
+        for k, v in headers.items():
+            parts += ["-H", f"{k}: {v}"]
+        parts += ["--data-binary", f"@{body_file.name}" if body_file and body_file.name != "<stdin>" else "@-"]
+        click.echo(shlex.join(parts))
+    else:
+        for k, v in headers.items():
+            click.echo(f"{k}: {v}")

@@ -1,0 +1,242 @@
+"""The engine: receiver, dispatcher, relay client and watchers on ONE asyncio loop.
+
+`hookdev listen` and the TUI both run an Engine and subscribe to its EventBus; neither has logic of
+its own about receiving or delivering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import socket
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+
+from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
+from hookdev.forward import Route
+from hookdev.receiver import DEFAULT_MAX_BODY, ReceiverOptions, RespondPolicy, SecretSource, create_receiver
+from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT, Workspace
+
+
+class EngineError(Exception):
+    """The engine cannot start (port in use, bad TLS files, ...): a one-line reason."""
+
+
+@dataclass
+class EngineOptions:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    time_scale: float = 1.0
+    catalog: str | None = None
+    secrets: list[str] = field(default_factory=list)
+    scheme: str | None = None
+    tolerance: float = 300.0
+    max_body: int = DEFAULT_MAX_BODY
+    accept_invalid: bool = False
+    forward_to: str | None = None
+    routes: list[Route] = field(default_factory=list)
+    forward_timeout: float = 30.0
+    relay: str | None = None
+    relay_token: str | None = None
+    channel: str | None = None
+    tls: bool = False
+    respond: RespondPolicy = field(default_factory=RespondPolicy)
+    dispatch: bool = True
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the host (CLI or TUI) owns signals and shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class _BusLogHandler(logging.Handler):
+    """Routes uvicorn's and httpx's log records to the bus, so nothing paints over a TUI."""
+
+    def __init__(self, bus: EventBus) -> None:
+        super().__init__(logging.INFO)
+        self.bus = bus
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a malformed log call must never break the server
+            text = str(record.msg)
+        level = "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else "info"
+        self.bus.publish(LogLine(level, text, source=record.name))
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise EngineError(
+                f"port {port} on {host} is already in use (another hookdev?); choose another with --port"
+            ) from None
+        raise EngineError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class Engine:
+    def __init__(self, workspace: Workspace, options: EngineOptions | None = None, bus: EventBus | None = None):
+        self.workspace = workspace
+        self.options = options or EngineOptions()
+        self.bus = bus or EventBus()
+        self.store = workspace.store
+        self.secret_source = SecretSource(
+            lambda: workspace.receiver_secrets().active(), workspace.secrets_path
+        )
+        opts = self.options
+        self.receiver_options = ReceiverOptions(
+            secrets=self.secret_source,
+            extra_secrets=list(opts.secrets),
+            scheme=opts.scheme,
+            tolerance=opts.tolerance,
+            max_body=opts.max_body,
+            accept_invalid=opts.accept_invalid,
+            forward_to=opts.forward_to,
+            routes=list(opts.routes),
+            forward_timeout=opts.forward_timeout,
+            respond=opts.respond,
+        )
+        self.app = create_receiver(self.store, self.receiver_options, self.bus)
+        self.capture_app = self.app.state.capture
+        self.url = ""
+        self.public_url: str | None = None
+        self.dispatcher: Any = None
+        self.relay_client: Any = None
+        self._sock: socket.socket | None = None
+        self._server: _Server | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._log_handler = _BusLogHandler(self.bus)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        opts = self.options
+        self._sock = bind_socket(opts.host, opts.port)
+        port = self._sock.getsockname()[1]
+        scheme = "https" if opts.tls else "http"
+        host = f"[{opts.host}]" if ":" in opts.host else opts.host
+        self.url = f"{scheme}://{host}:{port}"
+        ssl_kwargs: dict[str, Any] = {}
+        if opts.tls:
+            from hookdev.tls import server_ssl_kwargs
+
+            ssl_kwargs = server_ssl_kwargs(self.workspace.home)
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx"):
+            logger = logging.getLogger(name)
+            logger.handlers = [self._log_handler]
+            logger.propagate = False
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+            h11_max_incomplete_event_size=256 * 1024,
+            **ssl_kwargs,
+        )
+        self._server = _Server(config)
+        self._tasks.append(asyncio.create_task(self._serve(), name="hookdev-receiver"))
+        while not self._server.started:
+            if self._tasks[0].done():
+                exc = self._tasks[0].exception()
+                raise EngineError(f"the receiver failed to start: {exc}")
+            await asyncio.sleep(0.01)
+        self._point_default_endpoint()
+        self.bus.publish(ServerReady(self.url))
+        if opts.dispatch:
+            self._start_dispatcher()
+        if opts.relay:
+            self._start_relay()
+
+    async def _serve(self) -> None:
+        assert self._server is not None and self._sock is not None
+        try:
+            await self._server.serve(sockets=[self._sock])
+        finally:
+            self._sock.close()
+
+    async def stop(self) -> None:
+        if self.relay_client is not None:
+            for t in self._tasks:
+                if t.get_name() == "hookdev-relay":
+                    t.cancel()
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
+        if self._server is not None:
+            self._server.should_exit = True
+        for task in self._tasks:
+            if task.get_name() != "hookdev-receiver":
+                task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.capture_app.aclose()
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx"):
+            logging.getLogger(name).removeHandler(self._log_handler)
+
+    # -- parts ----------------------------------------------------------------------------------
+    def _point_default_endpoint(self) -> None:
+        """Keep the fresh workspace's endpoint aimed at this receiver, whatever port it got."""
+        endpoint = self.store.get_endpoint("ep_local")
+        if endpoint is None or endpoint.url.rstrip("/") == self.url:
+            return
+        if endpoint.secret is None:  # still the receiver-linked default endpoint
+            endpoint.url = self.url + "/"
+            endpoint.updated_at = time.time()
+            self.store.save_endpoint(endpoint)
+
+    def _start_dispatcher(self) -> None:
+        from hookdev.delivery.clock import RealClock
+        from hookdev.delivery.dispatcher import Dispatcher
+
+        verify: Any = True
+        with contextlib.suppress(Exception):
+            from hookdev.tls import client_verify
+
+            verify = client_verify(self.workspace.home)
+        self.dispatcher = Dispatcher(
+            self.workspace, clock=RealClock(self.options.time_scale), bus=self.bus, verify=verify
+        )
+        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="hookdev-dispatcher"))
+
+    def _start_relay(self) -> None:
+        from hookdev.tunnel.client import RelayClient, new_channel_name
+
+        opts = self.options
+        channel = opts.channel or self.store.get_setting("relay_channel")
+        if not channel:
+            channel = new_channel_name()
+            self.store.set_setting("relay_channel", channel)
+
+        def on_status(status: Any) -> None:
+            self.public_url = status.public_url if status.state == "connected" else None
+            self.bus.publish(
+                StatusChanged("relay", status.message, ok=status.state == "connected", data=status)
+            )
+
+        assert opts.relay is not None
+        self.relay_client = RelayClient(
+            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status
+        )
+        self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
+
+    def log(self, text: str, level: str = "info") -> None:
+        self.bus.publish(LogLine(level, text))

@@ -1,0 +1,358 @@
+"""The receiver: a Starlette app that captures every request byte-exact, verifies it, stores it, answers.
+
+Capture -> verify -> store (committed) -> answer as told, or forward to the developer's app and pass its
+answer back. The row is committed before any answer leaves, so a 2xx always means "stored".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from hookdev import signing
+from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
+from hookdev.forward import Route, forward, forward_headers, match_route, route_url, target_url
+from hookdev.ids import new_id
+from hookdev.models import Capture
+from hookdev.store import Store
+
+DEFAULT_MAX_BODY = 5 * 1024 * 1024
+RESPOND_MODES = ("normal", "status", "fail", "delay", "gone", "throttle")
+
+
+@dataclass
+class RespondPolicy:
+    """How the receiver answers, to exercise a sender's failure paths.
+
+    normal: 200 when valid or unsigned, 401 when invalid. status: always ``status``. fail: answer
+    ``status`` to the next ``count`` requests, then normal. delay: wait ``delay`` seconds, then normal.
+    gone: 410. throttle: 429 with ``Retry-After: retry_after``.
+    """
+
+    mode: str = "normal"
+    status: int = 500
+    count: int = 0
+    delay: float = 0.0
+    retry_after: int = 30
+
+    def describe(self) -> str:
+        return {
+            "normal": "normally (200 valid / 401 invalid)",
+            "status": f"always {self.status}",
+            "fail": f"{self.status} to the next {self.count} request(s), then normally",
+            "delay": f"after a {self.delay:g} s delay",
+            "gone": "410 Gone (the sender disables the endpoint)",
+            "throttle": f"429 with Retry-After: {self.retry_after}",
+        }.get(self.mode, self.mode)
+
+    def take(self) -> tuple[int | None, list[tuple[str, str]], float]:
+        """The override for this request: (status or None for normal, extra headers, delay)."""
+        if self.mode == "status":
+            return self.status, [], 0.0
+        if self.mode == "fail":
+            if self.count > 0:
+                self.count -= 1
+                if self.count == 0:
+                    self.mode = "normal"
+                return self.status, [], 0.0
+            self.mode = "normal"
+        if self.mode == "delay":
+            return None, [], self.delay
+        if self.mode == "gone":
+            return 410, [], 0.0
+        if self.mode == "throttle":
+            return 429, [("retry-after", str(self.retry_after))], 0.0
+        return None, [], 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "status": self.status, "count": self.count, "delay": self.delay,
+                "retry_after": self.retry_after}
+
+
+class SecretSource:
+    """The receiver's active secrets, re-read when the workspace secret file changes (at most 1/s)."""
+
+    def __init__(self, load: Callable[[], list[str]], path: os.PathLike[str] | None = None) -> None:
+        self._load = load
+        self._path = path
+        self._mtime: float | None = None
+        self._checked = 0.0
+        self._secrets: list[str] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._secrets = self._load()
+        self._mtime = self._stat()
+        self._checked = time.monotonic()
+
+    def _stat(self) -> float | None:
+        try:
+            return os.stat(self._path).st_mtime if self._path is not None else None
+        except OSError:
+            return None
+
+    def get(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._checked > 1.0:
+            self._checked = now
+            if self._stat() != self._mtime:
+                self.refresh()
+        return self._secrets
+
+
+@dataclass
+class ReceiverOptions:
+    secrets: SecretSource
+    extra_secrets: list[str] = field(default_factory=list)
+    scheme: str | None = None
+    tolerance: float = 300.0
+    max_body: int = DEFAULT_MAX_BODY
+    accept_invalid: bool = False
+    forward_to: str | None = None
+    routes: list[Route] = field(default_factory=list)
+    forward_timeout: float = 30.0
+    respond: RespondPolicy = field(default_factory=RespondPolicy)
+
+
+def secret_label(index: int, n_receiver: int, route: Route | None) -> str:
+    if route is not None and route.secrets:
+        return f"route {route.prefix} secret #{index + 1}"
+    if index == 0:
+        return "receiver secret (current)"
+    if index < n_receiver:
+        return f"receiver secret (previous #{index})"
+    return f"--secret #{index - n_receiver + 1}"
+
+
+def _event_type(body: bytes) -> str | None:
+    stripped = body.lstrip()
+    if not stripped.startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    value = data.get("type") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _json_body(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class CaptureApp:
+    """The raw ASGI app behind the receiver (every path, every method)."""
+
+    def __init__(self, store: Store, options: ReceiverOptions, bus: EventBus | None = None) -> None:
+        self.store = store
+        self.options = options
+        self.bus = bus
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False, timeout=None)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        opts = self.options
+        received_at = time.time()
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        body, size, truncated = await self._read_body(receive, opts.max_body)
+        if truncated:
+            declared = next((v for k, v in headers if k == "content-length"), "")
+            size = max(size, int(declared)) if declared.isdigit() else size
+        client = scope.get("client")
+        capture = Capture(
+            id=new_id("req", received_at),
+            received_at=received_at,
+            method=scope["method"],
+            path=scope["path"],
+            query=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=body,
+            body_size=size,
+            truncated=truncated,
+            client=f"{client[0]}:{client[1]}" if client else None,
+        )
+        route = match_route(opts.routes, capture.path) if opts.routes else None
+        target = route.target if route is not None else opts.forward_to
+        if route is not None:
+            capture.route = route.prefix
+
+        if truncated:
+            status, extra, delay = 413, [], 0.0
+            capture.reason = f"body over the {opts.max_body} byte limit"
+        else:
+            self._verify(capture, route)
+            status, extra, delay = opts.respond.take() if target is None else (None, [], 0.0)
+
+        if target is not None and not truncated:
+            await self._forward(capture, target, route, scope, send)
+            return
+
+        if status is None:
+            if capture.verified is False and not opts.accept_invalid:
+                status = 401
+            else:
+                status = 200
+        answer: dict[str, Any] = {"received": True, "id": capture.id}
+        if status == 401 or (capture.verified is False and status >= 400):
+            answer["error"] = capture.reason
+        elif status == 413:
+            answer["error"] = capture.reason
+        response_headers = [("content-type", "application/json"), *extra]
+        capture.status = status
+        capture.response_headers = response_headers
+        capture.response_body = _json_body(answer)
+        self.store.insert_capture(capture)
+        if self.bus is not None:
+            self.bus.publish(RequestCaptured(capture))
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self._answer(send, status, response_headers, capture.response_body)
+
+    def _verify(self, capture: Capture, route: Route | None) -> None:
+        opts = self.options
+        receiver = opts.secrets.get()
+        if route is not None and route.secrets:
+            secrets = list(route.secrets)
+        else:
+            secrets = receiver + opts.extra_secrets
+        scheme = (route.scheme if route is not None and route.scheme else None) or opts.scheme
+        lowered = dict(capture.headers)
+        verdict = signing.verify(lowered, capture.body, secrets, scheme=scheme, tolerance=opts.tolerance)
+        capture.scheme = verdict.scheme
+        capture.verified = verdict.verified
+        capture.reason = verdict.reason
+        capture.webhook_id = verdict.webhook_id
+        capture.timestamp_skew = verdict.skew
+        if verdict.matched_secret is not None:
+            capture.matched_secret = secret_label(verdict.matched_secret, len(receiver), route)
+        capture.event_type = _event_type(capture.body)
+
+    async def _forward(self, capture: Capture, target: str, route: Route | None, scope: Scope, send: Send) -> None:
+        raw_path = (scope.get("raw_path") or capture.path.encode()).decode("latin-1")
+        if route is not None:
+            url = route_url(route, raw_path, capture.query)
+        else:
+            url = target_url(target, raw_path, capture.query)
+        capture.forwarded_to = url
+        # Store first: the request is durable before the app (or anyone) sees it.
+        self.store.insert_capture(capture)
+        if self.bus is not None:
+            self.bus.publish(RequestCaptured(capture))
+        result = await forward(
+            self.client, url, capture.method, forward_headers(capture.headers, url), capture.body,
+            timeout=self.options.forward_timeout,
+        )
+        capture.status = result.status
+        capture.forward_status = result.status if result.error is None else None
+        capture.forward_error = result.error
+        capture.forward_ms = result.duration_ms
+        capture.response_headers = result.headers
+        capture.response_body = result.body
+        self.store.update_capture_response(capture)
+        if self.bus is not None:
+            self.bus.publish(CaptureUpdated(capture))
+        passthrough = [(k, v) for k, v in result.headers if k.lower() not in _NOT_PASSED_BACK]
+        await self._answer(send, result.status, passthrough, result.body)
+
+    @staticmethod
+    async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    kept = limit - (size - len(chunk))
+                    if kept > 0:
+                        chunks.append(chunk[:kept])
+                    return b"".join(chunks), size, True
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks), size, False
+
+    @staticmethod
+    async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        raw.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+
+# Framing headers are recomputed for the bytes we send back; never pass the app's own.
+_NOT_PASSED_BACK = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+
+def create_receiver(store: Store, options: ReceiverOptions, bus: EventBus | None = None) -> Starlette:
+    """The receiver as a Starlette app: ``app.state.capture`` is the CaptureApp (options live on it)."""
+    capture = CaptureApp(store, options, bus)
+    app = Starlette(routes=[Mount("/", app=capture)])
+    app.state.capture = capture
+    return app
+
+
+def parse_respond(text: str) -> RespondPolicy:
+    """Parse ``normal``, ``status:500``, ``fail:3`` or ``fail:3:503``, ``delay:2.5``, ``gone``, ``throttle:30``."""
+    mode, _, rest = text.strip().partition(":")
+    args = rest.split(":") if rest else []
+    mode = mode.lower()
+    try:
+        if mode == "normal" and not args:
+            return RespondPolicy()
+        if mode == "status" and len(args) == 1:
+            return RespondPolicy("status", status=_status(args[0]))
+        if mode == "fail" and len(args) in (1, 2):
+            count = int(args[0])
+            if count < 0:
+                raise ValueError
+            return RespondPolicy("fail", status=_status(args[1]) if len(args) == 2 else 500, count=count)
+        if mode == "delay" and len(args) == 1:
+            delay = float(args[0])
+            if not 0 <= delay <= 3600:
+                raise ValueError
+            return RespondPolicy("delay", delay=delay)
+        if mode == "gone" and not args:
+            return RespondPolicy("gone")
+        if mode == "throttle" and len(args) <= 1:
+            retry_after = int(args[0]) if args else 30
+            if retry_after < 0:
+                raise ValueError
+            return RespondPolicy("throttle", retry_after=retry_after)
+    except ValueError:
+        pass
+    raise ValueError(
+        f"invalid answer mode {text!r}: use normal, status:CODE, fail:N[:CODE], delay:SECONDS, gone or throttle[:SECONDS]"
+    )
+
+
+def _status(text: str) -> int:
+    code = int(text)
+    if not 100 <= code <= 599:
+        raise ValueError
+    return code

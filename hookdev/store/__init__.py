@@ -1,0 +1,130 @@
+"""SQLite (WAL) storage: the only package that speaks SQL. Returns plain dataclasses.
+
+One connection per Store, opened once and kept: the request path does one insert on it with no
+per-request setup. Query groups live in mixins, one module each (captures, delivery, settings).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from hookdev.store.captures import CaptureQueries
+from hookdev.store.delivery import DeliveryQueries
+from hookdev.store.settings import SettingsQueries
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS captures (
+    id TEXT PRIMARY KEY,
+    received_at REAL NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL DEFAULT '',
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    body_size INTEGER NOT NULL,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    client TEXT,
+    scheme TEXT,
+    webhook_id TEXT,
+    event_type TEXT,
+    verified INTEGER,
+    reason TEXT,
+    matched_secret TEXT,
+    timestamp_skew REAL,
+    status INTEGER,
+    response_headers TEXT NOT NULL DEFAULT '[]',
+    response_body BLOB NOT NULL DEFAULT x'',
+    route TEXT,
+    forwarded_to TEXT,
+    forward_status INTEGER,
+    forward_error TEXT,
+    forward_ms REAL
+);
+CREATE INDEX IF NOT EXISTS captures_received ON captures (received_at);
+
+CREATE TABLE IF NOT EXISTS endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    events TEXT NOT NULL DEFAULT '[]',
+    channels TEXT NOT NULL DEFAULT '[]',
+    rate_limit REAL,
+    headers TEXT NOT NULL DEFAULT '[]',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    old_secrets TEXT NOT NULL DEFAULT '[]',
+    managed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    rate_next REAL
+);
+
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    channels TEXT NOT NULL DEFAULT '[]',
+    payload BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    fault TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_created ON messages (created_at);
+
+CREATE TABLE IF NOT EXISTS attempts (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    scheduled_at REAL NOT NULL,
+    started_at REAL,
+    duration_ms REAL,
+    status_code INTEGER,
+    error TEXT,
+    response_headers TEXT NOT NULL DEFAULT '[]',
+    response_body BLOB NOT NULL DEFAULT x'',
+    request_headers TEXT NOT NULL DEFAULT '[]',
+    fault TEXT,
+    lease_owner TEXT,
+    lease_until REAL,
+    extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS attempts_due ON attempts (status, scheduled_at);
+CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, id);
+CREATE INDEX IF NOT EXISTS attempts_message ON attempts (message_id, endpoint_id, number);
+CREATE INDEX IF NOT EXISTS attempts_endpoint_due ON attempts (endpoint_id, status, scheduled_at);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
+    """The workspace database. Thread-safe through one lock around the shared connection."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        new = not self.path.exists()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        if new:
+            os.chmod(self.path, 0o600)
+        self.lock = threading.RLock()
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        with self.lock:
+            self.conn.executescript(SCHEMA)
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()

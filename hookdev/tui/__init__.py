@@ -1,0 +1,1 @@
+"""The Textual face of hookdev: a view over the engine, nothing more (run with ``hookdev`` or ``hookdev ui``)."""

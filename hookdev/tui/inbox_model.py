@@ -1,0 +1,186 @@
+"""The inbox's data: a filtered, newest-first window over the captures table, paged in on demand.
+
+The list widget asks for row ``i``; rows come from the store in pages of lightweight tuples (no bodies,
+no headers kept), so 100,000 captures cost a few megabytes and the first screen one small query. New
+captures arrive from the engine and are put on top without touching the store. Pure Python: the widget
+that draws these rows is the only part that knows about Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from hookdev.models import Capture
+from hookdev.store import Store
+
+PAGE = 400
+VERDICTS = ("all", "valid", "invalid", "unsigned")
+
+
+class Row(NamedTuple):
+    """What one line of the inbox shows (and what the text filter searches)."""
+
+    id: str
+    received_at: float
+    method: str
+    target: str
+    event_type: str | None
+    verified: bool | None
+    status: int | None
+    reason: str | None
+    webhook_id: str | None
+
+    @classmethod
+    def of(cls, c: Capture) -> Row:
+        target = c.path + (f"?{c.query}" if c.query else "")
+        return cls(c.id, c.received_at, c.method, target, c.event_type, c.verified, c.status, c.reason,
+                   c.webhook_id)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The inbox filter: free text (like the store's), an event type, and a verdict."""
+
+    text: str = ""
+    event_type: str = ""
+    verdict: str = "all"  # all | valid | invalid | unsigned
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.event_type or self.verdict != "all")
+
+    def store_kwargs(self) -> dict[str, object]:
+        return {
+            "text": self.text or None,
+            "event_type": self.event_type or None,
+            "verified": {"valid": True, "invalid": False}.get(self.verdict),
+            "unsigned": self.verdict == "unsigned",
+        }
+
+    def matches(self, row: Row) -> bool:
+        """The same test the store's SQL applies, for rows that arrive live."""
+        if self.verdict == "valid" and row.verified is not True:
+            return False
+        if self.verdict == "invalid" and row.verified is not False:
+            return False
+        if self.verdict == "unsigned" and row.verified is not None:
+            return False
+        if self.event_type and row.event_type != self.event_type:
+            return False
+        if self.text:
+            needle = self.text.lower()
+            fields = (row.target.split("?", 1)[0], row.method, row.event_type or "", row.reason or "",
+                      row.webhook_id or "", row.id)
+            return any(needle in f.lower() for f in fields)
+        return True
+
+
+class InboxModel:
+    """Rows newest first: ``head`` holds live arrivals (appended), ``pages`` what the store returned."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.filter = Filter()
+        self.total = 0
+        self._head: list[Row] = []  # oldest first; index 0 of the list is _head[-1]
+        self._pages: list[Row] = []  # newest first
+        self._ids: set[str] = set()
+        self._exhausted = False
+
+    def __len__(self) -> int:
+        return self.total
+
+    @property
+    def loaded(self) -> int:
+        return len(self._head) + len(self._pages)
+
+    def reload(self, filter_: Filter | None = None) -> None:
+        """Start over (a new filter, a clear): count, then the first page."""
+        if filter_ is not None:
+            self.filter = filter_
+        self._head.clear()
+        self._pages.clear()
+        self._ids.clear()
+        self._exhausted = False
+        self.total = self.store.count_captures(**self.filter.store_kwargs())  # type: ignore[arg-type]
+        self.ensure(PAGE - 1)
+
+    def ensure(self, index: int) -> None:
+        """Page rows in from the store until ``index`` is loaded (or there are no more)."""
+        while self.loaded <= index and not self._exhausted:
+            before = (self._pages[-1].received_at, self._pages[-1].id) if self._pages else None
+            got = self.store.list_captures(
+                limit=PAGE, before=before, include_body=False, **self.filter.store_kwargs()  # type: ignore[arg-type]
+            )
+            if len(got) < PAGE:
+                self._exhausted = True
+            for c in got:
+                if c.id not in self._ids:
+                    self._ids.add(c.id)
+                    self._pages.append(Row.of(c))
+        if self._exhausted:
+            self.total = self.loaded
+
+    def row(self, index: int) -> Row | None:
+        if index < 0 or index >= self.total:
+            return None
+        if index >= self.loaded:
+            self.ensure(index)
+            if index >= self.loaded:
+                return None
+        n = len(self._head)
+        return self._head[n - 1 - index] if index < n else self._pages[index - n]
+
+    def add(self, captures: Iterable[Capture]) -> int:
+        """Put live arrivals on top; returns how many matched the filter (and were added)."""
+        added = 0
+        for c in captures:
+            if c.id in self._ids:
+                continue
+            row = Row.of(c)
+            if self.filter.matches(row):
+                self._ids.add(c.id)
+                self._head.append(row)
+                added += 1
+        self.total += added
+        return added
+
+    def update(self, capture: Capture) -> bool:
+        """Replace a row in place (a forwarded answer arrived); False when it is not loaded."""
+        if capture.id not in self._ids:
+            return False
+        new = Row.of(capture)
+        for rows in (self._head, self._pages):
+            for i, r in enumerate(rows):
+                if r.id == capture.id:
+                    rows[i] = new
+                    return True
+        return False
+
+    def remove(self, capture_id: str) -> bool:
+        if capture_id not in self._ids:
+            return False
+        self._ids.discard(capture_id)
+        for rows in (self._head, self._pages):
+            for i, r in enumerate(rows):
+                if r.id == capture_id:
+                    del rows[i]
+                    self.total -= 1
+                    return True
+        return False
+
+    def index_of(self, capture_id: str) -> int | None:
+        n = len(self._head)
+        for i, r in enumerate(reversed(self._head)):
+            if r.id == capture_id:
+                return i
+        for i, r in enumerate(self._pages):
+            if r.id == capture_id:
+                return n + i
+        return None
+
+    def event_types(self) -> list[str]:
+        """Event types seen in the loaded rows (for the filter's suggestions)."""
+        return sorted({r.event_type for r in (*self._head, *self._pages) if r.event_type})

@@ -1,0 +1,1 @@
+"""Modal screens: help, confirmations, input dialogs, the endpoint form."""

@@ -1,0 +1,271 @@
+"""The inbox list: a Line-API scroll view that draws only the visible rows of an InboxModel.
+
+No widget per row: ``render_line`` asks the model for row ``scroll_y + y`` (a small tuple paged in from
+the store on demand), so 10,000 or 1,000,000 captures cost the same to draw. Line 0 is a sticky header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hookdev.models import Capture
+from hookdev.tui.inbox_model import Filter, InboxModel, Row
+
+_BADGES = {True: ("✓ valid", "valid"), False: ("✗ invalid", "invalid"), None: ("· unsigned", "unsigned")}
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column widths for a given total width (the event-type column goes first when space is short)."""
+
+    path: int
+    event: int
+
+    @classmethod
+    def for_width(cls, width: int) -> Columns:
+        fixed = 1 + 8 + 2 + 6 + 2 + 2 + 10 + 2 + 3 + 1
+        rest = max(0, width - fixed)
+        event = min(26, rest // 2) if rest >= 30 else 0
+        return cls(path=rest - event - (2 if event else 0), event=event)
+
+
+class CaptureList(ScrollView, can_focus=True):
+    """Captured requests, newest first, with a cursor; follows new arrivals while the cursor is on top."""
+
+    DEFAULT_CSS = """
+    CaptureList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+    }
+    CaptureList > .capture-list--header { color: $text-muted; text-style: bold; }
+    CaptureList > .capture-list--cursor { background: $accent 30%; }
+    CaptureList:focus > .capture-list--cursor { background: $accent 60%; text-style: bold; }
+    CaptureList > .capture-list--valid { color: $success; }
+    CaptureList > .capture-list--invalid { color: $error; }
+    CaptureList > .capture-list--unsigned { color: $text-muted; }
+    CaptureList > .capture-list--muted { color: $text-muted; }
+    CaptureList > .capture-list--error-status { color: $error; }
+    CaptureList > .capture-list--hint { color: $text-muted; }
+    CaptureList > .capture-list--key { color: $accent; text-style: bold; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "capture-list--header", "capture-list--cursor", "capture-list--valid", "capture-list--invalid",
+        "capture-list--unsigned", "capture-list--muted", "capture-list--error-status",
+        "capture-list--hint", "capture-list--key",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "Newest", show=False),
+        Binding("end,G", "last", "Oldest", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False, always_update=True)
+    """Index of the highlighted row (0 = newest)."""
+
+    class Highlighted(Message):
+        """The cursor moved to another capture (or the list became empty: ``capture_id`` None)."""
+
+        def __init__(self, capture_id: str | None) -> None:
+            super().__init__()
+            self.capture_id = capture_id
+
+    def __init__(self, model: InboxModel, *, utc: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.utc = utc
+        self.empty_hint: list[tuple[str, str]] = []
+        """Shown when the inbox is empty: (text, component) pieces; ``\\n`` starts a new line."""
+        self._highlighted_id: str | None = None
+
+    # -- data -----------------------------------------------------------------------------------
+    def reload(self, filter_: Filter | None = None) -> None:
+        self.model.reload(filter_)
+        self._sync_size()
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    def add(self, captures: Iterable[Capture]) -> int:
+        """Put new captures on top; keep the cursor on the same capture unless it was following the top."""
+        added = self.model.add(captures)
+        if not added:
+            return 0
+        following = self.cursor == 0 and self.scroll_y == 0
+        self._sync_size()
+        if following:
+            self.cursor = 0
+        else:
+            self.set_reactive(CaptureList.cursor, self.cursor + added)
+            self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
+        self.refresh()
+        return added
+
+    def update(self, capture: Capture) -> None:
+        if self.model.update(capture):
+            self.refresh()
+
+    def remove(self, capture_id: str) -> None:
+        if self.model.remove(capture_id):
+            self._sync_size()
+            self.cursor = min(self.cursor, max(0, len(self.model) - 1))
+            self.refresh()
+
+    def select_id(self, capture_id: str) -> bool:
+        index = self.model.index_of(capture_id)
+        if index is None:
+            return False
+        self.cursor = index
+        return True
+
+    @property
+    def highlighted_id(self) -> str | None:
+        row = self.model.row(self.cursor)
+        return row.id if row is not None else None
+
+    def _sync_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.model) + 1)
+
+    # -- cursor ---------------------------------------------------------------------------------
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.model) - 1)) if len(self.model) else 0
+
+    def watch_cursor(self, value: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        row_id = self.highlighted_id
+        if row_id != self._highlighted_id:
+            self._highlighted_id = row_id
+            self.post_message(self.Highlighted(row_id))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        rows = self._visible_rows()
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + rows:
+            top = self.cursor - rows + 1
+        if top != int(self.scroll_y):
+            self.scroll_to(y=top, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * self._visible_rows()
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.model.ensure(len(self.model))  # page everything in: the count may shrink to what exists
+        self._sync_size()
+        self.cursor = len(self.model) - 1
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._sync_size()
+
+    def _on_click(self, event: events.Click) -> None:
+        index = event.style.meta.get("row")
+        if index is not None:
+            self.cursor = index
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    # -- drawing --------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return Strip(self._header(width), width).crop_extend(0, width, base)
+        if not len(self.model):
+            return self._hint_line(y - 1, width, base)
+        index = int(self.scroll_y) + y - 1
+        row = self.model.row(index)
+        if row is None:
+            return Strip.blank(width, base)
+        segments = self._row(row, width, base)
+        if index == self.cursor:
+            cursor = self.get_component_rich_style("capture-list--cursor")
+            segments = list(Segment.apply_style(segments, post_style=cursor))
+        segments = list(Segment.apply_style(segments, post_style=Style(meta={"row": index})))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"capture-list--{name}")
+
+    def _header(self, width: int) -> list[Segment]:
+        cols = Columns.for_width(width)
+        text = " " + "TIME".ljust(8) + "  " + "METHOD" + "  " + _fit("PATH", cols.path)
+        if cols.event:
+            text += "  " + _fit("EVENT TYPE", cols.event)
+        text += "  " + "VERDICT".ljust(10) + "  " + "ANS"
+        return [Segment(text.ljust(width), self.rich_style + self._style("header"))]
+
+    def _time(self, ts: float) -> str:
+        when = dt.datetime.fromtimestamp(ts, dt.timezone.utc) if self.utc else dt.datetime.fromtimestamp(ts)
+        return when.strftime("%H:%M:%S")
+
+    def _row(self, row: Row, width: int, base: Style) -> list[Segment]:
+        cols = Columns.for_width(width)
+        muted = base + self._style("muted")
+        badge, kind = _BADGES[row.verified]
+        status = "-" if row.status is None else str(row.status)
+        status_style = base + self._style("error-status") if row.status and row.status >= 400 else base
+        out = [
+            Segment(" " + self._time(row.received_at) + "  ", muted),
+            Segment(row.method[:6].ljust(6) + "  ", base),
+            Segment(_fit(row.target, cols.path), base),
+        ]
+        if cols.event:
+            out.append(Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base))
+        out.append(Segment("  " + badge.ljust(10), base + self._style(kind)))
+        out.append(Segment("  " + status.rjust(3) + " ", status_style))
+        return out
+
+    def _hint_line(self, y: int, width: int, base: Style) -> Strip:
+        lines: list[list[tuple[str, str]]] = [[]]
+        for text, component in self.empty_hint:
+            parts = text.split("\n")
+            for i, part in enumerate(parts):
+                if i:
+                    lines.append([])
+                if part:
+                    lines[-1].append((part, component))
+        y -= 1  # one blank line under the header
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, base)
+        segments = [Segment("  ", base)] + [
+            Segment(text, base + self._style(component) if component else base) for text, component in lines[y]
+        ]
+        return Strip(segments).crop_extend(0, width, base)

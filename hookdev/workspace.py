@@ -1,0 +1,140 @@
+"""The workspace: where state lives (home dir), the store, the receiver secret and settings.
+
+Home: ``--home DIR``, else ``$HOOKDEV_HOME``, else ``./.hookdev/`` (created on first use with a
+``.gitignore`` of ``*``). Secret files are 0600, the directory 0700.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hookdev.models import Endpoint
+from hookdev.signing.standard import generate_secret
+from hookdev.store import Store
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+DEFAULT_GRACE = 86400.0
+SECRET_FILE = "secret.json"
+DB_FILE = "hookdev.db"
+
+
+class WorkspaceError(Exception):
+    """A workspace that cannot be opened or a secret file that cannot be read."""
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    if home:
+        return Path(home).expanduser()
+    env = os.environ.get("HOOKDEV_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path.cwd() / ".hookdev"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+@dataclass
+class ReceiverSecrets:
+    current: str
+    previous: list[tuple[str, float]]  # (secret, expires_at)
+
+    def active(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        return [self.current] + [s for s, exp in self.previous if exp > now]
+
+
+class Workspace:
+    """Opens (and on first use creates) a hookdev home directory."""
+
+    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+        self.home = resolve_home(home)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            gitignore = self.home / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n", encoding="utf-8")
+        except OSError as e:
+            raise WorkspaceError(f"cannot create workspace {self.home}: {e.strerror}") from None
+        self._store: Store | None = None
+        self.secrets_path = self.home / SECRET_FILE
+
+    # -- store ---------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.home / DB_FILE)
+            self._ensure_default_endpoint(self._store)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _ensure_default_endpoint(self, store: Store) -> None:
+        if store.get_setting("default_endpoint_created"):
+            return
+        now = time.time()
+        store.insert_endpoint(
+            Endpoint(
+                id="ep_local",
+                url=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/",
+                secret=None,
+                description="hookdev's own receiver (signs with the receiver secret)",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        store.set_setting("default_endpoint_created", True)
+
+    # -- receiver secret -----------------------------------------------------------------------
+    def receiver_secrets(self) -> ReceiverSecrets:
+        if not self.secrets_path.exists():
+            secrets = ReceiverSecrets(generate_secret(), [])
+            self._save_secrets(secrets)
+            return secrets
+        try:
+            data = json.loads(self.secrets_path.read_text(encoding="utf-8"))
+            return ReceiverSecrets(
+                data["secret"], [(p["secret"], float(p["expires_at"])) for p in data.get("previous", [])]
+            )
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise WorkspaceError(f"cannot read {self.secrets_path}: {e}") from None
+
+    def rotate_receiver_secret(self, grace: float = DEFAULT_GRACE) -> ReceiverSecrets:
+        old = self.receiver_secrets()
+        now = time.time()
+        previous = [(s, exp) for s, exp in old.previous if exp > now]
+        if grace > 0:
+            previous.insert(0, (old.current, now + grace))
+        secrets = ReceiverSecrets(generate_secret(), previous)
+        self._save_secrets(secrets)
+        return secrets
+
+    def _save_secrets(self, secrets: ReceiverSecrets) -> None:
+        data = {
+            "secret": secrets.current,
+            "previous": [{"secret": s, "expires_at": exp} for s, exp in secrets.previous],
+        }
+        write_private(self.secrets_path, json.dumps(data, indent=2) + "\n")
+
+    # -- signing secrets of an endpoint --------------------------------------------------------
+    def signing_secrets(self, endpoint: Endpoint, now: float | None = None) -> list[str]:
+        """The secrets a delivery to ``endpoint`` is signed with: current first, then unexpired old ones."""
+        if endpoint.secret is None:
+            return self.receiver_secrets().active(now)
+        now = time.time() if now is None else now
+        return [endpoint.secret] + [s for s, exp in endpoint.old_secrets if exp > now]

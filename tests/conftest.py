@@ -1,0 +1,66 @@
+"""Shared fixtures: a real Engine (uvicorn + SQLite) on a free port in a temp workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookdev.engine import Engine, EngineOptions
+from hookdev.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Any:
+    ws = Workspace(tmp_path / "ws")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+async def engine_factory(workspace: Workspace) -> AsyncIterator[Callable[..., Any]]:
+    engines: list[Engine] = []
+
+    async def make(**options: Any) -> Engine:
+        options.setdefault("port", 0)
+        options.setdefault("dispatch", False)
+        engine = Engine(workspace, EngineOptions(**options))
+        await engine.start()
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        await engine.stop()
+
+
+async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+def run_cli(*args: str, home: Path | None = None, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m hookdev`` as a real subprocess."""
+    env = dict(os.environ)
+    if home is not None:
+        env["HOOKDEV_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "hookdev", *args], input=input, capture_output=True, timeout=timeout, env=env,
+        cwd=str(home.parent) if home is not None else None,
+    )

@@ -148,7 +148,7 @@ class Catalog:
     def _unknown_message(self, name: str) -> str:
         names = self.names()
         close = _close_names(name, names)
-        head = f"unknown event type {name!r} in the {self.source_label()}"
+        head = f"unknown event type {name!r} in {self.source_label()}"
         if close:
             return f"{head}; did you mean {', '.join(close)}?"
         if not names:
@@ -157,7 +157,7 @@ class Catalog:
         return f"{head}; known types: {shown}"
 
     def source_label(self) -> str:
-        return "bundled sample catalog" if self.source == SAMPLE_SOURCE else f"catalog {self.source}"
+        return "the bundled sample catalog" if self.source == SAMPLE_SOURCE else f"catalog {self.source}"
 
 
 def _close_names(name: str, names: list[str]) -> list[str]:
@@ -637,7 +637,10 @@ class _Resolver:
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc
-        self.budget = _MAX_NODES
+        self.budget = _MAX_NODES  # shared by every webhook of the document
+        self.defs: dict[str, Any] = {}  # the current schema's recursive references, by $defs name
+        self.def_names: dict[str, str] = {}  # ref -> $defs name
+        self.taken: set[str] = set()  # $defs names the schema already uses itself
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -670,8 +673,9 @@ class _Resolver:
         return node
 
     def schema(self, node: Any) -> Any:
-        self.defs: dict[str, Any] = {}
-        self.def_names: dict[str, str] = {}
+        """``node`` as a self-contained schema: references inlined, recursive ones under ``$defs``."""
+        self.defs = {}
+        self.def_names = {}
         target = self.follow(node)
         own = target.get("$defs") if isinstance(target, dict) else None
         self.taken = set(own) if isinstance(own, dict) else set()

@@ -286,7 +286,7 @@ def parse_size(value: str | int) -> int:
 def header_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a custom endpoint header, or None when it can (shared with the CLI)."""
     if not _TOKEN.fullmatch(name):
-        return f"'{name}' is not a valid header name"
+        return f"{json.dumps(name, ensure_ascii=False)} is not a valid header name"
     lower = name.lower()
     if lower in _RESERVED_HEADERS:
         return f"header '{name}' is reserved (hookdev sets it)"

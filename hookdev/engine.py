@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -48,6 +49,12 @@ class EngineOptions:
     tls: bool = False
     respond: RespondPolicy = field(default_factory=RespondPolicy)
     dispatch: bool = True
+    config_path: Path | None = None  # hookdev.toml to watch and re-apply on edits
+    cli: dict[str, Any] = field(default_factory=dict)  # the flags given, which keep winning on reload
+    resend_on_change: list[Path] = field(default_factory=list)
+    resend_mode: str = "new"
+    ops_endpoint: str | None = None
+    config: Any = None  # the hookdev.toml Config read at start
 
 
 class _Server(uvicorn.Server):
@@ -115,6 +122,9 @@ class Engine:
             respond=opts.respond,
         )
         self.app = create_receiver(self.store, self.receiver_options, self.bus)
+        self.sender = self._make_sender(opts.catalog)
+        self.config: Any = None
+        self._stop_watchers = asyncio.Event()
         self.capture_app = self.app.state.capture
         self.url = ""
         self.public_url: str | None = None
@@ -159,11 +169,21 @@ class Engine:
                 raise EngineError(f"the receiver failed to start: {exc}")
             await asyncio.sleep(0.01)
         self._point_default_endpoint()
+        if opts.config is not None:
+            try:
+                self.apply_config(opts.config)
+            except Exception as e:  # SenderError/ValueError: a one-line reason
+                await self.stop()
+                raise EngineError(f"hookdev.toml: {e}") from None
         self.bus.publish(ServerReady(self.url))
         if opts.dispatch:
             self._start_dispatcher()
         if opts.relay:
             self._start_relay()
+        if opts.config_path is not None:
+            self._start_config_watcher(opts.config_path)
+        if opts.resend_on_change:
+            self._start_resend_watcher()
 
     async def _serve(self) -> None:
         assert self._server is not None and self._sock is not None
@@ -173,6 +193,7 @@ class Engine:
             self._sock.close()
 
     async def stop(self) -> None:
+        self._stop_watchers.set()
         if self.relay_client is not None:
             for t in self._tasks:
                 if t.get_name() == "hookdev-relay":
@@ -240,3 +261,99 @@ class Engine:
 
     def log(self, text: str, level: str = "info") -> None:
         self.bus.publish(LogLine(level, text))
+
+    # -- sender, catalog and live configuration -------------------------------------------------------
+    def _make_sender(self, catalog: str | None) -> Any:
+        from hookdev.sender import Sender
+
+        return Sender(self.workspace, bus=self.bus, catalog_path=catalog, wake=self._wake_dispatcher)
+
+    def _wake_dispatcher(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    @property
+    def catalog(self) -> Any:
+        return self.sender.catalog
+
+    def reload_catalog(self) -> None:
+        """Re-read the catalog; raises CatalogError/SenderError and keeps the old one when it is broken."""
+        fresh = self._make_sender(self.options.catalog)
+        fresh.catalog  # noqa: B018 - load now, so a broken catalog is reported and not swapped in
+        self.sender = fresh
+
+    def apply_config(self, config: Any) -> list[str]:
+        """Apply an (already validated) hookdev.toml: receiver, routes, catalog, time scale, endpoints.
+
+        Raises ValueError for a value that only fails when applied (e.g. a bad forward target)."""
+        from hookdev.managed import sync_managed_endpoints
+        from hookdev.options import build_engine_options
+
+        new = build_engine_options(self.options.cli, config)
+        notes: list[str] = []
+        ro = self.receiver_options
+        ro.extra_secrets = new.secrets
+        ro.scheme = new.scheme
+        ro.tolerance = new.tolerance
+        ro.max_body = new.max_body
+        ro.accept_invalid = new.accept_invalid
+        ro.forward_to = new.forward_to
+        ro.routes = new.routes
+        if self.config is None or config.receiver.respond != self.config.receiver.respond:
+            ro.respond = new.respond
+        if self.config is not None and (config.receiver.host, config.receiver.port) != (
+            self.config.receiver.host, self.config.receiver.port
+        ):
+            notes.append("host/port changes apply at the next start")
+        if new.time_scale != self.options.time_scale and self.dispatcher is not None:
+            self.dispatcher.clock.scale = new.time_scale
+        self.options.time_scale = new.time_scale
+        if new.catalog != self.options.catalog:
+            self.options.catalog = new.catalog
+            self.reload_catalog()
+        self.options.ops_endpoint = config.ops_endpoint
+        notes += sync_managed_endpoints(self.sender, config)
+        self.config = config
+        for note in notes:
+            self.log(note)
+        return notes
+
+    def _start_config_watcher(self, path: Path) -> None:
+        from hookdev.devloop import watch_config
+
+        def catalog_path() -> Path | None:
+            return Path(self.options.catalog) if self.options.catalog else None
+
+        self._tasks.append(asyncio.create_task(
+            watch_config(path, catalog_path, self.apply_config, self.reload_catalog, self.bus, self._stop_watchers),
+            name="hookdev-config-watcher",
+        ))
+
+    def _start_resend_watcher(self) -> None:
+        from hookdev.devloop import watch_sources
+
+        ignore = [self.workspace.home]
+        self._tasks.append(asyncio.create_task(
+            watch_sources(self.options.resend_on_change, ignore, self._resend, self.bus, self._stop_watchers),
+            name="hookdev-resend-watcher",
+        ))
+
+    def _resend(self, files: list[str]) -> None:
+        """Send the last sent message again: a new message (same type and bytes) or a replay of its id."""
+        last = self.store.list_messages(limit=1)
+        if not last:
+            self.bus.publish(StatusChanged("watcher", "files changed, but nothing was sent yet to re-send", ok=False))
+            return
+        message = last[0]
+        what = f"{len(files)} file(s) changed" if len(files) != 1 else f"{Path(files[0]).name} changed"
+        try:
+            if self.options.resend_mode == "replay":
+                self.sender.replay(message.id)
+                text = f"{what}: replaying {message.id} ({message.event_type})"
+            else:
+                result = self.sender.send(message.event_type, message.payload, validate=False)
+                text = f"{what}: re-sent {message.event_type} as {result.messages[0].id}"
+        except Exception as e:  # a SenderError is a one-line reason; never kill the watcher
+            self.bus.publish(StatusChanged("watcher", f"{what}, but re-sending failed: {e}", ok=False))
+            return
+        self.bus.publish(StatusChanged("watcher", text))

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from hookdev import __version__
 
+COMMANDS = (
+    "ui", "listen", "inbox", "verify", "sign", "secret",
+    "catalog", "endpoints", "send", "messages", "attempts", "replay", "recover", "dispatch",
+    "relay", "tls", "init",
+)
+
 
 class _Group(click.Group):
-    """Lists commands in the order they were added (the order a new user meets them)."""
+    """Loads each command's module only when it runs (a fast `--version` and `verify`), and lists
+    commands in the order a new user meets them."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return [name for name in COMMANDS if self.get_command(ctx, name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        try:
+            module = importlib.import_module(f"hookdev.cli.{cmd_name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"hookdev.cli.{cmd_name}":
+                return None  # not built yet
+            raise
+        command: click.Command = getattr(module, cmd_name)
+        return command
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,23 +48,3 @@ def main(ctx: click.Context) -> None:
         from hookdev.cli.ui import ui
 
         ctx.invoke(ui)
-
-
-def _register() -> None:
-    import importlib
-
-    for name in (
-        "ui", "listen", "inbox", "verify", "sign", "secret",
-        "catalog", "endpoints", "send", "messages", "attempts", "replay", "recover", "dispatch",
-        "relay", "tls", "init",
-    ):
-        try:
-            module = importlib.import_module(f"hookdev.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"hookdev.cli.{name}":
-                continue  # not built yet
-            raise
-        main.add_command(getattr(module, name.replace("-", "_")))
-
-
-_register()

@@ -42,7 +42,7 @@ def init(force: bool, directory: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json({"path": str(target.absolute()), "overwritten": existed})
         return
-    click.echo(f"{'Overwrote' if existed else 'Wrote'} {target} (every setting is explained inside).")
+    click.echo(f"{'Overwrote' if existed else 'Wrote'} {_shown(target)} (every setting is explained inside).")
     here = directory is None or _same(folder, Path.cwd())
     run = "run" if here else f"cd {folder}, then run"
     click.echo(f"Next: edit it, then {run} `hookdev listen` (or `hookdev` for the TUI) to use it.")
@@ -65,3 +65,11 @@ def _same(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except OSError:
         return False
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current directory when it is inside it (shorter to read)."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)

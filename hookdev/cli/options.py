@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from hookdev.cli._common import HookdevError
+from hookdev.config import ConfigError, find_config, load_config
 from hookdev.engine import EngineOptions
-from hookdev.forward import parse_route, parse_target
-from hookdev.receiver import DEFAULT_MAX_BODY, parse_respond
+from hookdev.options import build_engine_options
 from hookdev.signing import SCHEMES
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?\s*$", re.I)
-_UNITS = {None: 1, "b": 1, "kb": 1000, "k": 1024, "kib": 1024, "mb": 1000**2, "m": 1024**2, "mib": 1024**2,
-          "gb": 1000**3, "g": 1024**3, "gib": 1024**3}
-
-
-def parse_size(text: str) -> int:
-    m = _SIZE.match(str(text))
-    if not m:
-        raise ValueError(f"invalid size {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)")
-    unit = m.group(2).lower() if m.group(2) else None
-    return int(float(m.group(1)) * _UNITS[unit])
-
 
 def engine_options(f: F) -> F:
     decorators = [
@@ -58,6 +45,14 @@ def engine_options(f: F) -> F:
         click.option("--relay-token", default=None, metavar="T", help="Token the relay requires."),
         click.option("--channel", default=None, metavar="NAME", help="Relay channel (default: a random one kept in the workspace)."),
         click.option("--tls", is_flag=True, default=None, help="Serve https with a workspace-local CA (see `hookdev tls ca`)."),
+        click.option("--resend-on-change", "resend_on_change", multiple=True, metavar="PATH",
+                     type=click.Path(exists=True, file_okay=True),
+                     help="When files under PATH change (your handler's code), re-send the last message; repeatable."),
+        click.option("--resend-mode", type=click.Choice(["new", "replay"]), default=None,
+                     help="Re-send as a new message (new id; default) or replay the same id."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                     help="Project file (default: ./hookdev.toml when present)."),
+        click.option("--no-config", is_flag=True, default=False, help="Ignore ./hookdev.toml."),
     ]
     for decorator in reversed(decorators):
         f = decorator(f)
@@ -65,33 +60,27 @@ def engine_options(f: F) -> F:
 
 
 def receiver_options_from_cli(workspace: Workspace, o: dict[str, Any]) -> EngineOptions:
-    """CLI flags win over hookdev.toml, which wins over the defaults."""
-    opts = EngineOptions()
+    """CLI flags win over hookdev.toml, which wins over the defaults; the file is watched for edits."""
+    config_path = None
+    if not o.get("no_config"):
+        config_path = Path(o["config_file"]) if o.get("config_file") else find_config()
+        if o.get("config_file") and not config_path.exists():
+            raise HookdevError(f"no such config file: {config_path}")
+    config = None
+    if config_path is not None:
+        try:
+            config = load_config(config_path)
+        except ConfigError as e:
+            raise HookdevError(str(e)) from None
     try:
-        if o.get("host") is not None:
-            opts.host = o["host"]
-        if o.get("port") is not None:
-            opts.port = o["port"]
-        opts.secrets = list(o.get("secrets") or ())
-        opts.scheme = o.get("scheme")
-        if o.get("tolerance") is not None:
-            opts.tolerance = o["tolerance"]
-        opts.max_body = parse_size(o["max_body"]) if o.get("max_body") else DEFAULT_MAX_BODY
-        opts.accept_invalid = bool(o.get("accept_invalid"))
-        if o.get("respond"):
-            opts.respond = parse_respond(o["respond"])
-        if o.get("time_scale") is not None:
-            opts.time_scale = o["time_scale"]
-        opts.catalog = o.get("catalog")
-        if o.get("forward_to"):
-            opts.forward_to = parse_target(o["forward_to"])
-        opts.routes = [parse_route(r) for r in o.get("routes") or ()]
-        if o.get("forward_timeout") is not None:
-            opts.forward_timeout = o["forward_timeout"]
-        opts.relay = o.get("relay")
-        opts.relay_token = o.get("relay_token")
-        opts.channel = o.get("channel")
-        opts.tls = bool(o.get("tls"))
+        opts = build_engine_options(o, config)
     except ValueError as e:
         raise HookdevError(str(e)) from None
+    opts.cli = dict(o)
+    opts.config_path = config_path.resolve() if config_path is not None else None
+    dev = config.dev if config is not None else None
+    paths = [Path(p) for p in o.get("resend_on_change") or ()] or list((dev.resend_on_change if dev else None) or ())
+    opts.resend_on_change = paths
+    opts.resend_mode = o.get("resend_mode") or (dev.resend_mode if dev and dev.resend_mode else "new")
+    opts.config = config
     return opts

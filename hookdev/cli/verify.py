@@ -8,7 +8,8 @@ from typing import IO, Any
 import click
 
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
-from hookdev.signing import SCHEMES, verify as verify_signature
+from hookdev.signing import SCHEMES
+from hookdev.signing import verify as verify_signature
 
 
 def read_body(body_file: IO[bytes] | None) -> bytes:

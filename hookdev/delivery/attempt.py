@@ -180,7 +180,11 @@ def describe_error(e: BaseException, url: str) -> str:
             )
         if isinstance(exc, ssl.SSLError):
             reason = exc.reason or str(exc)
-            hint = " (is it serving plain http? then use an http:// URL)" if "WRONG_VERSION" in str(reason).upper() else ""
+            hint = (
+                " (is it serving plain http? then use an http:// URL)"
+                if "WRONG_VERSION" in str(reason).upper()
+                else ""
+            )
             return f"TLS error talking to {where}: {reason}{hint}"
         if isinstance(exc, ConnectionRefusedError):
             return f"connection refused by {where}: nothing is listening there (is the consumer running?)"

@@ -162,12 +162,12 @@ def unusable_reason(errors: Sequence[str]) -> str:
 
 
 def skipped_note(errors: Sequence[str | None]) -> str:
-    """'; skipped secret 2 (is not valid whsec_ base64)' for the unusable secrets among usable ones."""
-    notes = [f"secret {i} {err}" for i, err in enumerate(errors, 1) if err is not None]
+    """'; skipped secret 2: not valid whsec_ base64' for the unusable secrets among usable ones."""
+    notes = [f"secret {i}: {err.removeprefix('is ')}" for i, err in enumerate(errors, 1) if err is not None]
     if not notes:
         return ""
-    more = f", and {len(notes) - _LIST_LIMIT} more" if len(notes) > _LIST_LIMIT else ""
-    return "; skipped " + ", ".join(notes[:_LIST_LIMIT]) + more
+    more = f"; and {len(notes) - _LIST_LIMIT} more" if len(notes) > _LIST_LIMIT else ""
+    return "; skipped " + "; skipped ".join(notes[:_LIST_LIMIT]) + more
 
 
 def no_match_reason(active: int, *, other: bool = False) -> str:

@@ -19,8 +19,20 @@ from typing import Any
 from hookdev.models import Attempt, Endpoint, Message
 
 _EP_COLUMNS = (
-    "id", "url", "secret", "description", "events", "channels", "rate_limit", "headers", "disabled",
-    "disabled_reason", "old_secrets", "managed", "created_at", "updated_at",
+    "id",
+    "url",
+    "secret",
+    "description",
+    "events",
+    "channels",
+    "rate_limit",
+    "headers",
+    "disabled",
+    "disabled_reason",
+    "old_secrets",
+    "managed",
+    "created_at",
+    "updated_at",
 )
 _EP_SELECT = f"SELECT {', '.join(_EP_COLUMNS)} FROM endpoints"
 
@@ -28,8 +40,21 @@ _MSG_COLUMNS = ("id", "event_type", "channels", "payload", "created_at", "fault"
 _MSG_SELECT = f"SELECT {', '.join(_MSG_COLUMNS)} FROM messages"
 
 _AT_COLUMNS = (
-    "id", "message_id", "endpoint_id", "number", "trigger", "status", "scheduled_at", "started_at",
-    "duration_ms", "status_code", "error", "response_headers", "response_body", "request_headers", "fault",
+    "id",
+    "message_id",
+    "endpoint_id",
+    "number",
+    "trigger",
+    "status",
+    "scheduled_at",
+    "started_at",
+    "duration_ms",
+    "status_code",
+    "error",
+    "response_headers",
+    "response_body",
+    "request_headers",
+    "fault",
     "extra",
 )
 _AT_SELECT = f"SELECT {', '.join(_AT_COLUMNS)} FROM attempts"
@@ -42,18 +67,39 @@ _CHUNK = 500
 
 def _ep_row(e: Endpoint) -> tuple[Any, ...]:
     return (
-        e.id, e.url, e.secret, e.description, json.dumps(e.events), json.dumps(e.channels), e.rate_limit,
-        json.dumps(e.headers), int(e.disabled), e.disabled_reason,
-        json.dumps([[s, exp] for s, exp in e.old_secrets]), int(e.managed), e.created_at, e.updated_at,
+        e.id,
+        e.url,
+        e.secret,
+        e.description,
+        json.dumps(e.events),
+        json.dumps(e.channels),
+        e.rate_limit,
+        json.dumps(e.headers),
+        int(e.disabled),
+        e.disabled_reason,
+        json.dumps([[s, exp] for s, exp in e.old_secrets]),
+        int(e.managed),
+        e.created_at,
+        e.updated_at,
     )
 
 
 def _ep_from(r: tuple[Any, ...]) -> Endpoint:
     return Endpoint(
-        id=r[0], url=r[1], secret=r[2], description=r[3], events=json.loads(r[4]), channels=json.loads(r[5]),
-        rate_limit=r[6], headers=[(k, v) for k, v in json.loads(r[7])], disabled=bool(r[8]),
-        disabled_reason=r[9], old_secrets=[(s, float(exp)) for s, exp in json.loads(r[10])],
-        managed=bool(r[11]), created_at=r[12], updated_at=r[13],
+        id=r[0],
+        url=r[1],
+        secret=r[2],
+        description=r[3],
+        events=json.loads(r[4]),
+        channels=json.loads(r[5]),
+        rate_limit=r[6],
+        headers=[(k, v) for k, v in json.loads(r[7])],
+        disabled=bool(r[8]),
+        disabled_reason=r[9],
+        old_secrets=[(s, float(exp)) for s, exp in json.loads(r[10])],
+        managed=bool(r[11]),
+        created_at=r[12],
+        updated_at=r[13],
     )
 
 
@@ -65,18 +111,43 @@ def _msg_from(r: tuple[Any, ...]) -> Message:
 
 def _at_row(a: Attempt) -> tuple[Any, ...]:
     return (
-        a.id, a.message_id, a.endpoint_id, a.number, a.trigger, a.status, a.scheduled_at, a.started_at,
-        a.duration_ms, a.status_code, a.error, json.dumps(a.response_headers), a.response_body,
-        json.dumps(a.request_headers), a.fault, json.dumps(a.extra),
+        a.id,
+        a.message_id,
+        a.endpoint_id,
+        a.number,
+        a.trigger,
+        a.status,
+        a.scheduled_at,
+        a.started_at,
+        a.duration_ms,
+        a.status_code,
+        a.error,
+        json.dumps(a.response_headers),
+        a.response_body,
+        json.dumps(a.request_headers),
+        a.fault,
+        json.dumps(a.extra),
     )
 
 
 def _at_from(r: tuple[Any, ...]) -> Attempt:
     return Attempt(
-        id=r[0], message_id=r[1], endpoint_id=r[2], number=r[3], trigger=r[4], status=r[5], scheduled_at=r[6],
-        started_at=r[7], duration_ms=r[8], status_code=r[9], error=r[10],
-        response_headers=[(k, v) for k, v in json.loads(r[11])], response_body=bytes(r[12]),
-        request_headers=[(k, v) for k, v in json.loads(r[13])], fault=r[14], extra=json.loads(r[15]),
+        id=r[0],
+        message_id=r[1],
+        endpoint_id=r[2],
+        number=r[3],
+        trigger=r[4],
+        status=r[5],
+        scheduled_at=r[6],
+        started_at=r[7],
+        duration_ms=r[8],
+        status_code=r[9],
+        error=r[10],
+        response_headers=[(k, v) for k, v in json.loads(r[11])],
+        response_body=bytes(r[12]),
+        request_headers=[(k, v) for k, v in json.loads(r[13])],
+        fault=r[14],
+        extra=json.loads(r[15]),
     )
 
 
@@ -199,8 +270,12 @@ class DeliveryQueries:
             if disabled:
                 canceled = conn.execute(
                     "UPDATE attempts SET status = 'canceled', error = ? WHERE endpoint_id = ? AND status = 'pending'",
-                    (f"canceled: endpoint disabled ({reason})" if reason else "canceled: endpoint disabled",
-                     endpoint_id),
+                    (
+                        f"canceled: endpoint disabled ({reason})"
+                        if reason
+                        else "canceled: endpoint disabled",
+                        endpoint_id,
+                    ),
                 ).rowcount
             row = conn.execute(_EP_SELECT + " WHERE id = ?", (endpoint_id,)).fetchone()
         return _ep_from(row), canceled
@@ -250,7 +325,10 @@ class DeliveryQueries:
         with self._write() as conn:
             conn.executemany(
                 f"INSERT INTO messages ({', '.join(_MSG_COLUMNS)}) VALUES ({_marks(len(_MSG_COLUMNS))})",
-                [(m.id, m.event_type, json.dumps(m.channels), m.payload, m.created_at, m.fault) for m in messages],
+                [
+                    (m.id, m.event_type, json.dumps(m.channels), m.payload, m.created_at, m.fault)
+                    for m in messages
+                ],
             )
             enabled = {r[0] for r in conn.execute("SELECT id FROM endpoints WHERE disabled = 0")}
             queued = [a for a in attempts if a.endpoint_id in enabled]
@@ -274,7 +352,11 @@ class DeliveryQueries:
         return _msg_from(rows[0]) if len(rows) == 1 else None
 
     def list_messages(
-        self, *, limit: int | None = 50, event_type: str | None = None, before: tuple[float, str] | None = None
+        self,
+        *,
+        limit: int | None = 50,
+        event_type: str | None = None,
+        before: tuple[float, str] | None = None,
     ) -> list[Message]:
         """Newest first. ``before`` = (created_at, id) of the last row seen, for paging."""
         where: list[str] = []
@@ -365,7 +447,8 @@ class DeliveryQueries:
                 out += [
                     _at_from(r)
                     for r in self.conn.execute(
-                        sql + f" WHERE message_id IN ({_marks(len(chunk))}) ORDER BY message_id, endpoint_id, number",
+                        sql
+                        + f" WHERE message_id IN ({_marks(len(chunk))}) ORDER BY message_id, endpoint_id, number",
                         chunk,
                     )
                 ]
@@ -472,7 +555,9 @@ class DeliveryQueries:
                 )
             ]
 
-    def take_over(self, claims: Iterable[tuple[str, str | None]], owner: str, lease_until: float) -> list[Attempt]:
+    def take_over(
+        self, claims: Iterable[tuple[str, str | None]], owner: str, lease_until: float
+    ) -> list[Attempt]:
         """Move in-flight attempts from a dead owner to ``owner``; only one taker can win each."""
         won: list[str] = []
         with self._write() as conn:
@@ -500,10 +585,18 @@ class DeliveryQueries:
                 " response_headers = ?, response_body = ?, request_headers = ?, fault = ?, extra = ?,"
                 " lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = 'sending' AND lease_owner = ?",
                 (
-                    attempt.status, attempt.started_at, attempt.duration_ms, attempt.status_code, attempt.error,
-                    json.dumps(attempt.response_headers), attempt.response_body,
-                    json.dumps(attempt.request_headers), attempt.fault, json.dumps(attempt.extra),
-                    attempt.id, owner,
+                    attempt.status,
+                    attempt.started_at,
+                    attempt.duration_ms,
+                    attempt.status_code,
+                    attempt.error,
+                    json.dumps(attempt.response_headers),
+                    attempt.response_body,
+                    json.dumps(attempt.request_headers),
+                    attempt.fault,
+                    json.dumps(attempt.extra),
+                    attempt.id,
+                    owner,
                 ),
             )
             if cur.rowcount == 0:
@@ -512,7 +605,11 @@ class DeliveryQueries:
                 conn.execute(
                     "UPDATE attempts SET status = 'canceled', error = ? WHERE message_id = ? AND endpoint_id = ?"
                     " AND status = 'pending'",
-                    (f"canceled: delivered by attempt {attempt.number}", attempt.message_id, attempt.endpoint_id),
+                    (
+                        f"canceled: delivered by attempt {attempt.number}",
+                        attempt.message_id,
+                        attempt.endpoint_id,
+                    ),
                 )
             if next_attempt is None:
                 return None

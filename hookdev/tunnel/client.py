@@ -115,7 +115,7 @@ class RelayClient:
         self.ssl = ssl
         self._session = secrets.token_urlsafe(24)
         self._announced_url: str | None = None
-        self._max_body: int | None = None
+        self._max_answer: int | None = None
         self._heartbeat = HEARTBEAT
         self._connected = False
         self._send_lock = asyncio.Lock()
@@ -213,8 +213,8 @@ class RelayClient:
             raise RelayRefused(f"unexpected answer {answer['type']!r} to a claim")
         announced = answer.get("public_url")
         self._announced_url = announced if isinstance(announced, str) else None
-        max_body = answer.get("max_body")
-        self._max_body = max_body if isinstance(max_body, int) else None
+        max_answer = answer.get("max_answer")
+        self._max_answer = max_answer if isinstance(max_answer, int) else None
         idle = answer.get("idle_timeout")
         if isinstance(idle, int | float) and idle > 0:
             self._heartbeat = min(HEARTBEAT, idle / 3)
@@ -270,7 +270,7 @@ class RelayClient:
             except Exception as e:
                 log.exception("local app failed on a relayed request")
                 status, headers, answer = _text(502, f"local app failed: {type(e).__name__}")
-        if self._max_body is not None and len(answer) > self._max_body:
+        if self._max_answer is not None and len(answer) > self._max_answer:
             status, headers, answer = _text(502, f"local app's answer ({len(answer)} bytes) is too large for the relay")
         frame = p.pack(
             {"type": "response", "id": request_id, "status": status, "headers": p.headers_to_wire(headers)}, answer

@@ -5,7 +5,7 @@ Control messages are JSON text frames with a ``type``:
 * client -> relay: ``{"type": "claim", "channel": str, "session": str, "token"?: str, "version": 1}``
   (the token may instead come as ``Authorization: Bearer`` on the upgrade request);
   ``{"type": "ping"}`` as a heartbeat.
-* relay -> client: ``{"type": "claimed", "channel", "public_url", "max_body"}`` or
+* relay -> client: ``{"type": "claimed", "channel", "public_url", "max_body", "max_answer", "idle_timeout"}`` or
   ``{"type": "refused", "reason": str}`` followed by a close with a 44xx code; ``{"type": "pong"}``;
   ``{"type": "cancel", "id": str}`` when the relay stopped waiting for an answer.
 

@@ -32,6 +32,18 @@ from hookdev.tunnel import protocol as p
 log = logging.getLogger("hookdev.relay")
 
 CLAIM_TIMEOUT = 10.0
+#: Largest answer a client may send back (at least ``max_body``). The WebSocket message limit of the
+#: server running the relay must be above it: see :func:`ws_max_size`.
+MAX_ANSWER = 8 * 1024 * 1024
+
+
+def max_answer(max_body: int) -> int:
+    return max(max_body, MAX_ANSWER)
+
+
+def ws_max_size(max_body: int) -> int:
+    """The uvicorn ``ws_max_size`` a relay with this ``max_body`` needs (frames carry headers too)."""
+    return max_answer(max_body) + 1024 * 1024
 
 
 class _ClientGone(Exception):
@@ -186,6 +198,7 @@ class Relay:
                         "channel": name,
                         "public_url": f"{self._base_url(websocket)}/c/{name}",
                         "max_body": self.max_body,
+                        "max_answer": max_answer(self.max_body),
                         "idle_timeout": self.idle_timeout,
                     }
                 )
@@ -357,7 +370,8 @@ def create_relay_app(
     ``token``: clients must present it (``Authorization: Bearer``) to claim a channel.
     ``public_url``: the base URL callers use, if it differs from what clients connect to (a proxy).
     ``idle_timeout``: a client silent that long (clients send a heartbeat) is disconnected.
-    Run it with a WebSocket message limit above ``max_body`` (uvicorn's ``ws_max_size``).
+    Run it with uvicorn's ``ws_max_size`` at least :func:`ws_max_size` (uvicorn's default, 16 MiB, is
+    enough for the default ``max_body``).
     """
     relay = Relay(
         token=token,

@@ -193,7 +193,9 @@ def test_secret_is_stable_private_and_rotates(home):
     assert json.loads(run_cli("secret", "--json", home=home).stdout)["secret"] == first["secret"]
     secret_file = home / "secret.json"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    run_cli("inbox", home=home)
     assert stat.S_IMODE((home / "hookdev.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert (home / ".gitignore").read_text() == "*\n"
     rotated = json.loads(run_cli("secret", "--rotate", "--grace", "60", "--json", home=home).stdout)
     assert rotated["secret"] != first["secret"] and rotated["previous"] == [first["secret"]]

@@ -166,7 +166,7 @@ async def test_redirects_are_returned_not_followed() -> None:
 async def test_standard_webhooks_signature_still_verifies_at_the_app() -> None:
     text = '{ "type" :\t"invoice.paid",  "amount": 12.50, "name": "Zoë" }\r\n'
     msg_id = "msg_2Lsx7aB"
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     signature = Webhook(SECRET).sign(msg_id, now, text)
     incoming = [
         ("Host", "hooks.example"),

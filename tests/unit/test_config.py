@@ -241,7 +241,7 @@ ERRORS = [
         "routes[1].sceme",
         "unknown key 'routes[1].sceme' (did you mean 'scheme'?)",
     ),
-    ("[dev]\nresend = 'new'\n", 2, "dev.resend", "unknown key 'dev.resend'"),
+    ("[dev]\nresend = 'new'\n", 2, "dev.resend", "unknown key 'dev.resend' (did you mean 'resend_mode'?)"),
     # wrong types (bool is not a number)
     ("catalog = 1\n", 1, "catalog", "catalog: expected a non-empty string, got 1"),
     ('catalog = ""\n', 1, "catalog", 'catalog: expected a non-empty string, got ""'),
@@ -550,7 +550,7 @@ ERRORS = [
         "[[endpoints]]\nname = 'a'\nurl = 'http://a'\nheaders = { 'X A' = 'b' }\n",
         4,
         'endpoints[0].headers."X A"',
-        "endpoints[0].headers.\"X A\": 'X A' is not a valid header name",
+        'endpoints[0].headers."X A": "X A" is not a valid header name',
     ),
     (
         "[[endpoints]]\nname = 'a'\nurl = 'http://a'\nheaders = { X-A = 'b', x-a = 'c' }\n",
@@ -614,7 +614,7 @@ def test_allowed_header_names() -> None:
 def test_duplicate_endpoint_names_point_at_both() -> None:
     text = "[[endpoints]]\nname = 'app'\nurl = 'http://a'\n\n[[endpoints]]\nname = 'app'\nurl = 'http://b'\n"
     assert str(error_of(text)) == (
-        f'{CONFIG_FILE}:6: endpoints[1].name: duplicate endpoint name "app" (also endpoints[0], line 2)'
+        f'{CONFIG_FILE}:6: endpoints[1].name: duplicate endpoint name "app" (also endpoints[0], line 1)'
     )
 
 
@@ -680,8 +680,7 @@ LOCATED = [
     ("[receiver.respond]\nmode = 'normal'\n\n[receiver]\nport = 'p'\n", 5, "receiver.port"),
     # an inline array of inline tables over several lines
     (
-        "endpoints = [\n  { name = 'a', url = 'http://a' },\n  { name = 'b', url = 'http://b',\n"
-        "    rate_limit = -1 },\n]\n",
+        "endpoints = [\n  { name = 'a', url = 'http://a' },\n\n  { name = 'b', url = 'http://b', rate_limit = -1 },\n]\n",
         4,
         "endpoints[1].rate_limit",
     ),
@@ -911,7 +910,7 @@ FRAGMENTS = [
     'path = "/a"', "secrets = [1, 'a']", "receiver.port = 2", "x = 1", 'x = """', '"""', "'''", "{", "}",
     "[", "]", "# comment", "", "  ", "=", '"k" = 1', "a.b.c = []", "endpoints = [{}, 1]", "max_body = '1MiB'",
 ]  # fmt: skip
-LENIENT = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+LENIENT = settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _returns_config_or_config_error(text: str) -> ConfigError | None:
@@ -919,6 +918,7 @@ def _returns_config_or_config_error(text: str) -> ConfigError | None:
         assert isinstance(parse_config(text), Config)
     except ConfigError as e:
         assert e.issues and str(e)
+        assert all("\n" not in str(issue) and "\r" not in str(issue) for issue in e.issues)  # one line each
         return e
     return None
 
@@ -951,15 +951,17 @@ _SCALARS = st.one_of(
 )
 _VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_NAMES, inner, max_size=4)),
-    max_leaves=12,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=3)),
+    max_leaves=8,
 )
+# Values one level deep: enough for a config's tables, and much cheaper to generate than _VALUES.
+_SHALLOW = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=3), st.dictionaries(_NAMES, _SCALARS, max_size=3))
 
 
 def _table_of(allowed: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     """A table with mostly its own keys (values of any type) and now and then a stranger."""
     return st.dictionaries(
-        st.one_of(st.sampled_from(allowed), st.sampled_from(allowed), _NAMES), _VALUES, max_size=6
+        st.one_of(st.sampled_from(allowed), st.sampled_from(allowed), _NAMES), _SHALLOW, max_size=6
     )
 
 
@@ -1056,7 +1058,7 @@ def _check_document(doc: dict[str, Any], sections: bool) -> None:
     error = _returns_config_or_config_error(text)
     if error is None:
         return
-    lines = text.splitlines()
+    lines = text.split("\n")  # not splitlines(): keys may hold \x85 and other breaks
     for issue in error.issues:
         # Every problem in a valid document has a line, and the line shows the key it names.
         assert issue.line is not None and issue.key is not None, str(issue)

@@ -233,7 +233,7 @@ class CaptureList(ScrollView, can_focus=True):
         return [Segment(text.ljust(width), self.rich_style + self._style("header"))]
 
     def _time(self, ts: float) -> str:
-        when = dt.datetime.fromtimestamp(ts, dt.timezone.utc) if self.utc else dt.datetime.fromtimestamp(ts)
+        when = dt.datetime.fromtimestamp(ts, dt.UTC) if self.utc else dt.datetime.fromtimestamp(ts)
         return when.strftime("%H:%M:%S")
 
     def _row(self, row: Row, width: int, base: Style) -> list[Segment]:

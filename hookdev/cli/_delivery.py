@@ -1,0 +1,175 @@
+"""What the delivering commands share (send, replay, recover, dispatch): options, one dispatcher run,
+and the progress line printed per attempt."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import ssl
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from hookdev.cli._common import HookdevError, emit_json
+from hookdev.delivery.attempt import DEFAULT_TIMEOUT
+from hookdev.delivery.clock import RealClock
+from hookdev.delivery.dispatcher import Dispatcher
+from hookdev.delivery.schedule import describe
+from hookdev.delivery.validate import InputError
+from hookdev.delivery.views import attempt_json
+from hookdev.events import AttemptFinished, EndpointChanged, EventBus
+from hookdev.models import Attempt
+from hookdev.render import iso
+from hookdev.sender import Sender
+from hookdev.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def delivery_options(f: F) -> F:
+    f = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        help="Seconds to wait for the endpoint's answer; then the attempt fails as a timeout.",
+    )(f)
+    return click.option(
+        "--time-scale",
+        type=click.FloatRange(min=0, min_open=True, max=1e9),
+        default=1.0,
+        metavar="N",
+        help="Divide every retry wait by N (3600: the 27 h 35 min schedule in about 28 s).",
+    )(f)
+
+
+def catalog_option(f: F) -> F:
+    return click.option(
+        "--catalog",
+        type=click.Path(),
+        default=None,
+        metavar="PATH",
+        help="Event catalog (directory, file or OpenAPI); default: the workspace's, else the bundled sample.",
+    )(f)
+
+
+def make_sender(workspace: Workspace, catalog: str | None = None, bus: EventBus | None = None) -> Sender:
+    return Sender(workspace, catalog_path=catalog, bus=bus)
+
+
+def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:
+    """Trust the system CAs plus the workspace's own CA when `hookdev tls` made one."""
+    try:
+        from hookdev.tls import client_verify as tls_verify
+    except ImportError:
+        return True
+    try:
+        return tls_verify(workspace.home)
+    except Exception:  # no CA yet, or unreadable: default verification still works for real sites
+        return True
+
+
+def outcome_text(a: Attempt) -> str:
+    if a.status_code is not None:
+        text = str(a.status_code)
+        if a.error:
+            text += f" ({a.error})"
+    else:
+        text = a.error or a.status
+    if a.duration_ms is not None and a.status in ("success", "failed"):
+        text += f" in {a.duration_ms:.0f} ms"
+    return text
+
+
+def attempt_text(a: Attempt, next_attempt: Attempt | None, scale: float, now: float | None = None) -> str:
+    """``msg_.. -> ep_..  attempt 2: 503 in 4 ms; retry 3 in 5m (3.0 s at time scale 100)``."""
+    color = "green" if a.status == "success" else "red" if a.status == "failed" else "yellow"
+    head = f"{a.message_id} -> {a.endpoint_id}  attempt {a.number}" + (
+        " (manual)" if a.trigger == "manual" else ""
+    )
+    line = f"{head}: " + click.style(outcome_text(a), fg=color)
+    if a.fault:
+        line += click.style(f" [fault: {a.fault}]", fg="magenta")
+    if next_attempt is not None:
+        wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
+        line += f"; retry {next_attempt.number} in {describe(wait * scale)}"
+        if scale != 1:
+            line += f" ({wait:.1f} s at time scale {scale:g})"
+    elif a.status == "failed":
+        if a.extra.get("exhausted"):
+            line += "; failed: all 8 attempts used"
+        elif a.trigger == "manual":
+            line += "; manual attempt, no retries"
+        elif a.status_code == 410:
+            line += "; endpoint disabled"
+    return line
+
+
+def progress_printer(
+    as_json: bool, scale: float, json_lines: bool = False, err: bool = True
+) -> Callable[[Any], None]:
+    """A bus subscriber printing one line per finished attempt (text on stderr unless ``err=False``;
+    ``json_lines``: one attempt object per line on stdout)."""
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, AttemptFinished):
+            if json_lines:
+                out = attempt_json(event.attempt)
+                out["next_attempt_at"] = iso(event.next_attempt.scheduled_at) if event.next_attempt else None
+                emit_json(out)
+            elif not as_json:
+                click.echo(attempt_text(event.attempt, event.next_attempt, scale), err=err)
+        elif isinstance(event, EndpointChanged) and not as_json and event.endpoint is not None:
+            if event.endpoint.disabled and event.reason.startswith("410"):
+                click.echo(
+                    click.style(f"endpoint {event.endpoint_id} disabled: {event.reason}", fg="yellow"),
+                    err=True,
+                )
+
+    return on_event
+
+
+def run_dispatcher(
+    workspace: Workspace,
+    *,
+    bus: EventBus,
+    time_scale: float,
+    timeout: float,
+    concurrency: int = 32,
+    stop_on_signal: bool = False,
+    **run: Any,
+) -> None:
+    """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
+
+    async def main() -> None:
+        dispatcher = Dispatcher(
+            workspace,
+            clock=RealClock(time_scale),
+            bus=bus,
+            timeout=timeout,
+            concurrency=concurrency,
+            verify=client_verify(workspace),
+        )
+        task = asyncio.ensure_future(dispatcher.run(**run))
+        if stop_on_signal:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, task.cancel)
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            await dispatcher.aclose()
+
+    asyncio.run(main())
+
+
+def input_errors(fn: Callable[[], Any]) -> Any:
+    """Run ``fn``; bad input (a SenderError/InputError) becomes a one-line CLI error, exit 2."""
+    try:
+        return fn()
+    except InputError as e:
+        raise HookdevError(str(e)) from None

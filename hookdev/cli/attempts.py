@@ -1,0 +1,64 @@
+"""``hookdev attempts``: the attempt log, newest first, filtered by endpoint, message or status."""
+
+from __future__ import annotations
+
+import click
+
+from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
+from hookdev.cli._delivery import input_errors, outcome_text
+from hookdev.delivery.views import attempt_json
+from hookdev.sender import Sender
+
+STATUSES = {
+    "success": ("success",),
+    "failed": ("failed",),
+    "pending": ("pending", "sending"),
+    "canceled": ("canceled",),
+}
+
+
+@click.command()
+@click.option("--endpoint", "endpoint_ref", metavar="EP", help="Only attempts to this endpoint.")
+@click.option("--message", "message_ref", metavar="MSG", help="Only attempts of this message.")
+@click.option(
+    "--status",
+    type=click.Choice(list(STATUSES)),
+    default=None,
+    help="Only attempts in this state (pending includes in flight).",
+)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many attempts.")
+@home_option
+@json_option
+def attempts(
+    endpoint_ref: str | None,
+    message_ref: str | None,
+    status: str | None,
+    limit: int,
+    home: str | None,
+    as_json: bool,
+) -> None:
+    """List delivery attempts, newest first: when, trigger, status code or error, duration."""
+    sender = Sender(open_workspace(home))
+    endpoint_id = input_errors(lambda: sender.endpoint(endpoint_ref).id) if endpoint_ref else None
+    message_id = input_errors(lambda: sender.message(message_ref).id) if message_ref else None
+    found = sender.store.list_attempts(
+        endpoint_id=endpoint_id,
+        message_id=message_id,
+        statuses=STATUSES[status] if status else None,
+        limit=limit,
+        include_bodies=as_json,
+    )
+    if as_json:
+        emit_json([attempt_json(a) for a in found])
+        return
+    if not found:
+        click.echo("no attempts match", err=True)
+        return
+    for a in found:
+        when = fmt_time(a.started_at if a.status in ("success", "failed") else a.scheduled_at)
+        color = {"success": "green", "failed": "red"}.get(a.status, "yellow")
+        click.echo(
+            f"{a.id}  {when}  {a.message_id} -> {a.endpoint_id}  #{a.number} {a.trigger:<9} "
+            + click.style(f"{a.status:<8}", fg=color)
+            + f" {outcome_text(a)}"
+        )

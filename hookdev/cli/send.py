@@ -1,0 +1,175 @@
+"""``hookdev send``: create a message of an event type and deliver it like the platform would."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.cli._delivery import (
+    catalog_option,
+    delivery_options,
+    input_errors,
+    make_sender,
+    progress_printer,
+    run_dispatcher,
+)
+from hookdev.delivery.attempt import FAULTS
+from hookdev.delivery.views import delivery_json, summarize
+from hookdev.events import EventBus
+from hookdev.models import Message
+from hookdev.sender import Sender
+
+
+def read_data(data: str | None) -> bytes | None:
+    """``--data`` as bytes exactly as given: inline JSON, ``@file`` or ``@-`` (stdin)."""
+    if data is None:
+        return None
+    if data.startswith("@"):
+        name = data[1:]
+        if name == "-":
+            return sys.stdin.buffer.read()
+        try:
+            with open(name, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise HookdevError(f"cannot read --data file {name!r}: {e.strerror}") from None
+    return os.fsencode(data)  # the argument's own bytes, even if they are not valid UTF-8
+
+
+@click.command()
+@click.argument("event_type", metavar="TYPE")
+@click.option(
+    "--data", metavar="JSON|@FILE", help="The payload (sent byte for byte); default: the catalog example."
+)
+@click.option(
+    "--endpoint",
+    "endpoint_refs",
+    multiple=True,
+    metavar="EP",
+    help="Send only to this endpoint, subscribed or not (repeatable).",
+)
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="C",
+    help="Channel of the message (repeatable, at most 5).",
+)
+@click.option("--no-validate", is_flag=True, help="Send data that does not match the event type's schema.")
+@click.option("--wait", is_flag=True, help="Stay until every delivery succeeded or failed (all retries).")
+@click.option(
+    "--fault",
+    type=click.Choice(list(FAULTS)),
+    default=None,
+    help="Deliver it wrong on purpose: " + "; ".join(f"{k}: {v}" for k, v in FAULTS.items()) + ".",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 1000),
+    default=None,
+    metavar="N",
+    help="Send N messages (default 1; 3 with --fault out-of-order).",
+)
+@delivery_options
+@catalog_option
+@home_option
+@json_option
+def send(
+    event_type: str,
+    data: str | None,
+    endpoint_refs: tuple[str, ...],
+    channels: tuple[str, ...],
+    no_validate: bool,
+    wait: bool,
+    fault: str | None,
+    count: int | None,
+    time_scale: float,
+    timeout: float,
+    catalog: str | None,
+    home: str | None,
+    as_json: bool,
+) -> None:
+    """Send a message of event TYPE to every endpoint subscribed to it.
+
+    Makes the first attempts at once. Later retries (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) stay
+    scheduled in the workspace and run while `hookdev listen`, `hookdev ui` or `hookdev dispatch`
+    runs; --wait stays until every delivery is done. A message no endpoint matches is still created.
+
+    \b
+    Examples:
+      hookdev send code.scanned
+      hookdev send code.scanned --data @payload.json --wait --time-scale 3600
+      hookdev send code.scanned --fault tamper --endpoint ep_local
+    """
+    payload = read_data(data)
+    workspace = open_workspace(home)
+    bus = EventBus()
+    sender = make_sender(workspace, catalog, bus)
+    n = count if count is not None else (3 if fault == "out-of-order" else 1)
+    result = input_errors(
+        lambda: sender.send(
+            event_type,
+            payload,
+            endpoints=endpoint_refs,
+            channels=channels,
+            validate=not no_validate,
+            fault=fault,
+            count=n,
+        )
+    )
+    if not as_json:
+        for note in result.notes:
+            click.echo(click.style(note, fg="yellow"), err=True)
+        for m in result.messages:
+            click.echo(f"{m.id}  {m.event_type} -> {', '.join(result.endpoint_ids) or 'no endpoint'}")
+    if result.attempts:
+        bus.subscribe(progress_printer(as_json, time_scale))
+        run_dispatcher(
+            workspace,
+            bus=bus,
+            time_scale=time_scale,
+            timeout=timeout,
+            until_idle=True,
+            message_ids={m.id for m in result.messages},
+            first_attempts_only=not wait,
+        )
+    out = [_message_result(sender, m, result.endpoint_ids) for m in result.messages]
+    if as_json:
+        doc: dict[str, Any] = (
+            out[0]
+            if len(out) == 1
+            else {
+                "event_type": event_type,
+                "endpoints": result.endpoint_ids,
+                "count": len(out),
+                "messages": out,
+            }
+        )
+        doc["notes"] = result.notes
+        emit_json(doc)
+    deliveries = [d for o in out for d in o["deliveries"]]
+    pending = sum(d["status"] == "pending" for d in deliveries)
+    if not as_json and pending and not wait:
+        click.echo(
+            f"{pending} delivery(ies) will be retried: keep `hookdev listen` or `hookdev dispatch` running, "
+            "or use --wait",
+            err=True,
+        )
+    failed = sum(d["status"] == "failed" for d in deliveries)
+    if wait and failed:
+        raise Failed(f"{failed} of {len(deliveries)} deliveries failed")
+
+
+def _message_result(sender: Sender, m: Message, endpoint_ids: list[str]) -> dict[str, Any]:
+    return {
+        "message_id": m.id,
+        "event_type": m.event_type,
+        "endpoints": endpoint_ids,
+        "channels": m.channels,
+        "fault": m.fault,
+        "deliveries": [delivery_json(d) for d in summarize(sender.store.message_attempts([m.id]))],
+    }

@@ -1,0 +1,78 @@
+"""Layering of settings: CLI flag, else hookdev.toml, else the built-in default -> EngineOptions.
+
+Both the first start and every live reload of hookdev.toml go through ``build_engine_options``, so a
+value given on the command line keeps winning over an edited file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hookdev.config import Config, empty_config, first_set
+from hookdev.engine import EngineOptions
+from hookdev.forward import Route, parse_route, parse_target
+from hookdev.receiver import DEFAULT_MAX_BODY, RespondPolicy, parse_respond
+from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?\s*$", re.I)
+_UNITS = {None: 1, "b": 1, "kb": 1000, "k": 1024, "kib": 1024, "mb": 1000**2, "m": 1024**2, "mib": 1024**2,
+          "gb": 1000**3, "g": 1024**3, "gib": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ValueError(f"invalid size {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)")
+    unit = m.group(2).lower() if m.group(2) else None
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+def respond_from_config(config: Config) -> RespondPolicy | None:
+    r = config.receiver.respond
+    if r.mode is None:
+        return None
+    policy = RespondPolicy(r.mode)
+    if r.status is not None:
+        policy.status = r.status
+    if r.count is not None:
+        policy.count = r.count
+    if r.delay is not None:
+        policy.delay = r.delay
+    if r.retry_after is not None:
+        policy.retry_after = r.retry_after
+    return policy
+
+
+def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> EngineOptions:
+    """Raises ValueError with a one-line reason for a bad flag or file value."""
+    config = config or empty_config()
+    rc = config.receiver
+    forward_to = first_set(cli.get("forward_to"), rc.forward_to)
+    routes = [parse_route(r) for r in cli.get("routes") or ()]
+    cli_prefixes = {r.prefix for r in routes}
+    for route in config.routes:
+        if route.path in cli_prefixes:
+            continue
+        routes.append(Route(route.path, parse_target(route.to) if route.to else "",
+                            (route.secret,) if route.secret else (), route.scheme))
+    max_body = cli.get("max_body")
+    return EngineOptions(
+        host=first_set(cli.get("host"), rc.host, DEFAULT_HOST),
+        port=first_set(cli.get("port"), rc.port, DEFAULT_PORT),
+        time_scale=float(first_set(cli.get("time_scale"), config.time_scale, 1.0)),
+        catalog=first_set(cli.get("catalog"), str(config.catalog) if config.catalog else None),
+        secrets=list(cli.get("secrets") or ()) + list(rc.secrets or ()),
+        scheme=first_set(cli.get("scheme"), rc.scheme),
+        tolerance=float(first_set(cli.get("tolerance"), rc.tolerance, 300)),
+        max_body=parse_size(max_body) if max_body else first_set(rc.max_body, DEFAULT_MAX_BODY),
+        accept_invalid=bool(first_set(cli.get("accept_invalid"), rc.accept_invalid, False)),
+        forward_to=parse_target(forward_to) if forward_to else None,
+        routes=routes,
+        forward_timeout=float(first_set(cli.get("forward_timeout"), 30.0)),
+        relay=cli.get("relay"),
+        relay_token=cli.get("relay_token"),
+        channel=cli.get("channel"),
+        tls=bool(cli.get("tls")),
+        respond=parse_respond(cli["respond"]) if cli.get("respond") else (respond_from_config(config) or RespondPolicy()),
+    )

@@ -1,0 +1,454 @@
+"""The sender's service layer: what the CLI and the TUI call to manage endpoints and send messages.
+
+Each operation validates its input first (raising :class:`SenderError`, a one-line reason, with
+nothing written), then writes through the store in one transaction and publishes an event. Delivery
+itself is the dispatcher's job: enqueued attempts are rows, and ``wake`` tells an in-process
+dispatcher to look now.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hookdev.catalog import Catalog, CatalogError, load_catalog, parse_data, validate_payload
+from hookdev.delivery import validate as v
+from hookdev.delivery.attempt import FAULTS
+from hookdev.delivery.dispatcher import ATTEMPT_PREFIX
+from hookdev.delivery.views import Delivery, endpoint_json, summarize
+from hookdev.events import EndpointChanged, EventBus, MessageCreated
+from hookdev.ids import new_id
+from hookdev.models import Attempt, Endpoint, Headers, Message
+from hookdev.signing.standard import generate_secret
+from hookdev.store.delivery import EndpointCounts
+from hookdev.workspace import DEFAULT_GRACE, Workspace
+
+MAX_OLD_SECRETS = 10
+MAX_BATCH = 1000
+LOCAL_ENDPOINT = "ep_local"
+
+
+class SenderError(v.InputError):
+    """Bad input for the sender (unknown id, invalid payload, refused URL ...): one line, nothing written."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass
+class SecretInfo:
+    current: str
+    previous: list[tuple[str, float]]  # (secret, expires_at), unexpired, newest first
+
+
+@dataclass
+class EndpointStats:
+    backlog: int
+    pending: int
+    sending: int
+    success_rate: float | None  # over the last ``recent`` finished attempts; None: none yet
+    recent: int
+
+
+@dataclass
+class SendResult:
+    """What :meth:`Sender.send` created: the messages, who gets them, and notes for the person."""
+
+    messages: list[Message]
+    endpoint_ids: list[str]
+    attempts: list[Attempt]
+    notes: list[str] = field(default_factory=list)
+
+
+class Sender:
+    """Endpoints, messages, replay and recovery for one workspace."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        bus: EventBus | None = None,
+        catalog: Catalog | None = None,
+        catalog_path: str | os.PathLike[str] | None = None,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.store = workspace.store
+        self.bus = bus
+        self.wake = wake
+        self._catalog = catalog
+        self._catalog_path = catalog_path
+
+    # -- catalog ----------------------------------------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        """``catalog_path``, else the workspace's ``catalog`` setting, else the bundled sample."""
+        if self._catalog is None:
+            path = self._catalog_path or self.store.get_setting("catalog")
+            try:
+                self._catalog = load_catalog(path)
+            except CatalogError as e:
+                first = e.issues[0] if e.issues else "unknown problem"
+                more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
+                raise SenderError(f"cannot load the event catalog: {first}{more}") from None
+        return self._catalog
+
+    def _check_event_types(self, names: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            try:
+                self.catalog.get(name)
+            except KeyError as e:
+                raise SenderError(str(e)) from None
+            if name not in out:
+                out.append(name)
+        return out
+
+    # -- endpoints --------------------------------------------------------------------------------
+    def endpoint(self, ref: str) -> Endpoint:
+        """An endpoint by id or unique id prefix/suffix."""
+        found = self.store.find_endpoint(ref)
+        if found is None:
+            raise SenderError(f"no endpoint {ref!r} (see `hookdev endpoints list`)")
+        return found
+
+    def endpoints(self) -> list[Endpoint]:
+        return self.store.list_endpoints()
+
+    def add_endpoint(
+        self,
+        url: str,
+        *,
+        events: Sequence[str] = (),
+        channels: Sequence[str] = (),
+        rate_limit: float | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        description: str = "",
+        disabled: bool = False,
+        secret: str | None = None,
+    ) -> Endpoint:
+        now = time.time()
+        endpoint = Endpoint(
+            id=new_id("ep"),
+            url=v.check_url(url),
+            secret=v.check_secret(secret) if secret else generate_secret(),
+            description=description.strip(),
+            events=self._check_event_types(events),
+            channels=v.check_channels(channels, v.MAX_ENDPOINT_CHANNELS, "an endpoint"),
+            rate_limit=v.check_rate_limit(rate_limit),
+            headers=v.merge_headers([], headers),
+            disabled=disabled,
+            disabled_reason="disabled when created" if disabled else None,
+            created_at=now,
+            updated_at=now,
+        )
+        self.store.insert_endpoint(endpoint)
+        self._changed(endpoint, "created")
+        return endpoint
+
+    def update_endpoint(
+        self,
+        ref: str,
+        *,
+        url: str | None = None,
+        events: Sequence[str] | None = None,
+        channels: Sequence[str] | None = None,
+        rate_limit: float | None = UNSET,
+        set_headers: Iterable[tuple[str, str]] = (),
+        remove_headers: Iterable[str] = (),
+        description: str | None = None,
+    ) -> Endpoint:
+        """Change what is given; ``events=[]``/``channels=[]`` clear, ``rate_limit=None`` removes the limit."""
+        endpoint = self.endpoint(ref)
+        if url is not None:
+            endpoint.url = v.check_url(url)
+        if events is not None:
+            endpoint.events = self._check_event_types(events)
+        if channels is not None:
+            endpoint.channels = v.check_channels(channels, v.MAX_ENDPOINT_CHANNELS, "an endpoint")
+        if rate_limit is not UNSET:
+            endpoint.rate_limit = v.check_rate_limit(rate_limit)
+        endpoint.headers = v.merge_headers(endpoint.headers, set_headers, remove_headers)
+        if description is not None:
+            endpoint.description = description.strip()
+        endpoint.updated_at = time.time()
+        if not self.store.save_endpoint(endpoint):
+            raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
+        self._changed(endpoint, "updated")
+        return endpoint
+
+    def disable_endpoint(self, ref: str, reason: str = "disabled by hand") -> tuple[Endpoint, int]:
+        """Disable and cancel every pending attempt at once; returns the endpoint and how many were cancelled."""
+        endpoint = self.endpoint(ref)
+        updated, canceled = self.store.set_endpoint_disabled(endpoint.id, True, reason, time.time())
+        if updated is None:
+            raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
+        self._changed(updated, f"disabled: {reason}")
+        return updated, canceled
+
+    def enable_endpoint(self, ref: str) -> Endpoint:
+        endpoint = self.endpoint(ref)
+        updated, _ = self.store.set_endpoint_disabled(endpoint.id, False, None, time.time())
+        if updated is None:
+            raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
+        self._changed(updated, "enabled")
+        return updated
+
+    def delete_endpoint(self, ref: str) -> tuple[str, int]:
+        """Remove the endpoint and its attempts (pending ones too); messages stay. Returns (id, attempts removed)."""
+        endpoint = self.endpoint(ref)
+        removed = self.store.delete_endpoint(endpoint.id)
+        if removed is None:
+            raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
+        if self.bus is not None:
+            self.bus.publish(EndpointChanged(endpoint.id, None, "deleted"))
+        return endpoint.id, removed
+
+    def secrets(self, ref: str) -> SecretInfo:
+        """The secret a delivery is signed with and the old ones still valid (receiver's for ep_local)."""
+        endpoint = self.endpoint(ref)
+        now = time.time()
+        if endpoint.secret is None:
+            rs = self.workspace.receiver_secrets()
+            return SecretInfo(rs.current, [(s, exp) for s, exp in rs.previous if exp > now])
+        return SecretInfo(endpoint.secret, [(s, exp) for s, exp in endpoint.old_secrets if exp > now])
+
+    def rotate_secret(self, ref: str, grace: float = DEFAULT_GRACE) -> SecretInfo:
+        """A new secret takes over; the old one keeps signing beside it for ``grace`` seconds."""
+        grace = v.check_grace(grace)
+        endpoint = self.endpoint(ref)
+        info = self.secrets(endpoint.id)
+        if grace > 0 and len(info.previous) >= MAX_OLD_SECRETS:
+            raise SenderError(
+                f"{endpoint.id} already has {MAX_OLD_SECRETS} unexpired old secrets: wait for one to expire "
+                "or rotate with --grace 0"
+            )
+        now = time.time()
+        if endpoint.secret is None:
+            self.workspace.rotate_receiver_secret(grace)
+        else:
+            previous = ([(endpoint.secret, now + grace)] if grace > 0 else []) + info.previous
+            endpoint.secret = generate_secret()
+            endpoint.old_secrets = previous
+            endpoint.updated_at = now
+            self.store.save_endpoint(endpoint)
+        self._changed(self.endpoint(endpoint.id), "secret rotated")
+        return self.secrets(endpoint.id)
+
+    def stats(self, ref: str, recent: int = 100) -> EndpointStats:
+        endpoint = self.endpoint(ref)
+        c = self.store.endpoint_counts(time.time()).get(endpoint.id, EndpointCounts())
+        results = self.store.endpoint_recent_results(endpoint.id, recent)
+        rate = sum(r == "success" for r in results) / len(results) if results else None
+        return EndpointStats(c.backlog, c.pending, c.sending, rate, len(results))
+
+    def endpoint_json(self, endpoint: Endpoint, counts: EndpointCounts | None = None) -> dict[str, Any]:
+        """The JSON shape of an endpoint (``--json``, the TUI), with its signing secret and queue."""
+        if counts is None:
+            counts = self.store.endpoint_counts(time.time()).get(endpoint.id, EndpointCounts())
+        secret = endpoint.secret if endpoint.secret is not None else self.workspace.receiver_secrets().current
+        return endpoint_json(
+            endpoint, secret=secret, backlog=counts.backlog, pending=counts.pending, sending=counts.sending
+        )
+
+    def _changed(self, endpoint: Endpoint, reason: str) -> None:
+        if self.bus is not None:
+            self.bus.publish(EndpointChanged(endpoint.id, endpoint, reason))
+
+    # -- messages ---------------------------------------------------------------------------------
+    def payload(self, event_type: str, data: bytes | None, validate: bool = True) -> bytes:
+        """The bytes a message carries: the catalog example, or ``data`` exactly as given once checked."""
+        try:
+            et = self.catalog.get(event_type)
+        except KeyError as e:
+            raise SenderError(str(e)) from None
+        if data is None:
+            return et.example_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SenderError(f"the data is not UTF-8 text (byte {e.start})") from None
+        try:
+            parsed = parse_data(text)
+        except ValueError as e:
+            raise SenderError(f"the data is not valid JSON: {e}") from None
+        if validate:
+            issues = validate_payload(et, parsed)
+            if issues:
+                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+                raise SenderError(
+                    f"the data does not match the {event_type} schema: {issues[0]}{more} (--no-validate sends it anyway)"
+                )
+        return data
+
+    def matching_endpoints(self, event_type: str, channels: Sequence[str]) -> list[Endpoint]:
+        """Enabled endpoints subscribed to ``event_type`` whose channels (if any) overlap ``channels``."""
+        return [
+            e
+            for e in self.store.list_endpoints()
+            if not e.disabled
+            and (not e.events or event_type in e.events)
+            and (not e.channels or bool(set(e.channels) & set(channels)))
+        ]
+
+    def send(
+        self,
+        event_type: str,
+        data: bytes | None = None,
+        *,
+        endpoints: Sequence[str] = (),
+        channels: Sequence[str] = (),
+        validate: bool = True,
+        fault: str | None = None,
+        count: int = 1,
+        now: float | None = None,
+    ) -> SendResult:
+        """Create ``count`` messages and queue their first attempts (due at ``now``, clock time).
+
+        Goes to every enabled endpoint that matches (or only to ``endpoints``, subscribed or not). A
+        message nobody matches is still created (it shows in the log and can be replayed to a named
+        endpoint); the result says so in ``notes``.
+        """
+        if fault is not None and fault not in FAULTS:
+            raise SenderError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        if not 1 <= count <= MAX_BATCH:
+            raise SenderError(f"--count must be 1 to {MAX_BATCH}, got {count}")
+        if fault == "out-of-order" and count < 2:
+            raise SenderError("the out-of-order fault needs a batch: --count N with N >= 2")
+        chans = v.check_channels(channels, v.MAX_MESSAGE_CHANNELS, "a message")
+        body = self.payload(event_type, data, validate)
+        notes: list[str] = []
+        if endpoints:
+            targets: list[Endpoint] = []
+            for ref in endpoints:
+                ep = self.endpoint(ref)
+                if ep.disabled:
+                    raise SenderError(f"endpoint {ep.id} is disabled (`hookdev endpoints enable {ep.id}`)")
+                if ep not in targets:
+                    targets.append(ep)
+                if ep.events and event_type not in ep.events:
+                    notes.append(
+                        f"{ep.id} is not subscribed to {event_type}; sending anyway because it was named"
+                    )
+                elif ep.channels and not set(ep.channels) & set(chans):
+                    notes.append(
+                        f"{ep.id} does not listen on these channels; sending anyway because it was named"
+                    )
+        else:
+            targets = self.matching_endpoints(event_type, chans)
+            if not targets:
+                notes.append(
+                    f"no enabled endpoint is subscribed to {event_type}"
+                    + (f" on channels {', '.join(chans)}" if chans else "")
+                    + ": the message was created but not delivered (replay it with --endpoint)"
+                )
+        created = time.time()
+        due = created if now is None else now
+        messages = [
+            Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault)
+            for i in range(count)
+        ]
+        attempts = [
+            Attempt(
+                id=new_id(ATTEMPT_PREFIX),
+                message_id=m.id,
+                endpoint_id=ep.id,
+                number=1,
+                trigger="scheduled",
+                status="pending",
+                # out-of-order: the newest message is due first
+                scheduled_at=due - (i * 1e-3 if fault == "out-of-order" else 0.0),
+                fault=fault,
+            )
+            for i, m in enumerate(messages)
+            for ep in targets
+        ]
+        queued = self.store.enqueue(messages, attempts)
+        endpoint_ids = list(dict.fromkeys(a.endpoint_id for a in queued))
+        if self.bus is not None:
+            for m in messages:
+                self.bus.publish(MessageCreated(m, tuple(endpoint_ids)))
+        self._wake()
+        return SendResult(messages, endpoint_ids, queued, notes)
+
+    def message(self, ref: str) -> Message:
+        found = self.store.find_message(ref)
+        if found is None:
+            raise SenderError(f"no message {ref!r} (see `hookdev messages`)")
+        return found
+
+    def deliveries(self, message_id: str) -> list[Delivery]:
+        """The message's delivery to each endpoint: status, attempts made, last result, next retry."""
+        return summarize(self.store.message_attempts([message_id]))
+
+    def replay(
+        self, message_ref: str, endpoint_ref: str | None = None, now: float | None = None
+    ) -> list[Attempt]:
+        """One manual attempt now (no automatic retries) to the named endpoint or every one it went to."""
+        message = self.message(message_ref)
+        if endpoint_ref is not None:
+            targets = [self.endpoint(endpoint_ref)]
+        else:
+            ids = list(dict.fromkeys(a.endpoint_id for a in self.store.message_attempts([message.id])))
+            targets = [e for e in (self.store.get_endpoint(i) for i in ids) if e is not None]
+            if not targets:
+                raise SenderError(
+                    f"message {message.id} was not delivered to any endpoint that still exists; name one with --endpoint"
+                )
+        disabled = [e.id for e in targets if e.disabled]
+        if disabled:
+            raise SenderError(f"endpoint {', '.join(disabled)} is disabled (`hookdev endpoints enable ...`)")
+        return self._manual([(message.id, e.id) for e in targets], now)
+
+    def recover(
+        self, endpoint_ref: str, since: float, until: float | None = None, now: float | None = None
+    ) -> list[Attempt]:
+        """Resend (manual attempts) every message whose delivery to the endpoint failed in the window
+        and has not succeeded since. Times are epoch seconds; the window is at most 14 days."""
+        endpoint = self.endpoint(endpoint_ref)
+        if endpoint.disabled:
+            raise SenderError(
+                f"endpoint {endpoint.id} is disabled (`hookdev endpoints enable {endpoint.id}`)"
+            )
+        end = time.time() if until is None else until
+        if since >= end:
+            raise SenderError("the recovery window is empty: --since must be before --until (and now)")
+        if end - since > v.MAX_RECOVER_WINDOW:
+            raise SenderError("the recovery window can be at most 14 days")
+        message_ids = self.store.failed_in_window(endpoint.id, since, end)
+        return self._manual([(m, endpoint.id) for m in message_ids], now)
+
+    def _manual(self, pairs: list[tuple[str, str]], now: float | None) -> list[Attempt]:
+        due = time.time() if now is None else now
+        attempts = [
+            Attempt(
+                id=new_id(ATTEMPT_PREFIX),
+                message_id=message_id,
+                endpoint_id=endpoint_id,
+                number=self.store.last_attempt_number(message_id, endpoint_id) + 1,
+                trigger="manual",
+                status="pending",
+                scheduled_at=due,
+            )
+            for message_id, endpoint_id in pairs
+        ]
+        queued = self.store.insert_attempts(attempts)
+        self._wake()
+        return queued
+
+    def _wake(self) -> None:
+        if self.wake is not None:
+            self.wake()
+
+
+def header_list(pairs: Iterable[str]) -> Headers:
+    """``['K: V', ...]`` from the command line -> checked (name, value) pairs."""
+    return [v.parse_header(p) for p in pairs]

@@ -1,0 +1,281 @@
+"""The hookdev TUI: wiring only. Views live in ``views/``, widgets in ``widgets/``, dialogs in ``screens/``.
+
+The app runs the same Engine as ``hookdev listen`` on its own event loop, subscribes to the engine's
+EventBus and turns events into Textual messages for the views (captures coalesced every 100 ms).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from hookdev import events as ev
+from hookdev.engine import Engine, EngineError, EngineOptions
+from hookdev.models import Capture
+from hookdev.tui.context import Context
+from hookdev.tui.messages import (
+    CaptureChanged,
+    CapturesArrived,
+    DeliveriesChanged,
+    EndpointsChanged,
+    ReceiverChanged,
+)
+from hookdev.tui.screens.help import HelpScreen, Section
+from hookdev.tui.views.deliveries import DeliveriesView
+from hookdev.tui.views.endpoints import EndpointsView
+from hookdev.tui.views.inbox import InboxView
+from hookdev.tui.views.receiver import ReceiverView
+from hookdev.tui.views.send import SendView
+from hookdev.tui.widgets.log_panel import LogPanel
+from hookdev.tui.widgets.status_bar import StatusBar
+from hookdev.workspace import Workspace
+
+VIEWS: tuple[tuple[str, type[Widget]], ...] = (
+    ("inbox", InboxView), ("send", SendView), ("endpoints", EndpointsView), ("deliveries", DeliveriesView),
+    ("receiver", ReceiverView),
+)
+FLUSH_INTERVAL = 0.1
+
+
+class HookdevApp(App[None]):
+    """Inbox, Send, Endpoints, Deliveries and Receiver views over one running engine."""
+
+    CSS_PATH = "hookdev.tcss"
+    TITLE = "hookdev"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[
+            Binding(str(i), f"show('{name}')", view.TITLE, show=False,  # type: ignore[attr-defined]
+                    tooltip=f"Show the {view.TITLE} view", id=f"app.{name}")  # type: ignore[attr-defined]
+            for i, (name, view) in enumerate(VIEWS, 1)
+        ],
+        Binding("t", "send_test", "Send test", tooltip="Send the selected catalog event to your own receiver",
+                id="app.send_test"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="All keys", id="app.help"),
+        Binding("ctrl+l", "toggle_log", "Log", tooltip="Show or hide the log panel", id="app.log"),
+    ]
+
+    log_visible: var[bool] = var(True)
+    """Whether the log panel is shown (hidden by default below 30 lines)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        options: EngineOptions | None = None,
+        *,
+        start_engine: bool = True,
+        frozen_now: float | None = None,
+        display_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = Engine(workspace, options or EngineOptions())
+        self.ctx = Context(workspace, self.engine, frozen_now=frozen_now, display_url=display_url)
+        self._load_catalog()
+        self.start_engine = start_engine
+        self.engine_running = False
+        self._pending: list[Capture] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._thread = threading.get_ident()
+        self._log_toggled = False
+
+    def _load_catalog(self) -> None:
+        from hookdev.catalog import CatalogError, load_catalog
+
+        try:
+            self.ctx.catalog = load_catalog(self.engine.options.catalog)
+        except CatalogError as e:
+            self.ctx.catalog_error = str(e).splitlines()[0] if str(e) else "the catalog cannot be loaded"
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="banner")
+        with TabbedContent(id="views"):
+            for i, (name, view) in enumerate(VIEWS, 1):
+                with TabPane(f"{i} {view.TITLE}", id=f"tab-{name}"):  # type: ignore[attr-defined]
+                    yield view(self.ctx, id=f"view-{name}")  # type: ignore[call-arg]
+        yield LogPanel(self.ctx.now, utc=self.ctx.utc, id="log")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def view(self, name: str) -> Any:
+        return self.query_one(f"#view-{name}")
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    def on_mount(self) -> None:
+        self._thread = threading.get_ident()
+        self.query_one("#banner", Static).display = False
+        status = self.status
+        status.time_scale = self.ctx.time_scale
+        status.url = self.ctx.url + "/"
+        if self.ctx.catalog_error:
+            self.show_banner(f"The event catalog cannot be loaded: {self.ctx.catalog_error}", "warning")
+        self._refresh_status()
+        self.view("inbox").query_one("#inbox-list").focus()
+        self._unsubscribe = self.engine.bus.subscribe(self._on_engine_event)
+        if self.start_engine:
+            self.start()
+        else:
+            status.state = "listening" if self.ctx.display_url else "offline"
+        self.set_interval(FLUSH_INTERVAL, self._flush_captures)
+        self.set_interval(1.0, self._refresh_status)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "narrow")
+        if not self._log_toggled:
+            self.log_visible = self.size.height >= 30
+
+    def watch_log_visible(self, visible: bool) -> None:
+        self.query_one("#log", LogPanel).display = visible
+
+    def show_banner(self, text: str, severity: str = "error") -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(text)
+        banner.set_classes(severity)
+        banner.display = True
+
+    # -- engine ---------------------------------------------------------------------------------
+    @work(exclusive=True, group="engine", exit_on_error=False, description="start the receiver")
+    async def start(self) -> None:
+        try:
+            await self.engine.start()
+        except EngineError as e:
+            await self.engine.stop()
+            self.status.state = "failed"
+            self.show_banner(
+                f"The receiver is not running: {e}.  You can still browse; another hookdev on this workspace "
+                "delivers what you send from here.", "error",
+            )
+            self.notify(str(e), title="Receiver not started", severity="error", timeout=10)
+            return
+        self.engine_running = True
+        self.status.state = "listening"
+        self.status.url = self.ctx.url + "/"
+        self.view("inbox").refresh_hint()
+
+    async def stop_engine(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.engine_running:
+            self.engine_running = False
+            await self.engine.stop()
+
+    async def action_quit(self) -> None:
+        """Stop the engine first (socket closed, in-flight attempts released), then exit."""
+        await self.stop_engine()
+        self.exit()
+
+    def _on_engine_event(self, event: Any) -> None:
+        """Bus callback: quick, on the app's loop thread (or hopped onto it)."""
+        if threading.get_ident() != self._thread:
+            self.call_from_thread(self._on_engine_event, event)
+            return
+        if isinstance(event, ev.RequestCaptured):
+            self._pending.append(event.capture)
+        elif isinstance(event, ev.CaptureUpdated):
+            self.view("inbox").post_message(CaptureChanged(event.capture))
+        elif isinstance(event, ev.MessageCreated | ev.AttemptStarted | ev.AttemptFinished):
+            attempt = getattr(event, "attempt", None)
+            message_id = event.message.id if isinstance(event, ev.MessageCreated) else attempt.message_id
+            for name in ("deliveries", "endpoints"):
+                self.view(name).post_message(DeliveriesChanged(message_id, attempt))
+            if isinstance(event, ev.AttemptFinished):
+                self._log_attempt(event)
+        elif isinstance(event, ev.EndpointChanged):
+            for name in ("endpoints", "send", "deliveries"):
+                self.view(name).post_message(EndpointsChanged(event.endpoint_id))
+            if event.reason and event.reason not in ("created", "updated"):
+                self.query_one("#log", LogPanel).add("info", f"endpoint {event.endpoint_id} {event.reason}")
+        elif isinstance(event, ev.LogLine):
+            self.query_one("#log", LogPanel).add(event.level, event.text, event.source)
+        elif isinstance(event, ev.ServerReady):
+            self.query_one("#log", LogPanel).add("info", f"receiver listening on {event.url}/")
+        elif isinstance(event, ev.StatusChanged):
+            self.status.public_url = self.engine.public_url or ""
+            self.query_one("#log", LogPanel).add("info" if event.ok else "warning", event.text, event.topic)
+            self.view("receiver").post_message(ReceiverChanged())
+
+    def _log_attempt(self, event: ev.AttemptFinished) -> None:
+        a = event.attempt
+        outcome = str(a.status_code) if a.status_code is not None else (a.error or a.status)
+        text = f"{a.message_id} → {a.endpoint_id} attempt {a.number}: {a.status} ({outcome})"
+        if a.duration_ms is not None:
+            text += f" in {a.duration_ms:.0f} ms"
+        if event.next_attempt is not None:
+            text += f"; retry {event.next_attempt.number} scheduled"
+        self.query_one("#log", LogPanel).add("info" if a.status == "success" else "warning", text, "sender")
+
+    def _flush_captures(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.view("inbox").post_message(CapturesArrived(batch))
+            self.status.captures += len(batch)
+
+    def _refresh_status(self) -> None:
+        store = self.ctx.store
+        status = self.status
+        status.captures = store.count_captures()
+        status.retrying = store.count_open()
+        status.answer = self.engine.receiver_options.respond.mode
+        status.public_url = self.engine.public_url or ""
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_show(self, name: str) -> None:
+        self.query_one("#views", TabbedContent).active = f"tab-{name}"
+        self.view(name).focus_default()
+
+    def action_send_test(self) -> None:
+        self.view("send").send_test()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def action_toggle_log(self) -> None:
+        self._log_toggled = True
+        self.log_visible = not self.log_visible
+
+    # -- discoverability ------------------------------------------------------------------------
+    def _view_bindings(self) -> Iterable[tuple[str, str, Binding]]:
+        """(view name, view title, binding) for every action a view offers."""
+        for name, view in VIEWS:
+            for b in view.BINDINGS:
+                if isinstance(b, Binding):
+                    yield name, view.TITLE, b  # type: ignore[attr-defined]
+
+    def help_sections(self) -> list[Section]:
+        everywhere = [(b.key_display or b.key, b.tooltip or b.description) for b in self.BINDINGS
+                      if isinstance(b, Binding)]
+        everywhere += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit (stops the receiver)")]
+        sections: list[Section] = [("Everywhere", everywhere)]
+        for name, view in VIEWS:
+            rows = [(b.key.replace("question_mark", "?").replace("slash", "/"), b.tooltip or b.description)
+                    for b in view.BINDINGS if isinstance(b, Binding)]  # type: ignore[attr-defined]
+            sections.append((view.TITLE, rows))  # type: ignore[attr-defined]
+        return sections
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.id:
+                yield SystemCommand(b.description if b.show else f"Show {b.description}", b.tooltip,
+                                    partial(self.run_action, b.action))
+        for name, title, b in self._view_bindings():
+            if b.show:
+                yield SystemCommand(f"{title}: {b.description.rstrip('…')}", b.tooltip or b.description,
+                                    partial(self.run_view_action, name, b.action))
+
+    async def run_view_action(self, name: str, action: str) -> None:
+        self.action_show(name)
+        await self.run_action(action, self.view(name))

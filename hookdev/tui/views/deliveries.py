@@ -1,0 +1,220 @@
+"""The Deliveries view: recent messages, and the selected one's attempts per endpoint as a timeline
+with a live countdown to the next retry (in real seconds, and the platform time it stands for)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import DataTable, Label, Static
+
+from hookdev.delivery.schedule import MAX_ATTEMPTS
+from hookdev.delivery.views import Delivery, summarize
+from hookdev.models import Attempt, Message
+from hookdev.render import human_delay
+from hookdev.tui.badges import STATUS_MARK, STATUS_STYLE, code_content, mark_content, status_content
+from hookdev.tui.context import Context
+from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
+
+RECENT = 200
+
+
+def summary_content(deliveries: list[Delivery]) -> Content:
+    if not deliveries:
+        return Content.styled("no endpoint", "$text-muted")
+    counts: dict[str, int] = {}
+    for d in deliveries:
+        counts[d.status] = counts.get(d.status, 0) + 1
+    parts: list[Content | str] = []
+    for status in ("success", "sending", "pending", "failed", "canceled"):
+        if status in counts:
+            if parts:
+                parts.append(" ")
+            label = f"{STATUS_MARK[status]} {counts[status]}" if len(deliveries) > 1 else f"{STATUS_MARK[status]} {status}"
+            parts.append(Content.styled(label, STATUS_STYLE[status]))
+    return Content.assemble(*parts)
+
+
+class DeliveriesView(Horizontal):
+    """Messages on the left, the selected message's timeline on the right."""
+
+    TITLE = "Deliveries"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "retry_now", "Retry now", tooltip="Attempt the failing or waiting deliveries now",
+                id="deliveries.retry"),
+        Binding("p", "replay", "Replay", tooltip="Send the message again to every endpoint it went to",
+                id="deliveries.replay"),
+    ]
+
+    def __init__(self, ctx: Context, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ctx = ctx
+        self.selected_id: str | None = None
+        self._refresh_timer: Timer | None = None
+        self._has_pending = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="messages-pane"):
+            yield DataTable(id="messages-table", cursor_type="row")
+        with Vertical(id="timeline-pane", classes="card"):
+            yield Label("Timeline", id="timeline-title", classes="card-title")
+            with VerticalScroll():
+                yield Static(id="timeline")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#messages-table", DataTable)
+        for key, label in (("time", "TIME"), ("id", "MESSAGE"), ("type", "EVENT TYPE"), ("status", "DELIVERY")):
+            table.add_column(label, key=key)
+        self.reload()
+        self.set_interval(0.5, self._tick)
+
+    def focus_default(self) -> None:
+        self.query_one("#messages-table", DataTable).focus()
+
+    # -- data -----------------------------------------------------------------------------------
+    def on_deliveries_changed(self, _: DeliveriesChanged) -> None:
+        self._schedule()
+
+    def on_endpoints_changed(self, _: EndpointsChanged) -> None:
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._refresh_timer is None:
+            self._refresh_timer = self.set_timer(0.2, self.reload)
+
+    def _clock(self, ts: float) -> str:
+        return dt.datetime.fromtimestamp(ts, dt.UTC if self.ctx.utc else None).strftime("%H:%M:%S")
+
+    def reload(self) -> None:
+        self._refresh_timer = None
+        store = self.ctx.store
+        messages = store.list_messages(limit=RECENT)
+        by_message: dict[str, list[Attempt]] = {}
+        for a in store.message_attempts([m.id for m in messages]):
+            by_message.setdefault(a.message_id, []).append(a)
+        table = self.query_one("#messages-table", DataTable)
+        keep = self.selected_id
+        table.clear()
+        for m in messages:
+            table.add_row(self._clock(m.created_at), m.id, m.event_type,
+                          summary_content(summarize(by_message.get(m.id, []))), key=m.id)
+        ids = [m.id for m in messages]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
+        elif ids:
+            table.move_cursor(row=0, animate=False)
+        self.selected_id = ids[table.cursor_row] if ids and 0 <= table.cursor_row < len(ids) else None
+        self.show_timeline()
+
+    @on(DataTable.RowHighlighted, "#messages-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key is not None else None
+        if key != self.selected_id:
+            self.selected_id = key
+            self.show_timeline()
+
+    def _tick(self) -> None:
+        if self._has_pending and self.display:
+            self.show_timeline()
+
+    def show_timeline(self) -> None:
+        message = self.ctx.store.get_message(self.selected_id) if self.selected_id else None
+        title = self.query_one("#timeline-title", Label)
+        body = self.query_one("#timeline", Static)
+        if message is None:
+            self._has_pending = False
+            title.update("Timeline")
+            body.update(Content.styled("No messages yet. Press t to send one to your own receiver,\n"
+                                       "or pick an event type in Send (2).", "$text-muted"))
+            return
+        title.update(f"{message.id}  {message.event_type}")
+        attempts = self.ctx.store.message_attempts([message.id])
+        body.update(self.timeline(message, attempts))
+
+    def timeline(self, message: Message, attempts: list[Attempt]) -> Content:
+        now = self.ctx.now()
+        scale = self.ctx.time_scale
+        parts: list[Content | str] = [
+            Content.styled(f"created {self._clock(message.created_at)} · {len(message.payload):,} bytes", "$text-muted"),
+        ]
+        if message.channels:
+            parts.append(Content.styled(f" · channels {', '.join(message.channels)}", "$text-muted"))
+        if message.fault:
+            parts.append(Content.styled(f" · fault {message.fault}", "$text-warning"))
+        parts.append("\n")
+        self._has_pending = False
+        groups: dict[str, list[Attempt]] = {}
+        for a in attempts:
+            groups.setdefault(a.endpoint_id, []).append(a)
+        if not groups:
+            parts.append(Content.styled("\nNo endpoint was subscribed: nothing was delivered. "
+                                        "Replay it to an endpoint from the Endpoints view.", "$text-muted"))
+        for delivery in summarize(attempts):
+            endpoint = self.ctx.store.get_endpoint(delivery.endpoint_id)
+            parts += ["\n", Content.styled(delivery.endpoint_id, "bold"),
+                      Content.styled(f"  {endpoint.url if endpoint else '(deleted)'}  ", "$text-muted"),
+                      status_content(delivery.status), "\n"]
+            for a in sorted(groups.get(delivery.endpoint_id, []), key=lambda a: a.number):
+                parts.append(self._attempt_line(a, now, scale))
+            if delivery.exhausted:
+                parts.append(Content.styled(f"   gave up after {MAX_ATTEMPTS} attempts\n", "$text-error"))
+        return Content.assemble(*parts)
+
+    def _attempt_line(self, a: Attempt, now: float, scale: float) -> Content:
+        head = Content.assemble(" ", mark_content(a.status), f" #{a.number:<2} ")
+        if a.status == "pending":
+            self._has_pending = True
+            wait = max(0.0, a.scheduled_at - now)
+            what = "retry" if a.trigger == "scheduled" else "manual attempt"
+            text = f"{what} in {human_delay(wait)}" if wait > 0 else f"{what} due now"
+            if scale != 1 and wait > 0:
+                text += f"  ({human_delay(wait * scale)} of platform time at ×{scale:g})"
+            return Content.assemble(head, Content.styled(text, "$text-warning"), "\n")
+        when = self._clock(a.started_at or a.scheduled_at)
+        took = f"{a.duration_ms:>5.0f} ms" if a.duration_ms is not None else "        "
+        line = Content.assemble(head, Content.styled(when, "$text-muted"), "  ", status_content(a.status, 9),
+                                code_content(a.status_code), "  ", took)
+        if a.trigger == "manual":
+            line += Content.styled("  manual", "$text-muted")
+        if a.error:
+            line += Content.styled(f"  {a.error}", "$text-error")
+        if a.extra.get("retry_after") is not None:
+            line += Content.styled(f"  Retry-After {a.extra['retry_after']:g} s", "$text-muted")
+        return line + "\n"
+
+    # -- actions --------------------------------------------------------------------------------
+    def _run_replay(self, pairs: list[tuple[str, str | None]], what: str) -> None:
+        from hookdev.sender import SenderError
+
+        total = 0
+        for message_id, endpoint_id in pairs:
+            try:
+                total += len(self.ctx.sender.replay(message_id, endpoint_id))
+            except SenderError as e:
+                self.app.notify(str(e), title=f"{what} failed", severity="error")
+                return
+        self.app.notify(f"{total} attempt(s) queued now." if total else "Nothing to send.", title=what)
+        self._schedule()
+
+    def action_retry_now(self) -> None:
+        if self.selected_id is None:
+            self.app.notify("No message selected.", severity="warning")
+            return
+        todo = [d.endpoint_id for d in summarize(self.ctx.store.message_attempts([self.selected_id]))
+                if d.status in ("pending", "failed", "canceled")]
+        if not todo:
+            self.app.notify("Every delivery of this message succeeded (p replays it anyway).", title="Retry now")
+            return
+        self._run_replay([(self.selected_id, ep) for ep in todo], "Retry now")
+
+    def action_replay(self) -> None:
+        if self.selected_id is None:
+            self.app.notify("No message selected.", severity="warning")
+            return
+        self._run_replay([(self.selected_id, None)], "Replay")

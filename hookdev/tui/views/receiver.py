@@ -1,0 +1,252 @@
+"""The Receiver view: where it listens, its active secrets, and how it answers.
+
+Setting "fail the next 3 with 503" here and sending from the Send view exercises the sender's retry
+path end to end in one window. The policy object is replaced, never mutated from here, so a request
+in flight keeps the answer it already took.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from hookdev.receiver import RESPOND_MODES, RespondPolicy
+from hookdev.render import human_delay
+from hookdev.tui.badges import mask
+from hookdev.tui.context import Context
+from hookdev.tui.messages import ReceiverChanged
+from hookdev.tui.screens.prompt import Field, PromptScreen
+
+MODE_LABELS = {
+    "normal": "Normally: 200 when valid or unsigned, 401 when invalid",
+    "status": "Always answer the status below",
+    "fail": "Fail the next N requests with the status below, then normally",
+    "delay": "Wait D seconds, then answer normally",
+    "gone": "410 Gone (the sender disables the endpoint)",
+    "throttle": "429 Too Many Requests with Retry-After",
+}
+
+
+def _int(text: str, low: int, high: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number") from None
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be {low} to {high}")
+    return value
+
+
+class ReceiverView(VerticalScroll):
+    """Receiver URL and secrets on the left, the answer mode on the right."""
+
+    TITLE = "Receiver"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "apply", "Apply", tooltip="Answer as chosen from now on", id="receiver.apply"),
+        Binding("n", "normal", "Normal", tooltip="Answer normally again", id="receiver.normal"),
+        Binding("s", "reveal", "Show secret", tooltip="Show or hide the receiver secrets", id="receiver.reveal"),
+        Binding("R", "rotate", "Rotate…", tooltip="Rotate the receiver secret (old one kept for a grace period)",
+                id="receiver.rotate"),
+    ]
+
+    def __init__(self, ctx: Context, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ctx = ctx
+        self.revealed = False
+
+    @property
+    def policy(self) -> RespondPolicy:
+        return self.ctx.engine.receiver_options.respond
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="receiver-columns"):
+            with Vertical(id="receiver-info", classes="card"):
+                yield Label("Receiver", classes="card-title")
+                yield Static(id="receiver-where")
+                yield Label("Secrets", classes="card-title")
+                yield Static(id="receiver-secrets")
+            with Vertical(id="receiver-answer", classes="card"):
+                yield Label("How it answers", classes="card-title")
+                with RadioSet(id="receiver-mode"):
+                    for mode in RESPOND_MODES:
+                        yield RadioButton(MODE_LABELS[mode], value=mode == self.policy.mode, id=f"mode-{mode}")
+                with Horizontal(classes="answer-params"):
+                    with Vertical(classes="param"):
+                        yield Label("Status")
+                        yield Input(str(self.policy.status), id="param-status", type="integer")
+                    with Vertical(classes="param"):
+                        yield Label("N requests")
+                        yield Input(str(self.policy.count or 3), id="param-count", type="integer")
+                    with Vertical(classes="param"):
+                        yield Label("Delay (s)")
+                        yield Input(f"{self.policy.delay or 2:g}", id="param-delay", type="number")
+                    with Vertical(classes="param"):
+                        yield Label("Retry-After (s)")
+                        yield Input(str(self.policy.retry_after), id="param-retry-after", type="integer")
+                with Horizontal(classes="answer-actions"):
+                    yield Button("Apply (a)", id="receiver-apply", variant="primary")
+                    yield Button("Normal (n)", id="receiver-normal")
+                yield Static(id="receiver-now", classes="answer-now")
+
+    def on_mount(self) -> None:
+        self.refresh_info()
+        self.set_interval(0.5, self._refresh_now)
+
+    def focus_default(self) -> None:
+        self.query_one("#receiver-mode", RadioSet).focus()
+
+    def on_show(self) -> None:
+        self.refresh_info()
+
+    def on_receiver_changed(self, _: ReceiverChanged) -> None:
+        self.refresh_info()
+
+    # -- display --------------------------------------------------------------------------------
+    def refresh_info(self) -> None:
+        opts = self.ctx.engine.options
+        public = self.ctx.engine.public_url
+        rows = [
+            ("URL", Content.styled(self.ctx.url + "/", "bold $text-accent")),
+            ("Public", Content(public) if public else Content.styled("not connected (start with --relay URL)", "$text-muted")),
+            ("Scheme", Content(opts.scheme or "detected from the headers")),
+            ("Tolerance", Content(f"{opts.tolerance:g} s either way")),
+        ]
+        if opts.forward_to:
+            rows.append(("Forwards", Content(opts.forward_to)))
+        self.query_one("#receiver-where", Static).update(_kv(rows))
+        self.query_one("#receiver-secrets", Static).update(self._secrets())
+        self._refresh_now()
+
+    def _secrets(self) -> Content:
+        try:
+            secrets = self.ctx.workspace.receiver_secrets()
+        except Exception as e:  # an unreadable secret file: say so, keep the app usable
+            return Content.styled(str(e), "$text-error")
+        now = self.ctx.now()
+        show = (lambda s: s) if self.revealed else mask
+        rows: list[tuple[str, Content]] = [("current", Content(show(secrets.current)))]
+        for secret, expires in secrets.previous:
+            if expires > now:
+                left = human_delay(expires - now)
+                rows.append(("previous", Content.assemble(show(secret), Content.styled(f"  expires in {left}", "$text-muted"))))
+        for i, extra in enumerate(self.ctx.engine.options.secrets, 1):
+            rows.append((f"--secret #{i}", Content(show(extra))))
+        hint = Content.styled("\ns shows them · R rotates (the old one stays valid for a grace period)", "$text-muted")
+        return _kv(rows) + hint
+
+    def _refresh_now(self) -> None:
+        policy = self.policy
+        style = "$text-success" if policy.mode == "normal" else "$text-warning bold"
+        self.query_one("#receiver-now", Static).update(
+            Content.assemble(Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style))
+        )
+
+    # -- answer mode ----------------------------------------------------------------------------
+    def chosen_mode(self) -> str:
+        pressed = self.query_one("#receiver-mode", RadioSet).pressed_button
+        return (pressed.id or "mode-normal").removeprefix("mode-") if pressed else "normal"
+
+    def build_policy(self) -> RespondPolicy:
+        """The policy the form describes; ValueError says which field is wrong."""
+        mode = self.chosen_mode()
+        values = {name: self.query_one(f"#param-{name}", Input).value.strip()
+                  for name in ("status", "count", "delay", "retry-after")}
+        policy = RespondPolicy(mode)
+        if mode in ("status", "fail"):
+            policy.status = _int(values["status"], 100, 599, "status")
+        if mode == "fail":
+            policy.count = _int(values["count"], 1, 1_000_000, "N requests")
+        if mode == "delay":
+            try:
+                policy.delay = float(values["delay"])
+            except ValueError:
+                raise ValueError("delay must be a number of seconds") from None
+            if not 0 <= policy.delay <= 3600:
+                raise ValueError("delay must be 0 to 3600 seconds")
+        if mode == "throttle":
+            policy.retry_after = _int(values["retry-after"], 0, 86400 * 7, "Retry-After")
+        return policy
+
+    def apply(self, policy: RespondPolicy) -> None:
+        self.ctx.engine.receiver_options.respond = policy
+        self.ctx.engine.log(f"receiver now answers {policy.describe()}")
+        self._refresh_now()
+        self.post_message(ReceiverChanged())
+
+    def action_apply(self) -> None:
+        try:
+            policy = self.build_policy()
+        except ValueError as e:
+            self.app.notify(str(e), title="Not applied", severity="error")
+            return
+        self.apply(policy)
+        self.app.notify(f"The receiver answers {policy.describe()}.", title="Receiver")
+
+    def action_normal(self) -> None:
+        self.query_one("#mode-normal", RadioButton).value = True
+        self.apply(RespondPolicy())
+        self.app.notify("The receiver answers normally.", title="Receiver")
+
+    @on(Button.Pressed, "#receiver-apply")
+    def _apply_pressed(self) -> None:
+        self.action_apply()
+
+    @on(Button.Pressed, "#receiver-normal")
+    def _normal_pressed(self) -> None:
+        self.action_normal()
+
+    @on(Input.Submitted, ".answer-params Input")
+    def _param_submitted(self) -> None:
+        self.action_apply()
+
+    # -- secrets --------------------------------------------------------------------------------
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        self.refresh_info()
+
+    def action_rotate(self) -> None:
+        from hookdev.delivery.validate import parse_duration
+
+        def check(value: str) -> str | None:
+            try:
+                seconds = parse_duration(value or "0")
+            except ValueError as e:
+                return str(e)
+            return None if seconds <= 7 * 86400 else "at most 7d"
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            grace = parse_duration(values["grace"] or "0")
+            self.ctx.workspace.rotate_receiver_secret(grace)
+            self.ctx.engine.secret_source.refresh()
+            self.refresh_info()
+            until = "" if grace <= 0 else f"; the old one stays valid for {human_delay(grace)}"
+            self.ctx.engine.log(f"receiver secret rotated{until}")
+            self.app.notify(f"New receiver secret{until}.", title="Rotated")
+            self.post_message(ReceiverChanged())
+
+        self.app.push_screen(
+            PromptScreen(
+                "Rotate the receiver secret?",
+                [Field("grace", "Keep the old secret valid for", value="24h", placeholder="24h, 30m, 0",
+                       check=check, help="Senders still signing with the old secret keep verifying meanwhile.")],
+                submit="Rotate",
+                message="A new secret is generated; endpoint ep_local signs with it from the next attempt on.",
+            ),
+            done,
+        )
+
+
+def _kv(rows: list[tuple[str, Content]], width: int = 11) -> Content:
+    parts: list[Content | str] = []
+    for key, value in rows:
+        parts += [Content.styled(key.ljust(width), "$text-muted"), value, "\n"]
+    return Content.assemble(*parts)
+

@@ -1,0 +1,249 @@
+"""The Send view: the event catalog, a payload editor validated live against the schema, an endpoint
+picker, and Send. ``t`` (anywhere) sends the selected type's example to hookdev's own receiver."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Button, Label, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from hookdev.catalog import CatalogIssue, EventType, parse_data, validate_payload
+from hookdev.tui.context import Context
+from hookdev.tui.messages import EndpointsChanged
+
+LOCAL = "ep_local"
+ALL = "*"
+_SEND_ANYWAY_WINDOW = 4.0
+
+
+def check_payload(event_type: EventType, text: str) -> tuple[str | None, list[CatalogIssue]]:
+    """(JSON syntax error, schema issues) for what is in the editor."""
+    try:
+        data = parse_data(text)
+    except ValueError as e:
+        return str(e), []
+    return None, validate_payload(event_type, data)
+
+
+def issues_content(syntax: str | None, issues: list[CatalogIssue], limit: int = 4) -> Content:
+    if syntax:
+        return Content.styled(f"✗ {syntax}", "$text-error")
+    if not issues:
+        return Content.styled("✓ matches the schema", "$text-success")
+    parts: list[Content | str] = [Content.styled(f"✗ {len(issues)} schema problem(s)\n", "$text-error bold")]
+    for issue in issues[:limit]:
+        parts += [Content.styled(f"  {issue.path or '$'}  ", "$text-warning"), issue.message, "\n"]
+    if len(issues) > limit:
+        parts.append(Content.styled(f"  … and {len(issues) - limit} more", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+class SendView(Horizontal):
+    """Pick an event type, edit its payload, choose endpoints, send."""
+
+    TITLE = "Send"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send", tooltip="Send the payload in the editor", id="send.send"),
+        Binding("ctrl+r", "reset", "Reset payload", tooltip="Put the catalog example back in the editor",
+                id="send.reset"),
+        Binding("ctrl+e", "focus_editor", "Edit", tooltip="Focus the payload editor", id="send.edit"),
+        Binding("ctrl+o", "focus_endpoints", "Endpoints", tooltip="Choose who receives it", id="send.endpoints"),
+    ]
+
+    def __init__(self, ctx: Context, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ctx = ctx
+        self.event_type: EventType | None = None
+        self._check_timer: Timer | None = None
+        self._issues: tuple[str | None, list[CatalogIssue]] = (None, [])
+        self._anyway_until = 0.0
+
+    @property
+    def types(self) -> list[EventType]:
+        return list(self.ctx.catalog) if self.ctx.catalog is not None else []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="send-left"):
+            yield Label("Event types", classes="section-title")
+            options = [
+                Option(Content.assemble(Content.styled(et.name, "bold"), "\n",
+                                        Content.styled(et.summary(), "$text-muted")), id=et.name)
+                for et in self.types
+            ]
+            yield OptionList(*options, id="send-types")
+            yield Label("Send to", classes="section-title")
+            yield SelectionList[str](id="send-endpoints")
+        with Vertical(id="send-right"):
+            yield Static(id="send-title")
+            editor = TextArea.code_editor("", id="send-editor", soft_wrap=False)
+            if "json" in editor.available_languages:
+                editor.language = "json"
+            yield editor
+            yield Static(id="send-issues")
+            with Horizontal(id="send-actions"):
+                yield Button("Send  ctrl+s", id="send-button", variant="primary")
+                yield Button("Reset  ctrl+r", id="send-reset")
+                yield Static(id="send-targets")
+
+    def on_mount(self) -> None:
+        self.query_one("#send-editor", TextArea).cursor_blink = False if self.ctx.frozen_now else True
+        self._load_endpoints()
+        types = self.query_one("#send-types", OptionList)
+        if self.types:
+            types.highlighted = 0
+            self.select(self.types[0].name)
+        else:
+            problem = self.ctx.catalog_error or "the catalog has no event types"
+            self.query_one("#send-title", Static).update(Content.styled(f"Nothing to send: {problem}", "$text-error"))
+
+    def focus_default(self) -> None:
+        self.query_one("#send-types", OptionList).focus()
+
+    # -- catalog and editor ---------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#send-types")
+    def _type_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and (self.event_type is None or event.option.id != self.event_type.name):
+            self.select(event.option.id)
+
+    @on(OptionList.OptionSelected, "#send-types")
+    def _type_selected(self) -> None:
+        self.action_focus_editor()
+
+    def select(self, name: str) -> None:
+        if self.ctx.catalog is None or name not in self.ctx.catalog:
+            return
+        self.event_type = self.ctx.catalog.get(name)
+        et = self.event_type
+        self.query_one("#send-title", Static).update(
+            Content.assemble(
+                Content.styled(et.name, "bold $text-accent"), "\n",
+                Content.styled(et.description.strip(), "$text-muted"),
+            )
+        )
+        self.action_reset()
+        self._update_targets()
+
+    def action_reset(self) -> None:
+        if self.event_type is None:
+            return
+        editor = self.query_one("#send-editor", TextArea)
+        editor.load_text(json.dumps(self.event_type.example, indent=2, ensure_ascii=False))
+        self._check_now()
+
+    @on(TextArea.Changed, "#send-editor")
+    def _edited(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(0.15, self._check_now)
+
+    def _check_now(self) -> None:
+        if self.event_type is None:
+            return
+        self._issues = check_payload(self.event_type, self.query_one("#send-editor", TextArea).text)
+        self.query_one("#send-issues", Static).update(issues_content(*self._issues))
+
+    def action_focus_editor(self) -> None:
+        self.query_one("#send-editor", TextArea).focus()
+
+    def action_focus_endpoints(self) -> None:
+        self.query_one("#send-endpoints", SelectionList).focus()
+
+    # -- endpoints ------------------------------------------------------------------------------
+    def _load_endpoints(self) -> None:
+        picker: SelectionList[str] = self.query_one("#send-endpoints", SelectionList)
+        chosen = set(picker.selected) if picker.option_count else {ALL}
+        picker.clear_options()
+        picker.add_option((Content.styled("every subscribed endpoint", "bold"), ALL, ALL in chosen))
+        for ep in self.ctx.store.list_endpoints():
+            label = Content.assemble(ep.id, Content.styled(f"  {ep.url}", "$text-muted"))
+            if ep.disabled:
+                label = Content.assemble(label, Content.styled("  disabled", "$text-warning"))
+            picker.add_option((label, ep.id, ep.id in chosen))
+
+    def on_endpoints_changed(self, _: EndpointsChanged) -> None:
+        self._load_endpoints()
+        self._update_targets()
+
+    @on(SelectionList.SelectedChanged, "#send-endpoints")
+    def _picked(self) -> None:
+        self._update_targets()
+
+    def chosen_endpoints(self) -> list[str]:
+        """Named endpoints, or [] for "every subscribed endpoint"."""
+        picker: SelectionList[str] = self.query_one("#send-endpoints", SelectionList)
+        return [e for e in picker.selected if e != ALL]
+
+    def _update_targets(self) -> None:
+        if self.event_type is None:
+            return
+        named = self.chosen_endpoints()
+        if named:
+            text = "to " + ", ".join(named)
+        else:
+            try:
+                matching = [e.id for e in self.ctx.sender.matching_endpoints(self.event_type.name, [])]
+            except Exception:  # the sender reports problems when sending; the hint just stays quiet
+                matching = []
+            text = ("to " + ", ".join(matching)) if matching else "no endpoint is subscribed to this type"
+        self.query_one("#send-targets", Static).update(Content.styled(text, "$text-muted"))
+
+    # -- sending --------------------------------------------------------------------------------
+    @on(Button.Pressed, "#send-button")
+    def _send_pressed(self) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#send-reset")
+    def _reset_pressed(self) -> None:
+        self.action_reset()
+
+    def action_send(self) -> None:
+        if self.event_type is None:
+            self.app.notify("No event type to send.", severity="error")
+            return
+        self._check_now()
+        syntax, issues = self._issues
+        if syntax:
+            self.app.notify(syntax, title="Not sent", severity="error")
+            return
+        anyway = time.monotonic() < self._anyway_until
+        if issues and not anyway:
+            self._anyway_until = time.monotonic() + _SEND_ANYWAY_WINDOW
+            self.app.notify(f"{issues[0]}. Press ctrl+s again to send it anyway.",
+                            title="Payload does not match the schema", severity="warning")
+            return
+        data = self.query_one("#send-editor", TextArea).text.encode("utf-8")
+        self.send(self.event_type.name, data, self.chosen_endpoints(), validate=not anyway)
+
+    def send(self, event_type: str, data: bytes | None, endpoints: list[str], *, validate: bool = True) -> Any:
+        from hookdev.sender import SenderError
+
+        try:
+            result = self.ctx.sender.send(event_type, data, endpoints=endpoints, validate=validate)
+        except SenderError as e:
+            self.app.notify(str(e), title="Not sent", severity="error")
+            return None
+        message = result.messages[0]
+        where = ", ".join(result.endpoint_ids) or "nobody"
+        note = f"\n{result.notes[0]}" if result.notes else ""
+        self.app.notify(f"{message.id} ({event_type}) to {where}. Press 4 for Deliveries.{note}", title="Sent",
+                        severity="warning" if not result.endpoint_ids else "information")
+        self.ctx.engine.log(f"sent {event_type} as {message.id} to {where}")
+        return result
+
+    def send_test(self) -> Any:
+        """The one-keystroke round trip: the selected type's example to hookdev's own receiver."""
+        if self.event_type is None:
+            self.app.notify(self.ctx.catalog_error or "The catalog has no event types.", title="Not sent",
+                            severity="error")
+            return None
+        endpoints = [LOCAL] if self.ctx.store.get_endpoint(LOCAL) is not None else []
+        return self.send(self.event_type.name, None, endpoints)

@@ -1,0 +1,215 @@
+"""The detail of one capture: Overview, Headers, Body and Response tabs.
+
+Everything shown goes through ``redact_headers``: Authorization is stored, never displayed. Bodies are
+shown as pretty JSON (highlighted with the theme's colours) when they parse, else raw text or hex.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.reactive import reactive
+from textual.widgets import Static, TabbedContent, TabPane
+
+from hookdev.models import Capture
+from hookdev.redact import redact_headers
+from hookdev.tui.badges import verdict_badge
+
+BODY_MODES = ("pretty", "raw", "hex")
+_MAX_SHOWN = 256 * 1024  # bytes of a body drawn at once; the rest is summarised
+
+
+def _when(ts: float, utc: bool) -> str:
+    when = dt.datetime.fromtimestamp(ts, dt.UTC if utc else None)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + (" UTC" if utc else "")
+
+
+def hex_dump(data: bytes, limit: int = 4096) -> str:
+    lines = []
+    for off in range(0, min(len(data), limit), 16):
+        chunk = data[off : off + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{off:08x}  {hexes:<47}  {text}")
+    if len(data) > limit:
+        lines.append(f"… {len(data) - limit:,} more bytes")
+    return "\n".join(lines) or "(empty body)"
+
+
+def body_content(body: bytes, mode: str) -> Content:
+    """The body in one of BODY_MODES; "pretty" falls back to raw text, and raw to hex, when it must."""
+    if not body:
+        return Content.styled("(empty body)", "$text-muted")
+    shown = body[:_MAX_SHOWN]
+    more = f"\n… {len(body) - _MAX_SHOWN:,} more bytes" if len(body) > _MAX_SHOWN else ""
+    if mode == "hex":
+        return Content(hex_dump(body))
+    try:
+        text = shown.decode("utf-8")
+    except UnicodeDecodeError:
+        return Content.assemble(Content.styled("binary body, shown as hex\n\n", "$text-muted"), hex_dump(body))
+    if mode == "pretty":
+        try:
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return highlight(pretty, language="json") + more
+    return Content(text + more)
+
+
+def _kv(rows: Iterable[tuple[str, str | Content]], width: int = 12) -> Content:
+    parts: list[Content | str] = []
+    for key, value in rows:
+        parts.append(Content.styled(key.ljust(width), "$text-muted"))
+        parts.append(value if isinstance(value, Content) else Content(value))
+        parts.append("\n")
+    return Content.assemble(*parts)
+
+
+def headers_content(headers: Iterable[tuple[str, str]]) -> Content:
+    parts: list[Content | str] = []
+    for name, value in redact_headers(headers):
+        parts.append(Content.styled(name, "$text-accent bold"))
+        parts.append(": ")
+        parts.append(Content(value))
+        parts.append("\n")
+    return Content.assemble(*parts) if parts else Content.styled("(no headers)", "$text-muted")
+
+
+def overview_content(c: Capture, utc: bool) -> Content:
+    scheme = {"standard": "Standard Webhooks"}.get(c.scheme or "", c.scheme or "")
+    head: list[Content | str] = [verdict_badge(c.verified)]
+    if scheme:
+        head.append(Content.styled(f"  {scheme}", "$text-muted"))
+    if c.matched_secret:
+        head.append(Content.styled(f"  ·  matched {c.matched_secret}", "$text-muted"))
+    head.append("\n")
+    if c.reason:
+        style = "$text-error" if c.verified is False else "$text-muted"
+        head.append(Content.styled(c.reason, style))
+        head.append("\n")
+    elif c.verified is None:
+        head.append(Content.styled("No signature headers: nothing to verify.", "$text-muted"))
+        head.append("\n")
+    head.append("\n")
+    target = c.path + (f"?{c.query}" if c.query else "")
+    rows: list[tuple[str, str | Content]] = [
+        ("Request", f"{c.method} {target}"),
+        ("Received", _when(c.received_at, utc)),
+    ]
+    if c.client:
+        rows.append(("From", c.client))
+    rows.append(("Event type", c.event_type or "-"))
+    rows.append(("webhook-id", c.webhook_id or "-"))
+    if c.timestamp_skew is not None:
+        skew = c.timestamp_skew
+        rows.append(("Skew", f"{skew:+.1f} s (signed {'before' if skew >= 0 else 'after'} it arrived)"))
+    size = f"{c.body_size:,} bytes" + ("  (truncated: over the size limit)" if c.truncated else "")
+    rows.append(("Body", size))
+    rows.append(("Answered", answer_summary(c)))
+    if c.route:
+        rows.append(("Route", c.route))
+    rows.append(("Capture id", c.id))
+    return Content.assemble(*head, _kv(rows))
+
+
+def answer_summary(c: Capture) -> Content:
+    if c.forwarded_to:
+        if c.forward_error:
+            return Content.styled(f"{c.status or '-'}  forwarded to {c.forwarded_to}: {c.forward_error}", "$text-error")
+        took = f" in {c.forward_ms:.0f} ms" if c.forward_ms is not None else ""
+        if c.status is None:
+            return Content(f"waiting for {c.forwarded_to}")
+        return Content(f"{c.status} from your app at {c.forwarded_to}{took}")
+    if c.status is None:
+        return Content("-")
+    style = "$text-error" if c.status >= 400 else "$text-success"
+    return Content.assemble(Content.styled(str(c.status), style), " by hookdev")
+
+
+def response_content(c: Capture) -> Content:
+    parts: list[Content | str] = [
+        Content.styled("Answer  ", "$text-muted"), answer_summary(c), "\n\n",
+        headers_content(c.response_headers), "\n",
+        body_content(c.response_body, "pretty"),
+    ]
+    return Content.assemble(*parts)
+
+
+class CaptureDetail(Vertical):
+    """Overview / Headers / Body / Response of the highlighted capture."""
+
+    DEFAULT_CSS = """
+    CaptureDetail { height: 1fr; }
+    CaptureDetail TabbedContent { height: 1fr; }
+    CaptureDetail TabPane { padding: 0; }
+    CaptureDetail VerticalScroll { padding: 0 1; }
+    """
+
+    TABS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("overview", "Overview"), ("headers", "Headers"), ("body", "Body"), ("response", "Response"),
+    )
+
+    body_mode: reactive[str] = reactive("pretty", init=False)
+    """How the Body tab shows the body: pretty (JSON), raw, or hex."""
+
+    def __init__(self, *, utc: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.utc = utc
+        self.capture: Capture | None = None
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="detail-tabs"):
+            for key, title in self.TABS:
+                with TabPane(title, id=f"detail-{key}"):
+                    with VerticalScroll():
+                        yield Static(id=f"detail-{key}-text")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#detail-tabs", TabbedContent)
+
+    def on_mount(self) -> None:
+        self.show(None)
+
+    def _set(self, key: str, content: Content | str) -> None:
+        self.query_one(f"#detail-{key}-text", Static).update(content)
+
+    def show(self, capture: Capture | None) -> None:
+        self.capture = capture
+        if capture is None:
+            for key, _ in self.TABS:
+                self._set(key, Content.styled("Select a request to see it here.", "$text-muted"))
+            return
+        self._set("overview", overview_content(capture, self.utc))
+        self._set("headers", headers_content(capture.headers))
+        self._render_body()
+        self._set("response", response_content(capture))
+
+    def _render_body(self) -> None:
+        if self.capture is None:
+            return
+        modes = "  ".join(f"[{m}]" if m == self.body_mode else m for m in BODY_MODES)
+        header = Content.styled(f"{modes}   (b: switch)\n\n", "$text-muted")
+        self._set("body", header + body_content(self.capture.body, self.body_mode))
+
+    def watch_body_mode(self) -> None:
+        self._render_body()
+
+    def cycle_body_mode(self) -> None:
+        self.body_mode = BODY_MODES[(BODY_MODES.index(self.body_mode) + 1) % len(BODY_MODES)]
+        self.tabs.active = "detail-body"
+
+    def cycle_tab(self, step: int) -> None:
+        keys = [f"detail-{k}" for k, _ in self.TABS]
+        active = self.tabs.active
+        current = keys.index(active) if active in keys else 0
+        self.tabs.active = keys[(current + step) % len(keys)]

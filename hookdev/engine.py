@@ -176,6 +176,9 @@ class Engine:
                 await self.stop()
                 raise EngineError(f"hookdev.toml: {e}") from None
         self.bus.publish(ServerReady(self.url))
+        from hookdev.ops import OpsEmitter
+
+        self.bus.subscribe(OpsEmitter(self))
         if opts.dispatch:
             self._start_dispatcher()
         if opts.relay:

@@ -6,26 +6,20 @@ value given on the command line keeps winning over an edited file.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from hookdev.config import Config, empty_config, first_set
+from hookdev.config import Config, empty_config, first_set, parse_size
 from hookdev.engine import EngineOptions
 from hookdev.forward import Route, parse_route, parse_target
 from hookdev.receiver import DEFAULT_MAX_BODY, RespondPolicy, parse_respond
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m|gb|gib|g)?\s*$", re.I)
-_UNITS = {None: 1, "b": 1, "kb": 1000, "k": 1024, "kib": 1024, "mb": 1000**2, "m": 1024**2, "mib": 1024**2,
-          "gb": 1000**3, "g": 1024**3, "gib": 1024**3}
 
-
-def parse_size(text: str) -> int:
-    m = _SIZE.match(str(text))
-    if not m:
-        raise ValueError(f"invalid size {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)")
-    unit = m.group(2).lower() if m.group(2) else None
-    return int(float(m.group(1)) * _UNITS[unit])
+def _cli_size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise ValueError(f"invalid --max-body {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)") from None
 
 
 def respond_from_config(config: Config) -> RespondPolicy | None:
@@ -65,7 +59,7 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
         secrets=list(cli.get("secrets") or ()) + list(rc.secrets or ()),
         scheme=first_set(cli.get("scheme"), rc.scheme),
         tolerance=float(first_set(cli.get("tolerance"), rc.tolerance, 300)),
-        max_body=parse_size(max_body) if max_body else first_set(rc.max_body, DEFAULT_MAX_BODY),
+        max_body=_cli_size(max_body) if max_body else first_set(rc.max_body, DEFAULT_MAX_BODY),
         accept_invalid=bool(first_set(cli.get("accept_invalid"), rc.accept_invalid, False)),
         forward_to=parse_target(forward_to) if forward_to else None,
         routes=routes,

@@ -31,8 +31,8 @@ MAX_BATCH = 1000
 LOCAL_ENDPOINT = "ep_local"
 
 
-class SenderError(v.InputError):
-    """Bad input for the sender (unknown id, invalid payload, refused URL ...): one line, nothing written."""
+# Bad input for the sender (unknown id, invalid payload, refused URL ...): one line, nothing written.
+SenderError = v.InputError
 
 
 class _Unset:
@@ -117,7 +117,7 @@ class Sender:
         """An endpoint by id or unique id prefix/suffix."""
         found = self.store.find_endpoint(ref)
         if found is None:
-            raise SenderError(f"no endpoint {ref!r} (see `hookdev endpoints list`)")
+            raise SenderError(self._miss("endpoints", "endpoint", ref, "hookdev endpoints list"))
         return found
 
     def endpoints(self) -> list[Endpoint]:
@@ -382,8 +382,15 @@ class Sender:
     def message(self, ref: str) -> Message:
         found = self.store.find_message(ref)
         if found is None:
-            raise SenderError(f"no message {ref!r} (see `hookdev messages`)")
+            raise SenderError(self._miss("messages", "message", ref, "hookdev messages"))
         return found
+
+    def _miss(self, table: str, what: str, ref: str, listing: str) -> str:
+        several = self.store.id_matches(table, ref)
+        if len(several) > 1:
+            shown = ", ".join(several[:2]) + (", ..." if len(several) > 2 else "")
+            return f"{ref!r} matches several {table} ({shown}): give more of the id"
+        return f"no {what} {ref!r} (see `{listing}`)"
 
     def deliveries(self, message_id: str) -> list[Delivery]:
         """The message's delivery to each endpoint: status, attempts made, last result, next retry."""

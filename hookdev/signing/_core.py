@@ -146,10 +146,15 @@ def tolerance_reason(skew: float, tolerance: float | None, *, future: bool = Tru
     if tolerance is None:
         return None
     if skew > tolerance:
-        return f"timestamp is {math.ceil(skew)} s too old (tolerance {num(tolerance)} s)"
+        return f"timestamp is {_seconds(skew)} s too old (tolerance {num(tolerance)} s)"
     if future and -skew > tolerance:
-        return f"timestamp is {math.ceil(-skew)} s in the future (tolerance {num(tolerance)} s)"
+        return f"timestamp is {_seconds(-skew)} s in the future (tolerance {num(tolerance)} s)"
     return None
+
+
+def _seconds(value: float) -> str:
+    """Whole seconds, rounded up so '300.2 s' past a 300 s tolerance never reads as '300 s'."""
+    return str(math.ceil(value)) if math.isfinite(value) else "infinitely many"
 
 
 def unusable_reason(errors: Sequence[str]) -> str:

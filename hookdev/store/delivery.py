@@ -238,14 +238,25 @@ class DeliveryQueries:
     def find_endpoint(self, ref: str) -> Endpoint | None:
         """By exact id, else by a unique id prefix or suffix."""
         found = self.get_endpoint(ref)
-        if found is not None or not ref:
+        if found is not None:
             return found
+        ids = self.id_matches("endpoints", ref, 2)
+        return self.get_endpoint(ids[0]) if len(ids) == 1 else None
+
+    def id_matches(self, table: str, ref: str, limit: int = 3) -> list[str]:
+        """Ids in ``endpoints`` or ``messages`` that ``ref`` begins (with or without the ``ep_``/``msg_``
+        prefix) or ends: what people copy from a listing."""
+        prefix = {"endpoints": "ep_", "messages": "msg_"}.get(table)
+        if prefix is None or not ref:
+            return []
+        like = _like(ref)
         with self.lock:
             rows = self.conn.execute(
-                _EP_SELECT + " WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' LIMIT 2",
-                (_like(ref) + "%", "%" + _like(ref)),
+                f"SELECT id FROM {table} WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\'"
+                " OR id LIKE ? ESCAPE '\\' LIMIT ?",
+                (like + "%", _like(prefix) + like + "%", "%" + like, limit),
             ).fetchall()
-        return _ep_from(rows[0]) if len(rows) == 1 else None
+        return [r[0] for r in rows]
 
     def list_endpoints(self) -> list[Endpoint]:
         with self.lock:
@@ -342,14 +353,10 @@ class DeliveryQueries:
 
     def find_message(self, ref: str) -> Message | None:
         found = self.get_message(ref)
-        if found is not None or not ref:
+        if found is not None:
             return found
-        with self.lock:
-            rows = self.conn.execute(
-                _MSG_SELECT + " WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' LIMIT 2",
-                (_like(ref) + "%", "%" + _like(ref)),
-            ).fetchall()
-        return _msg_from(rows[0]) if len(rows) == 1 else None
+        ids = self.id_matches("messages", ref, 2)
+        return self.get_message(ids[0]) if len(ids) == 1 else None
 
     def list_messages(
         self,

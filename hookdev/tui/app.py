@@ -272,7 +272,7 @@ class HookdevApp(App[None]):
                 yield SystemCommand(b.description if b.show else f"Show {b.description}", b.tooltip,
                                     partial(self.run_action, b.action))
         for name, title, b in self._view_bindings():
-            if b.show:
+            if b.id:
                 yield SystemCommand(f"{title}: {b.description.rstrip('…')}", b.tooltip or b.description,
                                     partial(self.run_view_action, name, b.action))
 

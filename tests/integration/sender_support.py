@@ -34,6 +34,7 @@ class Received:
     at: float  # time.time() on arrival
     verified_with: list[str]  # the secrets whose signature verified (svix package)
     answered: int = 0
+    path: str = ""
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Consumer:
         self.requests.append(
             Received(
                 headers.get("webhook-id"), headers.get("webhook-timestamp"), headers.get("webhook-signature"),
-                body, headers, time.time(), ok, answer.status,
+                body, headers, time.time(), ok, answer.status, request.url.path,
             )
         )
         if answer.delay:

@@ -61,15 +61,18 @@ def run() -> list[dict]:
     # Every contender must accept the request before its speed means anything.
     assert standard.verify(headers, body, secrets).verified is True
     reference.verify(body, headers, json_parse=False)
-    assert reference.sign(MSG_ID, datetime.fromtimestamp(timestamp, tz=UTC), body.decode()) == headers[
-        "webhook-signature"
-    ]
+    assert (
+        reference.sign(MSG_ID, datetime.fromtimestamp(timestamp, tz=UTC), body.decode())
+        == headers["webhook-signature"]
+    )
 
     rates = _best_rate(
         {
             "hookdev": lambda: standard.verify(headers, body, secrets),
             "standardwebhooks": lambda: reference.verify(body, headers, json_parse=False),
-            "bare_hmac": lambda: hmac.compare_digest(hmac.new(key, signed, hashlib.sha256).digest(), expected),
+            "bare_hmac": lambda: hmac.compare_digest(
+                hmac.new(key, signed, hashlib.sha256).digest(), expected
+            ),
         }
     )
     ours = rates["hookdev"]

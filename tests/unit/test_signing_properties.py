@@ -32,7 +32,9 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 _b64 = st.binary(min_size=0, max_size=70).map(lambda b: base64.b64encode(b).decode())
 _hex = st.binary(min_size=0, max_size=40).map(bytes.hex)
 _fragments = st.one_of(
-    st.sampled_from(["v1", "v1a", "v2", "t", "sha256", "v0", ",", "=", " ", "  ", "whsec_", str(NOW), "-1", "."]),
+    st.sampled_from(
+        ["v1", "v1a", "v2", "t", "sha256", "v0", ",", "=", " ", "  ", "whsec_", str(NOW), "-1", "."]
+    ),
     _b64,
     _hex,
     st.text(max_size=20),
@@ -78,7 +80,11 @@ def assert_sound(verdict: Verdict, scheme: str | None) -> None:
     body=st.binary(max_size=300),
     secrets=secrets_strategy,
     scheme=st.sampled_from([None, *SCHEMES]),
-    now=st.one_of(st.none(), st.integers(min_value=0, max_value=2 * NOW), st.floats(allow_nan=False, allow_infinity=False)),
+    now=st.one_of(
+        st.none(),
+        st.integers(min_value=0, max_value=2 * NOW),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
 )
 def test_never_raises_and_is_deterministic(
     hdrs: dict[str, str], body: bytes, secrets: list[str], scheme: str | None, now: float | None
@@ -116,7 +122,11 @@ def test_standard_round_trip_with_junk_around(
     secrets = ["whsec_" + base64.b64encode(k).decode() for k in keys]
     index = min(pick, len(secrets) - 1)
     signature = standard.sign(secrets[index], msg_id, ts, body)
-    hdrs = {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": " ".join([*junk, signature])}
+    hdrs = {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": " ".join([*junk, signature]),
+    }
     verdict = standard.verify(hdrs, body, secrets, now=ts)
     assert verdict.verified is True
     assert verdict.matched_secret is not None and secrets[verdict.matched_secret] == secrets[index]
@@ -126,7 +136,9 @@ def test_standard_round_trip_with_junk_around(
 
 
 @PROPERTY
-@given(body=st.binary(max_size=1000), secret=st.text(min_size=1, max_size=40), ts=st.integers(0, 4_000_000_000))
+@given(
+    body=st.binary(max_size=1000), secret=st.text(min_size=1, max_size=40), ts=st.integers(0, 4_000_000_000)
+)
 def test_other_schemes_round_trip(body: bytes, secret: str, ts: int) -> None:
     cases = [
         ("stripe", {"stripe-signature": stripe.sign(secret, ts, body)}),

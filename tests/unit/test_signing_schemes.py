@@ -48,7 +48,10 @@ class TestGitHub:
     def test_rotation(self) -> None:
         hdrs = {"x-hub-signature-256": GITHUB_SIGNATURE}
         assert github.verify(hdrs, GITHUB_BODY, ["old", GITHUB_SECRET]).matched_secret == 1
-        assert github.verify(hdrs, GITHUB_BODY, ["a", "b"]).reason == "no signature matched any of 2 active secrets"
+        assert (
+            github.verify(hdrs, GITHUB_BODY, ["a", "b"]).reason
+            == "no signature matched any of 2 active secrets"
+        )
 
     def test_non_utf8_body(self) -> None:
         hdrs = {"x-hub-signature-256": github.sign("s3cret", BINARY)}
@@ -61,7 +64,10 @@ class TestGitHub:
             ("sha1=abc", "x-hub-signature-256 is malformed: 'sha1=abc' (expected 'sha256=<hex>')"),
             ("757107ea", "x-hub-signature-256 is malformed: '757107ea' (expected 'sha256=<hex>')"),
             ("sha256=xyz", "x-hub-signature-256 is not valid hex (expected 64 hex digits after 'sha256=')"),
-            ("sha256=" + "ab " * 21 + "a", "x-hub-signature-256 is not valid hex (expected 64 hex digits after 'sha256=')"),
+            (
+                "sha256=" + "ab " * 21 + "a",
+                "x-hub-signature-256 is not valid hex (expected 64 hex digits after 'sha256=')",
+            ),
         ],
     )
     def test_malformed(self, value: str, expected: str) -> None:
@@ -82,7 +88,10 @@ class TestShopify:
     def test_tamper_and_non_utf8(self) -> None:
         hdrs = {"x-shopify-hmac-sha256": shopify.sign("shpss_1", BINARY)}
         assert shopify.verify(hdrs, BINARY, ["shpss_1"]).verified is True
-        assert shopify.verify(hdrs, BINARY + b"x", ["shpss_1"]).reason == "no signature matched any of 1 active secret"
+        assert (
+            shopify.verify(hdrs, BINARY + b"x", ["shpss_1"]).reason
+            == "no signature matched any of 1 active secret"
+        )
 
     @pytest.mark.parametrize(
         ("value", "expected"),
@@ -138,7 +147,10 @@ class TestSlack:
                 {"x-slack-signature": "v0=abc", "x-slack-request-timestamp": str(SLACK_TS)},
                 "x-slack-signature is not valid hex (expected 64 hex digits after 'v0=')",
             ),
-            ({"x-slack-signature": "", "x-slack-request-timestamp": str(SLACK_TS)}, "x-slack-signature is empty"),
+            (
+                {"x-slack-signature": "", "x-slack-request-timestamp": str(SLACK_TS)},
+                "x-slack-signature is empty",
+            ),
         ],
     )
     def test_reasons(self, hdrs: dict[str, str], expected: str) -> None:
@@ -245,7 +257,10 @@ class TestDetectAndDispatch:
             ({"webhook-id": "x", "stripe-signature": "x", "x-slack-signature": "x"}, "standard"),
             ({"stripe-signature": "x", "x-hub-signature-256": "x"}, "stripe"),
             ({"x-shopify-hmac-sha256": "x", "x-slack-signature": "x"}, "shopify"),
-            ({"content-type": "application/json", "webhook-timestamp": "1", "x-hub-signature": "sha1=x"}, None),
+            (
+                {"content-type": "application/json", "webhook-timestamp": "1", "x-hub-signature": "sha1=x"},
+                None,
+            ),
             ({}, None),
         ],
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import copy
 import dataclasses
+import pickle
 import subprocess
 import sys
 
@@ -37,12 +39,16 @@ def headers(signature: str = SIGNATURE, msg_id: str = MSG_ID, ts: str = str(TS))
     return {"webhook-id": msg_id, "webhook-timestamp": ts, "webhook-signature": signature}
 
 
-def check(hdrs: dict[str, str], secrets: list[str] | None = None, body: bytes = BODY, **kw: object) -> Verdict:
+def check(
+    hdrs: dict[str, str], secrets: list[str] | None = None, body: bytes = BODY, **kw: object
+) -> Verdict:
     kw.setdefault("now", TS)
     return standard.verify(hdrs, body, [SECRET] if secrets is None else secrets, **kw)  # type: ignore[arg-type]
 
 
-def reason(hdrs: dict[str, str], secrets: list[str] | None = None, body: bytes = BODY, **kw: object) -> str | None:
+def reason(
+    hdrs: dict[str, str], secrets: list[str] | None = None, body: bytes = BODY, **kw: object
+) -> str | None:
     verdict = check(hdrs, secrets, body, **kw)
     assert verdict.verified is False
     return verdict.reason
@@ -59,7 +65,9 @@ class TestVectors:
         assert verdict == Verdict(True, "standard", None, 0, msg_id, ts, 10.0)
 
     @pytest.mark.parametrize(("secret", "msg_id", "ts", "body", "expected"), VECTORS)
-    def test_one_byte_changed_fails(self, secret: str, msg_id: str, ts: int, body: bytes, expected: str) -> None:
+    def test_one_byte_changed_fails(
+        self, secret: str, msg_id: str, ts: int, body: bytes, expected: str
+    ) -> None:
         verdict = standard.verify(headers(expected, msg_id, str(ts)), body + b" ", [secret], now=ts)
         assert verdict.verified is False
         assert verdict.reason == "no signature matched any of 1 active secret"
@@ -94,6 +102,11 @@ class TestVerdict:
         assert dataclasses.replace(verdict, verified=False).verified is False
         assert [f.name for f in dataclasses.fields(Verdict)] == list(verdict.to_json())
 
+    def test_survives_copy_and_pickle(self) -> None:
+        verdict = check(headers())
+        assert copy.deepcopy(verdict) == verdict
+        assert pickle.loads(pickle.dumps(verdict)) == verdict
+
 
 class TestHeaders:
     def test_svix_aliases(self) -> None:
@@ -127,7 +140,9 @@ class TestHeaders:
 
 
 class TestTimestamp:
-    @pytest.mark.parametrize("value", ["1614265330.5", "1614265330.0", "-1614265330", " 1614265330", "1e9", "", "١٢٣"])
+    @pytest.mark.parametrize(
+        "value", ["1614265330.5", "1614265330.0", "-1614265330", " 1614265330", "1e9", "", "١٢٣"]
+    )
     def test_not_an_integer(self, value: str) -> None:
         assert reason(headers(ts=value)) == f"webhook-timestamp is not an integer: {value!r}"
 
@@ -187,7 +202,10 @@ class TestSignatures:
         assert check(headers(f"v2,abc v1b,AAAA {SIGNATURE}")).verified is True
 
     def test_only_unknown_versions(self) -> None:
-        assert reason(headers("v2,abc")) == "no supported signature in webhook-signature (found 'v2'; supported: v1, v1a)"
+        assert (
+            reason(headers("v2,abc"))
+            == "no supported signature in webhook-signature (found 'v2'; supported: v1, v1a)"
+        )
 
     def test_malformed_signature_does_not_abort(self) -> None:
         assert check(headers(f"v1 v1,a,b v1,!!! v1, {SIGNATURE}")).verified is True
@@ -242,8 +260,7 @@ class TestSignatures:
     def test_huge_header_gives_a_short_reason(self) -> None:
         got = reason(headers("x" * 1_000_000))
         assert got == (
-            "signature 1 of 1 is malformed: "
-            f"{'x' * 60!r}... (1000000 characters) (expected 'v1,<base64>')"
+            f"signature 1 of 1 is malformed: {'x' * 60!r}... (1000000 characters) (expected 'v1,<base64>')"
         )
 
     def test_many_signatures_find_the_good_one(self) -> None:
@@ -300,7 +317,10 @@ class TestSecrets:
             ("whsec_***", "secret is not valid whsec_ base64"),
             ("whsec_", "secret is empty"),
             ("whsec_a-b_", "secret is not valid whsec_ base64"),
-            ("whpk_" + base64.b64encode(b"k" * 32).decode(), "secret is an ed25519 whpk_ key, not a whsec_ secret"),
+            (
+                "whpk_" + base64.b64encode(b"k" * 32).decode(),
+                "secret is an ed25519 whpk_ key, not a whsec_ secret",
+            ),
         ],
     )
     def test_decode_secret_errors(self, secret: str, message: str) -> None:
@@ -376,7 +396,10 @@ class TestEd25519:
         for key in (public, private):
             verdict = standard.verify(headers(signature), BODY, [key], now=TS)
             assert (verdict.verified, verdict.matched_secret) == (True, 0)
-        assert reason(headers(signature), [public], body=BODY + b"!") == "no signature matched any of 1 active secret"
+        assert (
+            reason(headers(signature), [public], body=BODY + b"!")
+            == "no signature matched any of 1 active secret"
+        )
 
     def test_v1a_wrong_key(self) -> None:
         private, _ = standard.generate_keypair()
@@ -400,7 +423,10 @@ class TestEd25519:
         long_key = "whsk_" + base64.b64encode(seed + pub).decode()
         assert standard.sign(long_key, MSG_ID, TS, BODY) == standard.sign(private, MSG_ID, TS, BODY)
         mismatched = "whsk_" + base64.b64encode(seed + bytes(32)).decode()
-        assert reason(headers(), [mismatched]) == "secret is a whsk_ key whose public half does not match its seed"
+        assert (
+            reason(headers(), [mismatched])
+            == "secret is a whsk_ key whose public half does not match its seed"
+        )
 
     def test_public_key_cannot_sign(self) -> None:
         _, public = standard.generate_keypair()
@@ -416,7 +442,10 @@ class TestEd25519:
 
     def test_version_and_key_kind_mismatch(self) -> None:
         private, public = standard.generate_keypair()
-        assert reason(headers(), [public]) == "v1 signatures need a whsec_ secret, but only ed25519 keys are configured"
+        assert (
+            reason(headers(), [public])
+            == "v1 signatures need a whsec_ secret, but only ed25519 keys are configured"
+        )
         v1a = standard.sign(private, MSG_ID, TS, BODY)
         assert reason(headers(v1a), [SECRET]) == (
             "v1a signatures need a whpk_ or whsk_ key, but only whsec_ secrets are configured"
@@ -434,5 +463,7 @@ def test_signing_imports_no_ui_and_no_io_frameworks() -> None:
         "bad = [m for m in ('textual', 'starlette', 'httpx', 'uvicorn', 'sqlite3') if m in sys.modules];"
         "print(','.join(bad))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert result.stdout.strip() == ""

@@ -69,8 +69,9 @@ class DeliveriesView(Horizontal):
 
     def on_mount(self) -> None:
         table = self.query_one("#messages-table", DataTable)
-        for key, label in (("time", "TIME"), ("id", "MESSAGE"), ("type", "EVENT TYPE"), ("status", "DELIVERY")):
-            table.add_column(label, key=key)
+        for key, label, width in (("time", "TIME", 8), ("type", "EVENT TYPE", None), ("status", "DELIVERY", 12),
+                                  ("id", "MESSAGE", None)):
+            table.add_column(label, key=key, width=width)
         self.reload()
         self.set_interval(0.5, self._tick)
 
@@ -102,8 +103,8 @@ class DeliveriesView(Horizontal):
         keep = self.selected_id
         table.clear()
         for m in messages:
-            table.add_row(self._clock(m.created_at), m.id, m.event_type,
-                          summary_content(summarize(by_message.get(m.id, []))), key=m.id)
+            table.add_row(self._clock(m.created_at), m.event_type,
+                          summary_content(summarize(by_message.get(m.id, []))), m.id, key=m.id)
         ids = [m.id for m in messages]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)

@@ -34,13 +34,13 @@ class EndpointsView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", tooltip="Add an endpoint", id="endpoints.add"),
         Binding("e", "edit", "Edit", tooltip="Edit URL, events, channels, rate limit, headers", id="endpoints.edit"),
-        Binding("s", "reveal", "Secret", tooltip="Show or hide the signing secret", id="endpoints.reveal"),
+        Binding("s", "reveal", "Secret", show=False, tooltip="Show or hide the signing secret", id="endpoints.reveal"),
         Binding("R", "rotate", "Rotate…", tooltip="Rotate the signing secret (with a grace period)",
                 id="endpoints.rotate"),
         Binding("p", "replay", "Replay", tooltip="Replay the selected attempt's message now", id="endpoints.replay"),
         Binding("m", "recover", "Recover…", tooltip="Resend messages that failed in a time window",
                 id="endpoints.recover"),
-        Binding("o", "toggle", "Disable/enable", tooltip="Disable (cancels pending attempts) or enable",
+        Binding("o", "toggle", "On/off", tooltip="Disable (cancels pending attempts) or enable",
                 id="endpoints.toggle"),
         Binding("d", "delete", "Delete", tooltip="Delete the endpoint and its attempts", id="endpoints.delete"),
     ]
@@ -64,13 +64,15 @@ class EndpointsView(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#endpoints-table", DataTable)
-        for key, label in (("id", "ID"), ("url", "URL"), ("events", "EVENTS"), ("rate", "RATE"),
-                           ("backlog", "QUEUE"), ("success", "SUCCESS"), ("state", "STATE")):
-            table.add_column(label, key=key)
+        for key, label, width in (("id", "ID", None), ("url", "URL", None), ("events", "EVENTS", 18),
+                                  ("rate", "RATE", 7), ("backlog", "QUEUE", 5), ("success", "SUCCESS", 7),
+                                  ("state", "STATE", 8)):
+            table.add_column(label, key=key, width=width)
         attempts = self.query_one("#attempts-table", DataTable)
-        for key, label in (("time", "TIME"), ("message", "MESSAGE"), ("n", "#"), ("status", "STATUS"),
-                           ("code", "CODE"), ("took", "TOOK"), ("note", "NOTE")):
-            attempts.add_column(label, key=key)
+        for key, label, width in (("time", "TIME", 8), ("message", "MESSAGE", 26), ("n", "#", 2),
+                                  ("status", "STATUS", 8), ("code", "CODE", 4), ("took", "TOOK", 7),
+                                  ("note", "NOTE", None)):
+            attempts.add_column(label, key=key, width=width)
         self.reload()
 
     def focus_default(self) -> None:
@@ -103,7 +105,7 @@ class EndpointsView(Vertical):
             rate = f"{100 * sum(r == 'success' for r in results) / len(results):.0f}%" if results else "-"
             state = Content.styled("disabled", "$text-warning") if ep.disabled else Content.styled("enabled", "$text-success")
             table.add_row(
-                ep.id, _short(ep.url, 44), ", ".join(ep.events) if ep.events else Content.styled("all", "$text-muted"),
+                ep.id, _short(ep.url, 44), _short(", ".join(ep.events), 18) if ep.events else Content.styled("all", "$text-muted"),
                 f"{ep.rate_limit:g}/s" if ep.rate_limit else "-", str(queue), rate, state, key=ep.id,
             )
         ids = [ep.id for ep in endpoints]

@@ -37,10 +37,10 @@ class InboxView(Vertical):
     TITLE = "Inbox"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", tooltip="Filter by text (path, type, id, reason)", id="inbox.filter"),
-        Binding("v", "cycle_verdict", "Verdict", tooltip="Show all / valid / invalid / unsigned", id="inbox.verdict"),
+        Binding("v", "cycle_verdict", "Verdict", show=False, tooltip="Show all / valid / invalid / unsigned", id="inbox.verdict"),
         Binding("c", "copy_curl", "Copy curl", tooltip="Copy the request as a curl command", id="inbox.copy"),
         Binding("r", "reverify", "Verify…", tooltip="Verify again with another secret", id="inbox.verify"),
-        Binding("b", "body_mode", "Body view", tooltip="Body as pretty JSON, raw text or hex", id="inbox.body"),
+        Binding("b", "body_mode", "Body view", show=False, tooltip="Body as pretty JSON, raw text or hex", id="inbox.body"),
         Binding("d,delete", "delete", "Delete", tooltip="Delete the selected request", id="inbox.delete"),
         Binding("x", "clear", "Clear", tooltip="Delete every captured request", id="inbox.clear"),
         Binding("left", "detail_tab(-1)", "Prev tab", show=False, id="inbox.tab_prev"),

@@ -24,12 +24,12 @@ from hookdev.tui.messages import ReceiverChanged
 from hookdev.tui.screens.prompt import Field, PromptScreen
 
 MODE_LABELS = {
-    "normal": "Normally: 200 when valid or unsigned, 401 when invalid",
-    "status": "Always answer the status below",
-    "fail": "Fail the next N requests with the status below, then normally",
-    "delay": "Wait D seconds, then answer normally",
-    "gone": "410 Gone (the sender disables the endpoint)",
-    "throttle": "429 Too Many Requests with Retry-After",
+    "normal": "Normally (200 valid, 401 invalid)",
+    "status": "Always answer with Status",
+    "fail": "Fail the next N requests with Status",
+    "delay": "Delay each answer by D seconds",
+    "gone": "410 Gone (sender disables the endpoint)",
+    "throttle": "429 with Retry-After",
 }
 
 
@@ -50,7 +50,7 @@ class ReceiverView(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "apply", "Apply", tooltip="Answer as chosen from now on", id="receiver.apply"),
         Binding("n", "normal", "Normal", tooltip="Answer normally again", id="receiver.normal"),
-        Binding("s", "reveal", "Show secret", tooltip="Show or hide the receiver secrets", id="receiver.reveal"),
+        Binding("s", "reveal", "Show secret", show=False, tooltip="Show or hide the receiver secrets", id="receiver.reveal"),
         Binding("R", "rotate", "Rotate…", tooltip="Rotate the receiver secret (old one kept for a grace period)",
                 id="receiver.rotate"),
     ]
@@ -84,10 +84,10 @@ class ReceiverView(VerticalScroll):
                         yield Label("N requests")
                         yield Input(str(self.policy.count or 3), id="param-count", type="integer")
                     with Vertical(classes="param"):
-                        yield Label("Delay (s)")
+                        yield Label("D seconds")
                         yield Input(f"{self.policy.delay or 2:g}", id="param-delay", type="number")
                     with Vertical(classes="param"):
-                        yield Label("Retry-After (s)")
+                        yield Label("Retry-After")
                         yield Input(str(self.policy.retry_after), id="param-retry-after", type="integer")
                 with Horizontal(classes="answer-actions"):
                     yield Button("Apply (a)", id="receiver-apply", variant="primary")

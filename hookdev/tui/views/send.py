@@ -55,8 +55,8 @@ class SendView(Horizontal):
         Binding("ctrl+s", "send", "Send", tooltip="Send the payload in the editor", id="send.send"),
         Binding("ctrl+r", "reset", "Reset payload", tooltip="Put the catalog example back in the editor",
                 id="send.reset"),
-        Binding("ctrl+e", "focus_editor", "Edit", tooltip="Focus the payload editor", id="send.edit"),
-        Binding("ctrl+o", "focus_endpoints", "Endpoints", tooltip="Choose who receives it", id="send.endpoints"),
+        Binding("ctrl+e", "focus_editor", "Edit", show=False, tooltip="Focus the payload editor", id="send.edit"),
+        Binding("ctrl+o", "focus_endpoints", "Endpoints", show=False, tooltip="Choose who receives it", id="send.endpoints"),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -74,17 +74,13 @@ class SendView(Horizontal):
     def compose(self) -> ComposeResult:
         with Vertical(id="send-left"):
             yield Label("Event types", classes="section-title")
-            options = [
-                Option(Content.assemble(Content.styled(et.name, "bold"), "\n",
-                                        Content.styled(et.summary(), "$text-muted")), id=et.name)
-                for et in self.types
-            ]
+            options = [Option(et.name, id=et.name) for et in self.types]
             yield OptionList(*options, id="send-types")
             yield Label("Send to", classes="section-title")
             yield SelectionList[str](id="send-endpoints")
         with Vertical(id="send-right"):
             yield Static(id="send-title")
-            editor = TextArea.code_editor("", id="send-editor", soft_wrap=False)
+            editor = TextArea.code_editor("", id="send-editor", soft_wrap=False, theme="css")
             if "json" in editor.available_languages:
                 editor.language = "json"
             yield editor

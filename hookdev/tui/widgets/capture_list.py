@@ -57,12 +57,12 @@ class CaptureList(ScrollView, can_focus=True):
     CaptureList {
         background: $surface;
         overflow-x: hidden;
-        overflow-y: scroll;
+        overflow-y: auto;
         scrollbar-size-vertical: 1;
     }
     CaptureList > .capture-list--header { color: $text-muted; text-style: bold; }
-    CaptureList > .capture-list--cursor { background: $accent 30%; }
-    CaptureList:focus > .capture-list--cursor { background: $accent 60%; text-style: bold; }
+    CaptureList > .capture-list--cursor { background: $panel-lighten-2; }
+    CaptureList:focus > .capture-list--cursor { background: $primary 45%; text-style: bold; }
     CaptureList > .capture-list--valid { color: $success; }
     CaptureList > .capture-list--invalid { color: $error; }
     CaptureList > .capture-list--unsigned { color: $text-muted; }

@@ -1,0 +1,153 @@
+"""Fixed, realistic demo data for screenshots and snapshot tests: captures of every verdict, a few
+endpoints (one disabled by a 410), and messages whose deliveries succeeded, failed, and are retrying.
+
+Every id, secret and timestamp is fixed, so two runs draw the same screen. Signatures are real: the
+valid captures verify against the workspace secret this module writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from hookdev import signing
+from hookdev.catalog import load_catalog
+from hookdev.models import Attempt, Capture, Endpoint, Message
+from hookdev.receiver import secret_label
+from hookdev.signing.standard import sign_headers
+from hookdev.workspace import Workspace, write_private
+
+BASE = 1741964966.0  # 2025-03-14 15:09:26 UTC
+NOW = BASE + 600.0
+URL = "http://127.0.0.1:8787"
+RECEIVER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+OLD_SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+PARTNER_SECRET = "whsec_plJ3nmyCDGBKInavdOK15jsl0N6Oe7Jz"
+
+
+@dataclass(frozen=True)
+class _Req:
+    at: float
+    event: str | None
+    path: str = "/webhooks/qr"
+    secret: str | None = RECEIVER_SECRET  # None: unsigned
+    status: int | None = None
+    signed_at: float | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    method: str = "POST"
+
+
+_REQUESTS = (
+    _Req(BASE + 585, "code.scanned"),
+    _Req(BASE + 571, "code.created", extra=(("authorization", "Bearer sk_live_51HqLyjWDarjtT1zdp7dc"),)),
+    _Req(BASE + 544, "code.updated", secret="whsec_wrongwrongwrongwrongwrongwrong0"),
+    _Req(BASE + 530, "page.published", status=500),
+    _Req(BASE + 512, None, path="/hooks/legacy", secret=None,
+         body=b"event=page.unpublished&page=pg_2c9Yw8&by=usr_8Hn2QmZr4TbX",
+         extra=(("content-type", "application/x-www-form-urlencoded"),)),
+    _Req(BASE + 488, "contact.captured", signed_at=BASE - 900),
+    _Req(BASE + 466, "folder.shared"),
+    _Req(BASE + 431, "workspace.member_added"),
+    _Req(BASE + 402, None, path="/health", secret=None, body=b"", method="GET"),
+    _Req(BASE + 377, "code.scanned"),
+    _Req(BASE + 350, "page.unpublished"),
+    _Req(BASE + 301, "code.deleted"),
+    _Req(BASE + 262, "code.scanned"),
+    _Req(BASE + 233, "workspace.member_removed"),
+)
+
+
+def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
+    body = r.body if r.body is not None else examples[r.event or ""]
+    headers = [("host", "127.0.0.1:8787"), ("user-agent", "hookdev/0.1 (webhook sender)"),
+               ("content-type", "application/json"), ("content-length", str(len(body))), *r.extra]
+    if r.secret is not None:
+        msg_id = f"msg_2vQxL9dFz3Hk8TnWp{i:03d}"
+        headers += list(sign_headers([r.secret], msg_id, int(r.signed_at or r.at - 0.4), body).items())
+    if r.body is not None and r.extra:
+        headers = [(k, v) for k, v in headers if k != "content-type" or v != "application/json"]
+    verdict = signing.verify(dict(headers), body, [RECEIVER_SECRET, OLD_SECRET], now=r.at)
+    status = r.status or (401 if verdict.verified is False else 200)
+    answer = {"received": True, "id": f"req_2vQxLdemo{i:012d}"}
+    if verdict.verified is False:
+        answer["error"] = verdict.reason or ""
+    return Capture(
+        id=f"req_2vQxLdemo{i:012d}", received_at=r.at, method=r.method, path=r.path, query="",
+        headers=headers, body=body, body_size=len(body), client=f"127.0.0.1:{52100 + i}",
+        scheme=verdict.scheme, webhook_id=verdict.webhook_id, event_type=r.event, verified=verdict.verified,
+        reason=verdict.reason, timestamp_skew=verdict.skew,
+        matched_secret=secret_label(verdict.matched_secret, 2, None) if verdict.matched_secret is not None else None,
+        status=status, response_headers=[("content-type", "application/json")],
+        response_body=json.dumps(answer, separators=(",", ":")).encode(),
+    )
+
+
+def _attempt(n: int, msg: str, ep: str, number: int, status: str, at: float, code: int | None = None,
+             ms: float | None = None, error: str | None = None, trigger: str = "scheduled") -> Attempt:
+    return Attempt(id=f"att_2vQxLdemo{n:012d}", message_id=msg, endpoint_id=ep, number=number, trigger=trigger,
+                   status=status, scheduled_at=at, started_at=None if status == "pending" else at,
+                   duration_ms=ms, status_code=code, error=error)
+
+
+def seed(workspace: Workspace) -> None:
+    """Write the demo secrets, captures, endpoints, messages and attempts into ``workspace``."""
+    write_private(workspace.secrets_path, json.dumps(
+        {"secret": RECEIVER_SECRET, "previous": [{"secret": OLD_SECRET, "expires_at": NOW + 6 * 3600}]}))
+    store = workspace.store
+    catalog = load_catalog(None)
+    examples = {t.name: t.example_bytes() for t in catalog}
+    for i, r in enumerate(reversed(_REQUESTS)):
+        store.insert_capture(_capture(i, r, examples))
+    local_ep = store.get_endpoint("ep_local")
+    if local_ep is not None:
+        local_ep.url = URL + "/"
+        store.save_endpoint(local_ep)
+    store.insert_endpoint(Endpoint(
+        id="ep_2vQxLpartnerapi01", url="https://api.partner.example/webhooks/qr", secret=PARTNER_SECRET,
+        description="Partner integration (staging)", events=["code.created", "code.scanned"],
+        channels=["staging"], rate_limit=10.0,
+        headers=[("X-Env", "staging"), ("Authorization", "Bearer pk_stage_9f2c81d0a4")],
+        created_at=BASE - 86400, updated_at=BASE - 3600,
+    ))
+    store.insert_endpoint(Endpoint(
+        id="ep_2vQxLlegacyhook02", url="https://old.example.net/hooks", secret=PARTNER_SECRET,
+        description="Old consumer", disabled=True,
+        disabled_reason="410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
+        created_at=BASE - 5 * 86400, updated_at=BASE + 100,
+    ))
+    messages = [
+        Message("msg_2vQxLdemomessage01", "code.created", examples["code.created"], BASE + 570),
+        Message("msg_2vQxLdemomessage02", "code.scanned", examples["code.scanned"], BASE + 584),
+        Message("msg_2vQxLdemomessage03", "page.published", examples["page.published"], BASE + 520),
+        Message("msg_2vQxLdemomessage04", "workspace.member_added", examples["workspace.member_added"], BASE + 430),
+    ]
+    local, partner, legacy = "ep_local", "ep_2vQxLpartnerapi01", "ep_2vQxLlegacyhook02"
+    attempts = [
+        _attempt(1, messages[0].id, local, 1, "success", BASE + 570.2, 200, 11.8),
+        _attempt(2, messages[0].id, partner, 1, "failed", BASE + 570.2, 500, 84.1),
+        _attempt(3, messages[0].id, partner, 2, "failed", BASE + 575.3, 503, 91.7),
+        _attempt(4, messages[0].id, partner, 3, "pending", NOW + 272),
+        _attempt(5, messages[1].id, local, 1, "success", BASE + 584.1, 200, 9.6),
+        _attempt(6, messages[1].id, partner, 1, "sending", BASE + 599.8),
+        _attempt(7, messages[2].id, local, 1, "failed", BASE + 520.1, 500, 10.2),
+        _attempt(8, messages[2].id, local, 2, "success", BASE + 525.2, 200, 8.9),
+        _attempt(10, messages[3].id, local, 1, "success", BASE + 430.3, 200, 12.4),
+    ]
+    store.enqueue(messages, attempts)
+    # the legacy endpoint is disabled, so enqueue skipped its attempt: record the 410 that disabled it
+    store.set_endpoint_disabled(legacy, False, None, BASE + 100)
+    store.insert_attempts([_attempt(9, messages[2].id, legacy, 1, "failed", BASE + 520.1, 410, 35.0,
+                                    "410 Gone: the endpoint is disabled and nothing more is sent to it")])
+    store.set_endpoint_disabled(
+        legacy, True, "410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
+        BASE + 100,
+    )
+
+
+LOG_LINES = (
+    ("info", "receiver listening on http://127.0.0.1:8787/", "hookdev"),
+    ("info", "msg_2vQxLdemomessage01 → ep_2vQxLpartnerapi01 attempt 2: failed (503) in 92 ms; retry 3 scheduled",
+     "sender"),
+    ("warning", "invalid signature on POST /webhooks/qr: no signature matched the 2 active secrets", "receiver"),
+)

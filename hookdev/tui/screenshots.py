@@ -1,0 +1,87 @@
+"""Regenerate the TUI screenshots: ``python -m hookdev.tui.screenshots [DIR]`` (default ``screenshots/``).
+
+Each view is drawn at 120x36 over the fixed demo data (``hookdev.tui.demo``) with the clock frozen and
+no port bound, so the SVGs only change when the UI does. The snapshot tests use the same arrangement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hookdev.tui import demo
+from hookdev.tui.app import HookdevApp
+from hookdev.workspace import Workspace
+
+SHOTS = ("inbox", "inbox-invalid", "send", "endpoints", "deliveries", "receiver", "help")
+
+
+def demo_app(home: str | Path) -> HookdevApp:
+    """An app over a freshly seeded demo workspace, frozen in time, with no receiver started."""
+    workspace = Workspace(home)
+    demo.seed(workspace)
+    return HookdevApp(workspace, start_engine=False, frozen_now=demo.NOW, display_url=demo.URL)
+
+
+async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
+    """Put the app in the state a screenshot shows (used by the snapshot tests too)."""
+    await pilot.pause()
+    log = app.query_one("#log")
+    if not log.entries:  # type: ignore[attr-defined]
+        for level, text, source in demo.LOG_LINES:
+            log.add(level, text, source)  # type: ignore[attr-defined]
+    view = shot.split("-")[0]
+    if view == "help":
+        await pilot.press("question_mark")
+    else:
+        await pilot.press(str(("inbox", "send", "endpoints", "deliveries", "receiver").index(view) + 1))
+    await pilot.pause()
+    if shot == "inbox":
+        await pilot.press("down")
+    elif shot == "inbox-invalid":
+        await pilot.press("down", "down", "right")
+        await pilot.pause(0.1)
+        await pilot.press("left")
+    elif shot == "endpoints":
+        await pilot.press("down")
+    elif shot == "deliveries":
+        await pilot.press("down", "down")
+    elif shot == "send":
+        await pilot.press("down", "down")
+    elif shot == "receiver":
+        app.query_one("#mode-fail").value = True  # type: ignore[attr-defined]
+        await pilot.pause()
+    await pilot.pause(0.2)
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+async def shoot(directory: Path, size: tuple[int, int] = (120, 36)) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shot in SHOTS:
+        with tempfile.TemporaryDirectory() as home:
+            app = demo_app(home)
+            async with app.run_test(size=size) as pilot:
+                await arrange(app, pilot, shot)
+                path = directory / f"{shot}.svg"
+                app.save_screenshot(filename=path.name, path=str(directory))
+                written.append(path)
+            app.ctx.workspace.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    directory = Path(args[0] if args else "screenshots")
+    for path in asyncio.run(shoot(directory)):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

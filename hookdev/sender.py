@@ -12,12 +12,10 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hookdev.catalog import Catalog, CatalogError, load_catalog, parse_data, validate_payload
+from hookdev.delivery import ATTEMPT_PREFIX, FAULTS
 from hookdev.delivery import validate as v
-from hookdev.delivery.attempt import FAULTS
-from hookdev.delivery.dispatcher import ATTEMPT_PREFIX
 from hookdev.delivery.views import Delivery, endpoint_json, summarize
 from hookdev.events import EndpointChanged, EventBus, MessageCreated
 from hookdev.ids import new_id
@@ -25,6 +23,9 @@ from hookdev.models import Attempt, Endpoint, Headers, Message
 from hookdev.signing.standard import generate_secret
 from hookdev.store.delivery import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
+
+if TYPE_CHECKING:
+    from hookdev.catalog import Catalog
 
 MAX_OLD_SECRETS = 10
 MAX_BATCH = 1000
@@ -92,6 +93,8 @@ class Sender:
     def catalog(self) -> Catalog:
         """``catalog_path``, else the workspace's ``catalog`` setting, else the bundled sample."""
         if self._catalog is None:
+            from hookdev.catalog import CatalogError, load_catalog  # jsonschema: only when needed
+
             path = self._catalog_path or self.store.get_setting("catalog")
             try:
                 self._catalog = load_catalog(path)
@@ -276,6 +279,8 @@ class Sender:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise SenderError(f"the data is not UTF-8 text (byte {e.start})") from None
+        from hookdev.catalog import parse_data, validate_payload
+
         try:
             parsed = parse_data(text)
         except ValueError as e:
@@ -364,8 +369,9 @@ class Sender:
                 number=1,
                 trigger="scheduled",
                 status="pending",
-                # out-of-order: the newest message is due first
-                scheduled_at=due - (i * 1e-3 if fault == "out-of-order" else 0.0),
+                # a batch is due in creation order (ids made in the same millisecond are not ordered);
+                # out-of-order: the newest message first
+                scheduled_at=due - i * 1e-3 if fault == "out-of-order" else due + i * 1e-6,
                 fault=fault,
             )
             for i, m in enumerate(messages)

@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from hookdev.cli._common import HookdevError, emit_json
-from hookdev.delivery.attempt import DEFAULT_TIMEOUT
+from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.clock import RealClock
-from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.delivery.schedule import describe
 from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import attempt_json
@@ -144,6 +143,8 @@ def run_dispatcher(
 ) -> None:
     """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
 
+    from hookdev.delivery.dispatcher import Dispatcher  # httpx: only for the commands that deliver
+
     async def main() -> None:
         dispatcher = Dispatcher(
             workspace,
@@ -157,7 +158,8 @@ def run_dispatcher(
         if stop_on_signal:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, task.cancel)
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                    loop.add_signal_handler(sig, task.cancel)
         try:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -17,7 +17,7 @@ from hookdev.cli._delivery import (
     progress_printer,
     run_dispatcher,
 )
-from hookdev.delivery.attempt import FAULTS
+from hookdev.delivery import FAULTS
 from hookdev.delivery.views import delivery_json, summarize
 from hookdev.events import EventBus
 from hookdev.models import Message

@@ -19,24 +19,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from hookdev import __version__
+from hookdev.delivery import DEFAULT_TIMEOUT, FAULT_SKEW
 from hookdev.models import Endpoint, Headers, Message
 from hookdev.redact import redact_headers
 from hookdev.signing.standard import generate_secret, sign_headers
 
 USER_AGENT = f"hookdev/{__version__}"
 MAX_RESPONSE_BODY = 1024 * 1024  # response bodies are kept up to 1 MiB
-DEFAULT_TIMEOUT = 15.0
-FAULT_SKEW = 301  # seconds: just outside the 300 s tolerance every verifier uses
-
-FAULTS: dict[str, str] = {
-    "duplicate": "the same webhook-id is delivered twice in a row",
-    "tamper": "the body is changed after signing",
-    "stale": f"webhook-timestamp is {FAULT_SKEW} s in the past",
-    "future": f"webhook-timestamp is {FAULT_SKEW} s in the future",
-    "wrong-secret": "signed with a random secret the consumer does not know",
-    "no-signature": "no webhook-signature header",
-    "out-of-order": "a batch of messages is delivered in reverse order of creation",
-}
 
 
 @dataclass

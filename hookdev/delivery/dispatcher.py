@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from hookdev.delivery import ATTEMPT_PREFIX
 from hookdev.delivery import attempt as attempt_mod
 from hookdev.delivery.attempt import DEFAULT_TIMEOUT, Outcome
 from hookdev.delivery.clock import Clock, RealClock
@@ -34,7 +35,6 @@ from hookdev.store.delivery import AttemptFilter
 from hookdev.workspace import Workspace
 
 INTERRUPTED = "interrupted: hookdev stopped during the attempt"
-ATTEMPT_PREFIX = "atmpt"
 _LEASE_CHECK_EVERY = 1.0  # real seconds between looks for claims abandoned by a dead process
 
 
@@ -91,6 +91,7 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{token_hex(4)}"
         self.lease = 2 * self.timeout + 30.0  # the duplicate fault sends twice
+        self._batch = max(1, self.concurrency // 4)
         self._wake = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
@@ -135,7 +136,9 @@ class Dispatcher:
                 now = self.clock.now()
                 self._check_leases(now)
                 free = self.concurrency - len(self._inflight)
-                wake_at = self.store.next_due(filt) if free > 0 else None  # full: a completion wakes us
+                # Claim in batches while busy (one transaction for several attempts); a completion wakes us.
+                hungry = free >= self._batch or (free > 0 and len(self._inflight) < self._batch)
+                wake_at = self.store.next_due(filt) if hungry else None
                 if wake_at is not None and wake_at <= now:
                     claim = self.store.claim_due(now, self.owner, now + self.lease, free, filt, _admit)
                     for attempt in claim.attempts:

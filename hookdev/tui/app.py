@@ -259,7 +259,7 @@ class HookdevApp(App[None]):
                       if isinstance(b, Binding)]
         everywhere += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit (stops the receiver)")]
         sections: list[Section] = [("Everywhere", everywhere)]
-        for name, view in VIEWS:
+        for _, view in VIEWS:
             rows = [(b.key.replace("question_mark", "?").replace("slash", "/"), b.tooltip or b.description)
                     for b in view.BINDINGS if isinstance(b, Binding)]  # type: ignore[attr-defined]
             sections.append((view.TITLE, rows))  # type: ignore[attr-defined]

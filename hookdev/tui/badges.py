@@ -23,7 +23,7 @@ def mark_content(status: str) -> Content:
 
 def code_content(code: int | None) -> Content:
     if code is None:
-        return Content.styled("-  ", "$text-muted")
+        return Content("-")
     return Content.styled(str(code), "$text-success" if code < 300 else "$text-error")
 
 

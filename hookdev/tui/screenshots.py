@@ -16,7 +16,7 @@ from hookdev.tui import demo
 from hookdev.tui.app import HookdevApp
 from hookdev.workspace import Workspace
 
-SHOTS = ("inbox", "inbox-invalid", "send", "endpoints", "deliveries", "receiver", "help")
+SHOTS = ("inbox", "inbox-headers", "inbox-invalid", "send", "endpoints", "deliveries", "receiver", "help")
 
 
 def demo_app(home: str | Path) -> HookdevApp:
@@ -41,14 +41,14 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
     await pilot.pause()
     if shot == "inbox":
         await pilot.press("down")
+    elif shot == "inbox-headers":
+        await pilot.press("down", "right")
     elif shot == "inbox-invalid":
-        await pilot.press("down", "down", "right")
-        await pilot.pause(0.1)
-        await pilot.press("left")
+        await pilot.press("down", "down")
     elif shot == "endpoints":
         await pilot.press("down")
     elif shot == "deliveries":
-        await pilot.press("down", "down")
+        await pilot.press("down")
     elif shot == "send":
         await pilot.press("down", "down")
     elif shot == "receiver":

@@ -93,7 +93,9 @@ class Consumer:
         self._sock.bind(("127.0.0.1", 0))
         port = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/hooks"
-        config = uvicorn.Config(app, log_level="error", lifespan="off", access_log=False)
+        config = uvicorn.Config(
+            app, log_level="error", lifespan="off", access_log=False, timeout_graceful_shutdown=1
+        )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         deadline = time.monotonic() + 10
@@ -133,6 +135,19 @@ async def consumers() -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
     yield make
     for c in made:
         await c.stop()
+
+
+async def invoke(*args: str, home: Path) -> tuple[int, bytes, bytes]:
+    """The real CLI in this process: fast. Run in a thread, so commands that run their own event loop
+    (send, replay, recover) work while the consumers keep serving on the test's loop."""
+    from click.testing import CliRunner
+
+    from hookdev.cli import main
+
+    result = await asyncio.to_thread(
+        CliRunner(catch_exceptions=False).invoke, main, list(args), env={"HOOKDEV_HOME": str(home)}
+    )
+    return result.exit_code, result.stdout_bytes, result.stderr_bytes
 
 
 async def cli(*args: str, home: Path, timeout: float = 60) -> tuple[int, bytes, bytes]:

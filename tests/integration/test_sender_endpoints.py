@@ -13,7 +13,7 @@ from hookdev.delivery.clock import VirtualClock
 from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.events import EndpointChanged, EventBus
 from hookdev.sender import Sender, SenderError
-from tests.integration.sender_support import cli, consumers  # noqa: F401
+from tests.integration.sender_support import consumers, invoke  # noqa: F401
 
 ENDPOINT_KEYS = {
     "id", "url", "secret", "events", "channels", "rate_limit", "headers", "disabled", "description",
@@ -31,7 +31,7 @@ async def deliver(workspace, clock=None, **run):
 
 async def test_cli_add_show_update_list_with_authorization_never_shown(workspace):
     home = workspace.home
-    code, out, err = await cli(
+    code, out, err = await invoke(
         "endpoints", "add", "https://example.com/hooks", "--event", "code.scanned", "--channel", "eu",
         "--rate-limit", "5", "--header", "Authorization: Bearer s3cr3t-token", "--header", "X-Team: growth",
         "--description", "orders", "--json", home=home,
@@ -44,7 +44,7 @@ async def test_cli_add_show_update_list_with_authorization_never_shown(workspace
     assert added["headers"] == {"Authorization": "Bearer ••••", "X-Team": "growth"}
     assert added["disabled"] is False and added["backlog"] == 0 and added["pending"] == 0
 
-    code, out, err = await cli(
+    code, out, err = await invoke(
         "endpoints", "update", added["id"], "--clear-events", "--no-rate-limit", "--remove-header", "x-team",
         "--url", "http://localhost:9/x", "--json", home=home,
     )
@@ -53,7 +53,7 @@ async def test_cli_add_show_update_list_with_authorization_never_shown(workspace
     assert (updated["url"], updated["events"], updated["rate_limit"]) == ("http://localhost:9/x", [], None)
     assert updated["headers"] == {"Authorization": "Bearer ••••"}
 
-    listing = [await cli("endpoints", "list", "--json", home=home), await cli("endpoints", "show", added["id"], home=home)]
+    listing = [await invoke("endpoints", "list", "--json", home=home), await invoke("endpoints", "show", added["id"], home=home)]
     for code, out, err in listing:
         assert code == 0, err
         assert b"s3cr3t-token" not in out + err
@@ -75,7 +75,7 @@ async def test_cli_add_show_update_list_with_authorization_never_shown(workspace
 )
 async def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(workspace, args, message):
     before = [e.id for e in workspace.store.list_endpoints()]
-    code, out, err = await cli("endpoints", *args, home=workspace.home)
+    code, out, err = await invoke("endpoints", *args, home=workspace.home)
     assert code == 2, (out, err)
     assert message in err
     assert b"Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -122,7 +122,7 @@ async def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(work
     consumer = await consumers()
     endpoint = sender.add_endpoint(consumer.url)
     old = endpoint.secret
-    info = sender.rotate_secret(endpoint.id, grace=2)
+    info = sender.rotate_secret(endpoint.id, grace=1)
     new = info.current
     assert new != old and [s for s, _ in info.previous] == [old]
     consumer.secrets = [old, new]
@@ -156,7 +156,7 @@ def test_rotation_keeps_at_most_ten_old_secrets(workspace):
 
 
 async def test_ep_local_secret_is_the_receiver_secret(workspace):
-    code, out, err = await cli("endpoints", "secret", "ep_local", "--rotate", "--grace", "60", "--json",
+    code, out, err = await invoke("endpoints", "secret", "ep_local", "--rotate", "--grace", "60", "--json",
                                home=workspace.home)
     assert code == 0, err
     doc = json.loads(out)

@@ -15,9 +15,9 @@ from textual.widgets import Label, Static
 Section = tuple[str, Sequence[tuple[str, str]]]
 
 INTRO = (
-    "hookdev receives webhooks on its own receiver and sends them like a platform does.\n"
-    "Press t anywhere to send the selected catalog event to your own receiver (endpoint ep_local):\n"
-    "the signed request shows up in the Inbox and its delivery in Deliveries. ctrl+p finds any command."
+    "hookdev receives webhooks on its own receiver and sends them like a platform does. "
+    "Press t anywhere to send the selected catalog event to your own receiver (endpoint ep_local): "
+    "the signed request shows up in the Inbox and its delivery in Deliveries. ctrl+p finds any command by name."
 )
 
 
@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("hookdev — keys", classes="dialog-title")
             with VerticalScroll():
                 yield Static(INTRO, classes="help-intro")
-                yield Static(self._content())
+                yield Static(self._content(), id="help-keys")
             yield Static("escape closes", classes="field-help")
 
     def _content(self) -> Content:

@@ -26,8 +26,14 @@ RECENT = 200
 
 
 def summary_content(deliveries: list[Delivery]) -> Content:
+    """``✓ delivered``, or counts by state when a message went to several endpoints: ``1 ok · 1 retrying``."""
     if not deliveries:
-        return Content.styled("no endpoint", "$text-muted")
+        return Content.styled("not sent", "$text-muted")
+    words = {"success": "ok", "failed": "failed", "pending": "retrying", "sending": "sending", "canceled": "canceled"}
+    if len(deliveries) == 1:
+        d = deliveries[0]
+        word = "delivered" if d.status == "success" else words[d.status]
+        return Content.assemble(Content.styled(f"{STATUS_MARK[d.status]} {word}", STATUS_STYLE[d.status]))
     counts: dict[str, int] = {}
     for d in deliveries:
         counts[d.status] = counts.get(d.status, 0) + 1
@@ -35,9 +41,8 @@ def summary_content(deliveries: list[Delivery]) -> Content:
     for status in ("success", "sending", "pending", "failed", "canceled"):
         if status in counts:
             if parts:
-                parts.append(" ")
-            label = f"{STATUS_MARK[status]} {counts[status]}" if len(deliveries) > 1 else f"{STATUS_MARK[status]} {status}"
-            parts.append(Content.styled(label, STATUS_STYLE[status]))
+                parts.append(" · ")
+            parts.append(Content.styled(f"{counts[status]} {words[status]}", STATUS_STYLE[status]))
     return Content.assemble(*parts)
 
 
@@ -69,7 +74,7 @@ class DeliveriesView(Horizontal):
 
     def on_mount(self) -> None:
         table = self.query_one("#messages-table", DataTable)
-        for key, label, width in (("time", "TIME", 8), ("type", "EVENT TYPE", None), ("status", "DELIVERY", 12),
+        for key, label, width in (("time", "TIME", 8), ("type", "EVENT TYPE", None), ("status", "DELIVERY", 20),
                                   ("id", "MESSAGE", None)):
             table.add_column(label, key=key, width=width)
         self.reload()

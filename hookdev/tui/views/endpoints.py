@@ -105,7 +105,7 @@ class EndpointsView(Vertical):
             rate = f"{100 * sum(r == 'success' for r in results) / len(results):.0f}%" if results else "-"
             state = Content.styled("disabled", "$text-warning") if ep.disabled else Content.styled("enabled", "$text-success")
             table.add_row(
-                ep.id, _short(ep.url, 44), _short(", ".join(ep.events), 18) if ep.events else Content.styled("all", "$text-muted"),
+                ep.id, _short(ep.url, 44), _short(", ".join(ep.events), 18) if ep.events else "[dim]all[/]",
                 f"{ep.rate_limit:g}/s" if ep.rate_limit else "-", str(queue), rate, state, key=ep.id,
             )
         ids = [ep.id for ep in endpoints]

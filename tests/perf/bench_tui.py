@@ -1,0 +1,168 @@
+"""The TUI under a flood: 10,000 signed requests while keys are pressed.
+
+The app runs headless (``run_test``) with its real receiver on a free port; another process fires
+10,000 Standard Webhooks requests at it (64 connections). Meanwhile a key press (down/up on the inbox
+list) is sent through the driver every 20 ms, and its latency is the time until the list's handler
+ran. Then every capture must be stored and reachable in the list (End reaches the oldest), and the
+process's resident memory is compared before and after.
+
+``python tests/perf/bench_tui.py`` prints the rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import events
+
+from hookdev.engine import EngineOptions
+from hookdev.tui.app import HookdevApp
+from hookdev.workspace import Workspace
+
+REQUESTS = 10_000
+KEY_EVERY = 0.02
+BUDGET_MS = 100.0
+
+_LOAD = textwrap.dedent(
+    """
+    import asyncio, sys, time, httpx
+    from hookdev.signing.standard import sign_headers
+    url, secret, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    body = b'{"type":"code.scanned","data":{"code_id":"code_7Fq2LmZx9RkT","scan_count":412}}'
+
+    async def main():
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+            sem = asyncio.Semaphore(64)
+            async def one(i):
+                headers = sign_headers([secret], f"msg_bench{i:08d}", int(time.time()), body)
+                headers["content-type"] = "application/json"
+                async with sem:
+                    r = await client.post(url + "/bench", content=body, headers=headers)
+                    return r.status_code
+            codes = await asyncio.gather(*(one(i) for i in range(n)))
+        print(sum(c == 200 for c in codes))
+
+    asyncio.run(main())
+    """
+)
+
+
+def _rss_kib(field: str = "VmRSS") -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+async def _bench() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as home:
+        workspace = Workspace(home)
+        app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False))
+        async with app.run_test(size=(120, 36)) as pilot:
+            deadline = time.monotonic() + 30
+            while not app.engine_running:
+                assert time.monotonic() < deadline, "receiver did not start"
+                await pilot.pause(0.05)
+            inbox = app.view("inbox")
+            capture_list = inbox.list
+            capture_list.focus()
+            await pilot.pause()
+            handled: list[float] = []
+            original = capture_list.action_cursor
+
+            def timed_cursor(delta: int) -> None:
+                original(delta)
+                handled.append(time.perf_counter())
+
+            capture_list.action_cursor = timed_cursor  # type: ignore[method-assign]
+            rss_before = _rss_kib()
+            load = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", _LOAD, app.engine.url, workspace.receiver_secrets().current, str(REQUESTS),
+                stdout=subprocess.PIPE,
+            )
+            started = time.perf_counter()
+            latencies: list[float] = []
+            driver = app._driver
+            assert driver is not None
+            key = "down"
+            while load.returncode is None:
+                before = len(handled)
+                sent = time.perf_counter()
+                driver.send_message(events.Key(key, None))
+                while len(handled) == before:
+                    if time.perf_counter() - sent > 5:
+                        raise AssertionError("a key press was not handled within 5 s")
+                    await asyncio.sleep(0.001)
+                latencies.append((handled[-1] - sent) * 1000)
+                key = "up" if key == "down" else "down"
+                await asyncio.sleep(KEY_EVERY)
+                if load.stdout is not None and load.stdout.at_eof():
+                    await load.wait()
+            out = (await load.stdout.read()).decode() if load.stdout else "0"
+            await load.wait()
+            burst_seconds = time.perf_counter() - started
+            ok = int(out.strip() or 0)
+            deadline = time.monotonic() + 60
+            while len(inbox.model) < REQUESTS and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            stored = workspace.store.count_captures()
+            oldest = workspace.store.list_captures(limit=None, include_body=False)[-1].id
+            await pilot.press("end")
+            reachable = len(inbox.model) if capture_list.highlighted_id == oldest else 0
+            rss_after = _rss_kib()
+            peak = _rss_kib("VmHWM")
+            await app.action_quit()
+        workspace.close()
+    return {
+        "latencies": latencies, "ok": ok, "stored": stored, "reachable": reachable,
+        "rss_before": rss_before, "rss_after": rss_after, "peak": peak, "seconds": burst_seconds,
+    }
+
+
+def run() -> list[dict]:
+    r = asyncio.run(_bench())
+    lat = r["latencies"]
+    worst, median = max(lat), statistics.median(lat)
+    return [
+        {
+            "benchmark": "tui_key_latency_worst_during_10k_burst",
+            "metric": f"worst of {len(lat)} key presses (until the list's handler ran)",
+            "value": worst, "unit": "ms", "baseline": "latency budget", "baseline_value": BUDGET_MS,
+            "ratio": worst / BUDGET_MS, "target": "<= 1.0",
+        },
+        {
+            "benchmark": "tui_key_latency_median_during_10k_burst",
+            "metric": "median key press latency",
+            "value": median, "unit": "ms", "baseline": "latency budget", "baseline_value": BUDGET_MS,
+            "ratio": median / BUDGET_MS, "target": "<= 1.0",
+        },
+        {
+            "benchmark": "tui_10k_burst_stored_and_reachable",
+            "metric": f"captures reachable in the list (answered 200: {r['ok']}, stored: {r['stored']}, "
+                      f"burst {r['seconds']:.1f} s)",
+            "value": float(r["reachable"]), "unit": "captures", "baseline": "requests sent",
+            "baseline_value": float(REQUESTS), "ratio": r["reachable"] / REQUESTS, "target": "== 1.0",
+        },
+        {
+            "benchmark": "tui_10k_burst_memory",
+            "metric": f"resident memory after the burst (peak {r['peak'] / 1024:.0f} MiB)",
+            "value": r["rss_after"] / 1024, "unit": "MiB", "baseline": "resident memory before the burst",
+            "baseline_value": r["rss_before"] / 1024, "ratio": r["rss_after"] / max(1, r["rss_before"]),
+            "target": "<= 1.5 (the list holds row tuples, not widgets)",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(json.dumps(row))

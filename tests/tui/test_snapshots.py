@@ -1,0 +1,75 @@
+"""Snapshot tests of every view at 100x30 over the fixed demo data (``hookdev.tui.demo``).
+
+The app runs frozen (fixed "now", UTC times, fixed URL, no port bound) and is arranged exactly as
+``python -m hookdev.tui.screenshots`` arranges it. Update with ``pytest tests/tui --snapshot-update``
+after a deliberate UI change, and look at the diff report before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hookdev.tui.screenshots import arrange, demo_app
+
+SIZE = (100, 30)
+
+
+def _shot(snap_compare: Any, home: Path, shot: str) -> bool:
+    app = demo_app(home)
+
+    async def run_before(pilot: Any) -> None:
+        await arrange(app, pilot, shot)
+
+    try:
+        return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    finally:
+        app.ctx.workspace.close()
+
+
+class TestInbox:
+    """The inbox list with every verdict, and the detail tabs of the selected request."""
+
+    def test_overview(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "inbox")
+
+    def test_headers_redacted(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "inbox-headers")
+
+    def test_invalid_request(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "inbox-invalid")
+
+
+class TestSend:
+    """The catalog, the payload editor with its live check, and the endpoint picker."""
+
+    def test_send(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "send")
+
+
+class TestEndpoints:
+    """Endpoints with queue and success rate; the selected one's settings and attempt log."""
+
+    def test_endpoints(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "endpoints")
+
+
+class TestDeliveries:
+    """Messages and the timeline of one that is retrying (with its countdown)."""
+
+    def test_deliveries(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "deliveries")
+
+
+class TestReceiver:
+    """Secrets and the answer-mode controls."""
+
+    def test_receiver(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "receiver")
+
+
+class TestHelp:
+    """The ? screen listing every key."""
+
+    def test_help(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "help")

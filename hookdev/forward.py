@@ -1,6 +1,6 @@
 """Forwarding a captured request to the developer's app, byte for byte.
 
-Targets are written the way developers say them: ``3000``, ``:3000/hooks``, ``localhost:3000``,
+Targets are written the way developers say them: ``3000``, ``3000/hooks``, ``:3000/hooks``, ``localhost:3000``,
 ``app.local:8080/x`` or a full ``http(s)://`` URL (:func:`parse_target`).
 
 Where a request goes (the two rules, one per kind of target):
@@ -52,6 +52,7 @@ HOP_BY_HOP = frozenset(
 )
 
 _WHITESPACE = re.compile(r"\s")
+_PORT_FIRST = re.compile(r"^\d+(/.*)?$")  # 3000 or 3000/hooks: a local port
 _HOST_OK = re.compile(r"^[A-Za-z0-9._~%!$&'()*+,;=:@\[\]-]+$")
 
 
@@ -62,7 +63,7 @@ def parse_target(s: str) -> str:
         raise ValueError("empty target: give a port (3000), host:port or an http(s) URL")
     if _WHITESPACE.search(text):
         raise ValueError(f"invalid target {s!r}: it contains whitespace")
-    if text.isdigit():
+    if _PORT_FIRST.match(text):
         url = f"http://localhost:{text}"
     elif text.startswith(":"):
         url = f"http://localhost{text}"
@@ -106,7 +107,9 @@ def parse_route(s: str) -> Route:
     prefix, sep, target = (s or "").strip().partition("=")
     prefix = prefix.strip()
     if not sep:
-        raise ValueError(f"invalid route {s!r}: write it as /prefix=target, e.g. /stripe=http://localhost:3000")
+        raise ValueError(
+            f"invalid route {s!r}: write it as /prefix=target, e.g. /stripe=http://localhost:3000"
+        )
     if not prefix.startswith("/"):
         raise ValueError(f"invalid route {s!r}: the prefix must start with '/'")
     if _WHITESPACE.search(prefix) or "?" in prefix or "#" in prefix:
@@ -204,7 +207,11 @@ def forward_headers(headers: Sequence[tuple[str, str]], target_url: str) -> list
 
 @dataclass
 class ForwardResult:
-    """What the app answered (or the 502/504 hookdev made up when it could not), and how long it took."""
+    """What the app answered (or the 502/504 hookdev made up when it could not), and how long it took.
+
+    ``headers`` are exactly the app's, hop-by-hop and ``content-length`` included, and ``body`` is the
+    raw bytes (not decompressed): filter the headers before passing them back to a caller.
+    """
 
     status: int
     headers: list[tuple[str, str]]
@@ -292,7 +299,9 @@ async def forward(
     except httpx.ConnectError as e:
         return _failure(502, f"app not reachable at {_origin(url)}: {_connect_reason(e)}", url, started)
     except httpx.RemoteProtocolError as e:
-        return _failure(502, f"app at {_origin(url)} closed the connection without a valid answer ({e})", url, started)
+        return _failure(
+            502, f"app at {_origin(url)} closed the connection without a valid answer ({e})", url, started
+        )
     except (httpx.HTTPError, OSError) as e:
         return _failure(502, f"forwarding to {_origin(url)} failed: {e or type(e).__name__}", url, started)
     return ForwardResult(

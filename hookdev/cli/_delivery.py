@@ -152,7 +152,7 @@ def run_dispatcher(
             bus=bus,
             timeout=timeout,
             concurrency=concurrency,
-            verify=client_verify(workspace),
+            verify=lambda: client_verify(workspace),
         )
         task = asyncio.ensure_future(dispatcher.run(**run))
         if stop_on_signal:

@@ -51,9 +51,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError as e:
         sock.close()
         if e.errno == errno.EADDRINUSE:
-            raise HookdevError(f"port {port} on {host} is already in use (choose another with --port)") from None
+            raise HookdevError(
+                f"port {port} on {host} is already in use (choose another with --port)"
+            ) from None
         if e.errno == errno.EACCES:
-            raise HookdevError(f"no permission to listen on port {port} (ports below 1024 need privileges)") from None
+            raise HookdevError(
+                f"no permission to listen on port {port} (ports below 1024 need privileges)"
+            ) from None
         raise HookdevError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     return sock
 
@@ -97,18 +101,40 @@ def _quiet_uvicorn() -> Generator[None, None, None]:
 
 
 @click.command()
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on (all interfaces by default).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
-@click.option("--public-url", metavar="URL", help="Base URL callers use, when it differs (behind a proxy or TLS front).")
+@click.option(
+    "--host", default="0.0.0.0", show_default=True, help="Address to listen on (all interfaces by default)."
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--public-url", metavar="URL", help="Base URL callers use, when it differs (behind a proxy or TLS front)."
+)
 @click.option(
     "--token",
     envvar="HOOKDEV_RELAY_TOKEN",
     metavar="T",
     help="Clients must present this token to open a channel ($HOOKDEV_RELAY_TOKEN).",
 )
-@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this certificate (PEM).")
-@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="The private key of --tls-cert (PEM).")
-@click.option("--max-body", type=_Size(), default="5MiB", show_default=True, help="Largest request body accepted; larger gets 413.")
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Serve HTTPS with this certificate (PEM).",
+)
+@click.option(
+    "--tls-key", type=click.Path(exists=True, dir_okay=False), help="The private key of --tls-cert (PEM)."
+)
+@click.option(
+    "--max-body",
+    type=_Size(),
+    default="5MiB",
+    show_default=True,
+    help="Largest request body accepted; larger gets 413.",
+)
 @click.option(
     "--request-timeout",
     type=click.FloatRange(min=0, min_open=True),
@@ -153,7 +179,9 @@ def relay(
     _check_tls(tls_cert, tls_key)
     sock = bind_socket(host, port)
     scheme = "https" if tls_cert else "http"
-    app = create_relay_app(token=token, public_url=public_url, max_body=max_body, request_timeout=request_timeout)
+    app = create_relay_app(
+        token=token, public_url=public_url, max_body=max_body, request_timeout=request_timeout
+    )
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -169,7 +197,9 @@ def relay(
         shown_host = f"[{host}]" if ":" in host else host
         listen_url = f"{scheme}://{shown_host}:{actual_port}"
         everywhere = host in ("0.0.0.0", "::", "")
-        base = public_url or (f"{scheme}://{socket.gethostname()}:{actual_port}" if everywhere else listen_url)
+        base = public_url or (
+            f"{scheme}://{socket.gethostname()}:{actual_port}" if everywhere else listen_url
+        )
         connect = f"hookdev listen --relay {base}" + (" --relay-token T" if token else "")
         if as_json:
             emit_json(
@@ -186,7 +216,9 @@ def relay(
         click.echo(f"hookdev relay listening on {listen_url}")
         if everywhere:
             click.echo(f"Note: {host or '*'} means every interface: the relay is reachable from the network.")
-        click.echo(f"Public URL of a channel: {base}/c/<channel>" + ("" if public_url else " (set --public-url)"))
+        click.echo(
+            f"Public URL of a channel: {base}/c/<channel>" + ("" if public_url else " (set --public-url)")
+        )
         click.echo(f"Clients connect with: {connect}")
         if not token:
             click.echo("No --token: anyone who can reach the relay can open a channel.")

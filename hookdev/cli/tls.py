@@ -33,6 +33,6 @@ def ca(home: str | None, as_json: bool) -> None:
         emit_json({"ca": str(path)})
         return
     click.echo(str(path))
-    click.echo("Trust it for one command:")
+    click.echo("Trust it per command (for `hookdev listen --tls`):")
     click.echo(f"  curl --cacert {path} https://localhost:{DEFAULT_PORT}/")
     click.echo(f"  SSL_CERT_FILE={path} python your_sender.py")

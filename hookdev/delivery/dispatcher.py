@@ -17,6 +17,7 @@ import socket
 import ssl
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from secrets import token_hex
 from typing import Any
 
@@ -78,7 +79,7 @@ class Dispatcher:
         bus: EventBus | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         concurrency: int = 32,
-        verify: ssl.SSLContext | bool = True,
+        verify: ssl.SSLContext | bool | Callable[[], ssl.SSLContext | bool] = True,
         poll_interval: float = 0.5,
     ) -> None:
         self.workspace = workspace
@@ -93,7 +94,7 @@ class Dispatcher:
         self.lease = 2 * self.timeout + 30.0  # the duplicate fault sends twice
         self._batch = max(1, self.concurrency // 4)
         self._wake = asyncio.Event()
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[bool, httpx.AsyncClient] = {}  # by "is https"
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._chains: dict[str, asyncio.Task[None]] = {}  # endpoint -> last out-of-order attempt
         self._messages: OrderedDict[str, Message] = OrderedDict()
@@ -129,7 +130,7 @@ class Dispatcher:
             frozenset(attempt_ids) if attempt_ids is not None else None,
             first_attempts_only,
         )
-        self._http()  # build the client (and its TLS context) before the first attempt's clock starts
+        self._http("http:")  # ready before the first attempt's clock starts
         try:
             while not self._closing:
                 self._wake.clear()
@@ -158,9 +159,9 @@ class Dispatcher:
         self._closing = True
         self._wake.set()
         await self._stop_inflight(grace)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
     # -- the loop -------------------------------------------------------------------------------
     async def _wait(self, wake_at: float | None) -> None:
@@ -202,17 +203,24 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def _http(self, url: str) -> httpx.AsyncClient:
+        """The client for a URL's scheme: plain http needs no TLS context, which takes a while to build
+        (``verify`` may be a callable, called on the first https attempt)."""
+        tls = url[:6].lower() == "https:"
+        client = self._clients.get(tls)
+        if client is None:
+            verify: ssl.SSLContext | bool = False
+            if tls:
+                verify = self.verify() if callable(self.verify) else self.verify
             n = self.concurrency
-            self._client = httpx.AsyncClient(
-                verify=self.verify,
+            client = self._clients[tls] = httpx.AsyncClient(
+                verify=verify,
                 follow_redirects=False,
                 timeout=self.timeout,
                 trust_env=False,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
             )
-        return self._client
+        return client
 
     # -- one attempt ----------------------------------------------------------------------------
     async def _deliver(self, attempt: Attempt) -> None:
@@ -239,7 +247,7 @@ class Dispatcher:
             self._publish(AttemptStarted(attempt))
             secrets = self.workspace.signing_secrets(endpoint)
             outcome = await attempt_mod.send(
-                self._http(), endpoint, message, secrets, fault=fault, timeout=self.timeout
+                self._http(endpoint.url), endpoint, message, secrets, fault=fault, timeout=self.timeout
             )
             self._finish(attempt, endpoint, outcome)
         except asyncio.CancelledError:

@@ -168,6 +168,12 @@ class AttemptFilter:
     attempt_ids: frozenset[str] | None = None
     first_only: bool = False
 
+    @property
+    def p(self) -> str:
+        """Prefix for the status/scheduled_at columns: ``+`` (no index) when the ids are the selective
+        part, so SQLite looks them up by id instead of walking every due attempt of the workspace."""
+        return "+" if self.message_ids is not None or self.attempt_ids is not None else ""
+
     def sql(self) -> tuple[str, list[Any]]:
         where: list[str] = []
         args: list[Any] = []
@@ -463,20 +469,24 @@ class DeliveryQueries:
 
     def count_open(self, filt: AttemptFilter | None = None) -> int:
         """Attempts still pending or in flight (within ``filt``)."""
-        extra, args = (filt or AttemptFilter()).sql()
+        filt = filt or AttemptFilter()
+        extra, args = filt.sql()
         with self.lock:
             return int(
                 self.conn.execute(
-                    f"SELECT count(*) FROM attempts WHERE status IN ('pending', 'sending'){extra}", args
+                    f"SELECT count(*) FROM attempts WHERE {filt.p}status IN ('pending', 'sending'){extra}",
+                    args,
                 ).fetchone()[0]
             )
 
     def next_due(self, filt: AttemptFilter | None = None) -> float | None:
         """``scheduled_at`` of the earliest pending attempt: one descent of the (status, scheduled_at) index."""
-        extra, args = (filt or AttemptFilter()).sql()
+        filt = filt or AttemptFilter()
+        extra, args = filt.sql()
         with self.lock:
             row = self.conn.execute(
-                f"SELECT scheduled_at FROM attempts WHERE status = 'pending'{extra} ORDER BY scheduled_at LIMIT 1",
+                f"SELECT scheduled_at FROM attempts WHERE {filt.p}status = 'pending'{extra}"
+                " ORDER BY scheduled_at LIMIT 1",
                 args,
             ).fetchone()
         return None if row is None else float(row[0])
@@ -494,63 +504,79 @@ class DeliveryQueries:
 
         ``admit(rate, slot, now) -> (admitted, slot')`` applies an endpoint's rate limit: attempts of a
         limited endpoint are claimed only when its slot has come, so the rest stay due and pending (its
-        backlog) and one busy endpoint never holds up the others.
+        backlog). Once an endpoint is held back, the others are read through their own index
+        (endpoint, status, scheduled_at), so a backlog of 100,000 never slows a claim for the others.
         """
-        extra, fargs = (filt or AttemptFilter()).sql()
+        filt = filt or AttemptFilter()
+        extra, fargs = filt.sql()
+        p = filt.p
+        due = f"{p}status = 'pending' AND {p}scheduled_at <= ?{extra}"
         claimed: list[str] = []
         blocked: dict[str, float] = {}
         slots: dict[str, tuple[float | None, float | None, bool]] = {}  # ep -> (rate, slot, changed)
+
+        def take(rows: list[tuple[str, str, float]]) -> None:
+            for attempt_id, ep_id, _ in rows:
+                if len(claimed) >= limit:
+                    return
+                if ep_id in blocked:
+                    continue
+                if admit is not None:
+                    if ep_id not in slots:
+                        r = conn.execute("SELECT rate_limit, rate_next FROM endpoints WHERE id = ?", (ep_id,))
+                        found = r.fetchone()
+                        slots[ep_id] = (found[0], found[1], False) if found else (None, None, False)
+                    rate, slot, _ = slots[ep_id]
+                    if rate:
+                        ok, slot = admit(rate, slot, now)
+                        if not ok:
+                            blocked[ep_id] = slot
+                            continue
+                        slots[ep_id] = (rate, slot, True)
+                claimed.append(attempt_id)
+
         with self._write() as conn:
-            while limit > len(claimed):
-                need = limit - len(claimed)
-                skip = f" AND endpoint_id NOT IN ({_marks(len(blocked))})" if blocked else ""
-                rows = conn.execute(
-                    "SELECT id, endpoint_id FROM attempts WHERE status = 'pending' AND scheduled_at <= ?"
-                    f"{extra}{skip} ORDER BY scheduled_at, id LIMIT ?",
-                    [now, *fargs, *blocked, need],
+            take(
+                conn.execute(
+                    f"SELECT id, endpoint_id, scheduled_at FROM attempts WHERE {due} ORDER BY scheduled_at LIMIT ?",
+                    [now, *fargs, limit],
                 ).fetchall()
-                newly_blocked = False
-                got: list[str] = []
-                for attempt_id, ep_id in rows:
-                    if ep_id in blocked:
-                        continue
-                    if admit is not None:
-                        if ep_id not in slots:
-                            r = conn.execute(
-                                "SELECT rate_limit, rate_next FROM endpoints WHERE id = ?", (ep_id,)
-                            ).fetchone()
-                            slots[ep_id] = (r[0], r[1], False) if r else (None, None, False)
-                        rate, slot, _ = slots[ep_id]
-                        if rate:
-                            ok, slot = admit(rate, slot, now)
-                            if not ok:
-                                blocked[ep_id] = slot
-                                newly_blocked = True
-                                continue
-                            slots[ep_id] = (rate, slot, True)
-                    got.append(attempt_id)
-                for chunk in _chunks(got):
-                    conn.execute(
-                        "UPDATE attempts SET status = 'sending', lease_owner = ?, lease_until = ?, started_at = ?"
-                        f" WHERE id IN ({_marks(len(chunk))})",
-                        [owner, lease_until, now, *chunk],
-                    )
-                claimed += got
-                if not newly_blocked or not rows:
-                    break
+            )
+            others = [r[0] for r in conn.execute("SELECT id FROM endpoints") if r[0] not in blocked]
+            if blocked and len(claimed) < limit:
+                rows: list[tuple[str, str, float]] = []
+                for ep_id in others:
+                    rows += conn.execute(
+                        f"SELECT id, endpoint_id, scheduled_at FROM attempts WHERE endpoint_id = ? AND {due}"
+                        " ORDER BY scheduled_at LIMIT ?",
+                        [ep_id, now, *fargs, limit],
+                    ).fetchall()
+                rows.sort(key=lambda r: r[2])
+                seen = set(claimed)
+                take([r for r in rows if r[0] not in seen])
+            for chunk in _chunks(claimed):
+                conn.execute(
+                    "UPDATE attempts SET status = 'sending', lease_owner = ?, lease_until = ?, started_at = ?"
+                    f" WHERE id IN ({_marks(len(chunk))})",
+                    [owner, lease_until, now, *chunk],
+                )
             conn.executemany(
                 "UPDATE endpoints SET rate_next = ? WHERE id = ?",
                 [(slot, ep) for ep, (_, slot, changed) in slots.items() if changed],
             )
-            skip = f" AND endpoint_id NOT IN ({_marks(len(blocked))})" if blocked else ""
-            row = conn.execute(
-                f"SELECT scheduled_at FROM attempts WHERE status = 'pending'{extra}{skip}"
-                " ORDER BY scheduled_at LIMIT 1",
-                [*fargs, *blocked],
-            ).fetchone()
+            wake: list[float] = list(blocked.values())
+            pending = f"SELECT min(scheduled_at) FROM attempts WHERE {p}status = 'pending'{extra}"
+            if blocked:  # the next attempt of an endpoint that is not held back, endpoint by endpoint
+                for ep_id in others:
+                    row = conn.execute(pending + " AND endpoint_id = ?", [*fargs, ep_id]).fetchone()
+                    if row[0] is not None:
+                        wake.append(float(row[0]))
+            else:
+                row = conn.execute(pending, fargs).fetchone()
+                if row[0] is not None:
+                    wake.append(float(row[0]))
             attempts = self.get_attempts(claimed)
-        candidates = list(blocked.values()) + ([float(row[0])] if row else [])
-        return Claim(attempts, min(candidates) if candidates else None)
+        return Claim(attempts, min(wake) if wake else None)
 
     def abandoned_claims(self) -> list[tuple[str, str | None, float | None]]:
         """(id, lease_owner, lease_until) of every attempt in flight, for the lease check."""

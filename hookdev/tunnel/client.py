@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import secrets
+import socket
 import ssl as ssl_module
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ class RelayClient:
                     await self._serve(ws)
                 reason = "connection to relay closed" + _close_detail(ws)
             except RelayRefused as e:
-                self._report("refused", f"relay refused this client: {e.message}")
+                self._report("refused", f"refused by the relay: {e.message}")
                 raise
             except InvalidStatus as e:
                 status = e.response.status_code
@@ -169,7 +170,7 @@ class RelayClient:
             except ConnectionClosed as e:
                 reason = ("connection to relay lost" if claimed else "relay unreachable") + _closed_detail(e)
             except (OSError, TimeoutError, InvalidHandshake) as e:
-                reason = "connection to relay lost" if claimed else "relay unreachable"
+                reason = ("connection to relay lost" if claimed else "relay unreachable") + f" ({_why(e)})"
                 log.debug("relay connection failed: %r", e)
             finally:
                 self._connected = False
@@ -257,23 +258,32 @@ class RelayClient:
         async with self._send_lock:
             await ws.send(data)
 
-    async def _answer(self, ws: ClientConnection, request_id: str, header: dict[str, Any], body: bytes) -> None:
+    async def _answer(
+        self, ws: ClientConnection, request_id: str, header: dict[str, Any], body: bytes
+    ) -> None:
         try:
             scope = build_scope(header, self._server)
         except p.ProtocolError as e:
             status, headers, answer = _text(502, f"hookdev client got a bad request frame: {e}")
         else:
             try:
-                status, headers, answer = await asyncio.wait_for(call_app(self.app, scope, body), self.request_timeout)
+                status, headers, answer = await asyncio.wait_for(
+                    call_app(self.app, scope, body), self.request_timeout
+                )
             except TimeoutError:
-                status, headers, answer = _text(504, f"local app did not answer within {self.request_timeout:g} s")
+                status, headers, answer = _text(
+                    504, f"local app did not answer within {self.request_timeout:g} s"
+                )
             except Exception as e:
                 log.exception("local app failed on a relayed request")
                 status, headers, answer = _text(502, f"local app failed: {type(e).__name__}")
         if self._max_answer is not None and len(answer) > self._max_answer:
-            status, headers, answer = _text(502, f"local app's answer ({len(answer)} bytes) is too large for the relay")
+            status, headers, answer = _text(
+                502, f"local app's answer ({len(answer)} bytes) is too large for the relay"
+            )
         frame = p.pack(
-            {"type": "response", "id": request_id, "status": status, "headers": p.headers_to_wire(headers)}, answer
+            {"type": "response", "id": request_id, "status": status, "headers": p.headers_to_wire(headers)},
+            answer,
         )
         try:
             await self._send(ws, frame)
@@ -283,6 +293,19 @@ class RelayClient:
 
 def _text(status: int, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return status, [(b"content-type", b"text/plain; charset=utf-8")], (message + "\n").encode()
+
+
+def _why(e: BaseException) -> str:
+    """A few words on why a connection attempt failed."""
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, socket.gaierror):
+        return "host name not found"
+    if isinstance(e, ssl_module.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {e.verify_message}"
+    if isinstance(e, TimeoutError):
+        return "timed out"
+    return str(e) or type(e).__name__
 
 
 def _closed_detail(e: ConnectionClosed) -> str:
@@ -337,7 +360,9 @@ def build_scope(header: dict[str, Any], server: tuple[str, int]) -> dict[str, An
     }
 
 
-async def call_app(app: ASGIApp, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def call_app(
+    app: ASGIApp, scope: dict[str, Any], body: bytes
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Run one request through an ASGI app in-process: ``(status, headers, body)`` of its answer.
 
     The body is handed over in one message, exactly. If the app raises after sending a complete

@@ -168,7 +168,9 @@ class Relay:
         except p.ProtocolError:
             claim = {}
         if claim.get("type") != "claim":
-            await _refuse(websocket, p.CLOSE_BAD_REQUEST, "expected a claim message first (is this a hookdev client?)")
+            await _refuse(
+                websocket, p.CLOSE_BAD_REQUEST, "expected a claim message first (is this a hookdev client?)"
+            )
             return
         if not self._token_ok(websocket, claim):
             await _refuse(websocket, p.CLOSE_UNAUTHORIZED, "relay token missing or wrong")
@@ -183,7 +185,11 @@ class Relay:
         old = self.channels.get(name)
         if old is not None and not old.closed:
             if not hmac.compare_digest(old.session.encode(), session.encode()):
-                await _refuse(websocket, p.CLOSE_TAKEN, f"channel {name} is already in use by another hookdev client")
+                await _refuse(
+                    websocket,
+                    p.CLOSE_TAKEN,
+                    f"channel {name} is already in use by another hookdev client (choose another with --channel)",
+                )
                 return
             log.info("channel %s: client reconnected, replacing its old connection", _short(name))
             await old.close(p.CLOSE_REPLACED, "replaced by a new connection of the same client")
@@ -241,7 +247,9 @@ class Relay:
         name = scope["path_params"]["channel"]
         channel = self.channels.get(name)
         if channel is None or channel.closed:
-            return _text(404, "no hookdev client is connected to this channel (start one with: hookdev listen --relay)")
+            return _text(
+                404, "no hookdev client is connected to this channel (start one with: hookdev listen --relay)"
+            )
         body = await _read_body(scope, receive, self.max_body)
         if body is None:
             return _text(413, f"request body is larger than this relay accepts ({self.max_body} bytes)")
@@ -305,7 +313,11 @@ def _request_header(scope: Scope, name: str, request_id: str, body: bytes) -> di
     """The request frame's header: the raw path after the channel, the query, the end-to-end headers."""
     prefix = f"/c/{name}".encode()
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-    rest = raw_path[len(prefix) :] if raw_path.startswith(prefix) else b"/" + scope["path_params"].get("rest", "").encode()
+    rest = (
+        raw_path[len(prefix) :]
+        if raw_path.startswith(prefix)
+        else b"/" + scope["path_params"].get("rest", "").encode()
+    )
     if not rest.startswith(b"/"):
         rest = b"/" + rest
     headers: list[tuple[bytes, bytes]] = []

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -78,8 +77,15 @@ class Consumer:
         answer = self._next.pop(0) if self._next else self.answer
         self.requests.append(
             Received(
-                headers.get("webhook-id"), headers.get("webhook-timestamp"), headers.get("webhook-signature"),
-                body, headers, time.time(), ok, answer.status, request.url.path,
+                headers.get("webhook-id"),
+                headers.get("webhook-timestamp"),
+                headers.get("webhook-signature"),
+                body,
+                headers,
+                time.time(),
+                ok,
+                answer.status,
+                request.url.path,
             )
         )
         if answer.delay:
@@ -122,9 +128,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-async def consumers() -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
-    """``await consumers(secrets)`` starts a consumer; all are stopped after the test."""
+@contextlib.asynccontextmanager
+async def consumer_pool() -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
+    """``await make(secrets)`` starts a consumer; all are stopped on exit. Each test module wraps this
+    in its own ``consumers`` fixture."""
     made: list[Consumer] = []
 
     async def make(secrets: list[str] | None = None) -> Consumer:
@@ -132,9 +139,11 @@ async def consumers() -> AsyncIterator[Callable[..., Awaitable[Consumer]]]:
         made.append(c)
         return c
 
-    yield make
-    for c in made:
-        await c.stop()
+    try:
+        yield make
+    finally:
+        for c in made:
+            await c.stop()
 
 
 async def invoke(*args: str, home: Path) -> tuple[int, bytes, bytes]:
@@ -154,8 +163,14 @@ async def cli(*args: str, home: Path, timeout: float = 60) -> tuple[int, bytes, 
     """``python -m hookdev ARGS`` as a subprocess, without blocking the loop the consumers run on."""
     env = dict(os.environ, HOOKDEV_HOME=str(home))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hookdev", *args, env=env, cwd=str(ROOT),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "hookdev",
+        *args,
+        env=env,
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)

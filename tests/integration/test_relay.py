@@ -6,8 +6,12 @@ import asyncio
 import contextlib
 import json
 import random
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +24,7 @@ from starlette.routing import Route
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
+from hookdev.tls import client_verify, server_ssl_kwargs
 from hookdev.tunnel import RelayClient, RelayRefused, RelayStatus, create_relay_app, new_channel_name
 from hookdev.tunnel import protocol as p
 from hookdev.tunnel.client import relay_urls
@@ -37,7 +42,7 @@ class _Server(uvicorn.Server):
 
 
 def bind(port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     return sock
@@ -54,15 +59,18 @@ async def wait_for(condition: Callable[[], bool], what: str, timeout: float = DE
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
+async def serve(app: Any, sock: socket.socket | None = None, **options: Any) -> AsyncIterator[str]:
     sock = sock or bind()
-    config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app, log_config=None, log_level="warning", lifespan="off", timeout_graceful_shutdown=5, **options
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await wait_for(lambda: server.started or task.done(), "the server to start")
         assert not task.done(), "server stopped before it started"
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        scheme = "https" if options.get("ssl_certfile") else "http"
+        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 20)
@@ -99,7 +107,11 @@ class EchoApp:
         return Response(
             content=b"echo:" + body,
             status_code=207,
-            headers={"x-meta": json.dumps(meta), "content-type": "application/octet-stream", "x-app": "local"},
+            headers={
+                "x-meta": json.dumps(meta),
+                "content-type": "application/octet-stream",
+                "x-app": "local",
+            },
         )
 
     async def hang(self, request: Request) -> Response:
@@ -214,7 +226,9 @@ async def test_token_is_required_when_the_relay_has_one(token: str | None) -> No
     echo = EchoApp()
     async with serve(create_relay_app(token="s3cret-token")) as relay_url:
         statuses: list[RelayStatus] = []
-        bad = RelayClient(relay_url, echo.app, channel=new_channel_name(), token=token, on_status=statuses.append)
+        bad = RelayClient(
+            relay_url, echo.app, channel=new_channel_name(), token=token, on_status=statuses.append
+        )
         with pytest.raises(RelayRefused, match="relay token missing or wrong"):
             await asyncio.wait_for(bad.run(), DEADLINE)
         assert statuses[-1].state == "refused"
@@ -241,7 +255,10 @@ async def test_client_reconnects_after_a_relay_restart_on_the_same_port() -> Non
         await wait_for(lambda: statuses[-1].state in ("disconnected", "connecting"), "a disconnected status")
         assert any(s.state == "disconnected" and "retrying in" in s.message for s in statuses)
 
-        async with serve(create_relay_app(), bind(port)) as relay_url2, httpx.AsyncClient(timeout=DEADLINE) as http:
+        async with (
+            serve(create_relay_app(), bind(port)) as relay_url2,
+            httpx.AsyncClient(timeout=DEADLINE) as http,
+        ):
             await wait_for(lambda: client.connected, "the client to reconnect to the new relay")
             states = [s.state for s in statuses]
             assert states.count("connected") == 2
@@ -261,7 +278,9 @@ async def test_unreachable_relay_is_reported_and_retried() -> None:
     port = sock.getsockname()[1]
     sock.close()
     statuses: list[RelayStatus] = []
-    client = RelayClient(f"http://127.0.0.1:{port}", EchoApp().app, channel=new_channel_name(), on_status=statuses.append)
+    client = RelayClient(
+        f"http://127.0.0.1:{port}", EchoApp().app, channel=new_channel_name(), on_status=statuses.append
+    )
     task = asyncio.create_task(client.run())
     try:
         await wait_for(lambda: sum(s.state == "disconnected" for s in statuses) >= 2, "two failed attempts")
@@ -270,10 +289,11 @@ async def test_unreachable_relay_is_reported_and_retried() -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     failures = [s.message for s in statuses if s.state == "disconnected"]
-    assert failures[0].startswith("relay unreachable, retrying in 0.")
-    assert failures[1].startswith("relay unreachable, retrying in 1.") or failures[1].startswith(
-        "relay unreachable, retrying in 0.9"
+    assert failures[0].startswith("relay unreachable (connection refused), retrying in 0.")
+    second_wait = float(
+        failures[1].removeprefix("relay unreachable (connection refused), retrying in ").split()[0]
     )
+    assert 0.85 <= second_wait <= 1.15  # backoff doubled, with jitter
     assert not client.connected
 
 
@@ -347,6 +367,35 @@ async def test_unknown_and_freed_channels_are_404() -> None:
         assert (await http.get(relay_url + "/")).json()["channels"] == 0
 
 
+async def test_idle_connections_are_dropped_but_heartbeats_keep_clients_alive() -> None:
+    echo = EchoApp()
+    statuses: list[RelayStatus] = []
+    app = create_relay_app(idle_timeout=0.6)
+    async with serve(app) as relay_url:
+        client = RelayClient(relay_url, echo.app, channel=new_channel_name(), on_status=statuses.append)
+        async with running_client(client):
+            # Two silent clients in a row are dropped: more than two idle timeouts pass meanwhile.
+            for _ in range(2):
+                async with ws_connect(relay_urls(relay_url)[1]) as silent:
+                    claim = {
+                        "type": "claim",
+                        "version": 1,
+                        "channel": new_channel_name(),
+                        "session": "q" * 24,
+                    }
+                    await silent.send(p.text(claim))
+                    assert p.parse_text(await silent.recv())["type"] == "claimed"
+                    with pytest.raises(ConnectionClosed) as info:
+                        await asyncio.wait_for(silent.recv(), DEADLINE)
+                    assert info.value.rcvd is not None and info.value.rcvd.code == p.CLOSE_IDLE
+            await wait_for(lambda: len(app.state.relay.channels) == 1, "the silent channels to be freed")
+            # The heartbeating client kept its channel all along.
+            assert client.connected
+            assert [s.state for s in statuses] == ["connecting", "connected"]
+            async with httpx.AsyncClient(timeout=DEADLINE) as http:
+                assert (await http.post(client.public_url, content=b"alive")).content == b"echo:alive"
+
+
 async def test_invalid_channel_names_are_refused_by_the_relay() -> None:
     async with serve(create_relay_app()) as relay_url:
         async with ws_connect(relay_urls(relay_url)[1]) as ws:
@@ -381,6 +430,183 @@ def test_channel_names_and_urls() -> None:
         "http://127.0.0.1:8080",
         "ws://127.0.0.1:8080/_hookdev/connect",
     )
-    assert relay_urls("relay.example.com:8080") == ("http://relay.example.com:8080", "ws://relay.example.com:8080/_hookdev/connect")
+    assert relay_urls("relay.example.com:8080") == (
+        "http://relay.example.com:8080",
+        "ws://relay.example.com:8080/_hookdev/connect",
+    )
     with pytest.raises(ValueError, match="invalid relay URL"):
         relay_urls("ftp://x")
+
+
+async def test_relay_over_https_with_the_workspace_ca(tmp_path: Path) -> None:
+    echo = EchoApp()
+    async with serve(create_relay_app(), **server_ssl_kwargs(tmp_path)) as relay_url:
+        assert relay_url.startswith("https://")
+        client = RelayClient(relay_url, echo.app, channel=new_channel_name(), ssl=client_verify(tmp_path))
+        async with (
+            running_client(client),
+            httpx.AsyncClient(verify=client_verify(tmp_path), timeout=DEADLINE) as http,
+        ):
+            assert client.public_url.startswith("https://127.0.0.1:")
+            response = await http.post(client.public_url + "/tls", content=ODD_BODY)
+            assert response.content == b"echo:" + ODD_BODY
+            assert ("x-forwarded-proto", "https") in [
+                tuple(h) for h in json.loads(response.headers["x-meta"])["headers"]
+            ]
+
+        # A client that does not trust the CA says so (and keeps retrying: the relay may fix its cert).
+        statuses: list[RelayStatus] = []
+        untrusting = RelayClient(relay_url, echo.app, channel=new_channel_name(), on_status=statuses.append)
+        task = asyncio.create_task(untrusting.run())
+        try:
+            await wait_for(lambda: any(s.state == "disconnected" for s in statuses), "a failed TLS attempt")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        failure = next(s.message for s in statuses if s.state == "disconnected")
+        assert failure.startswith("relay unreachable (TLS certificate not trusted: ")
+
+
+def _hookdev(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hookdev", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+
+
+def test_relay_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
+    proc = _hookdev("relay", "--host", "127.0.0.1", "--port", "0", "--token", "tok-123", "--json")
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline())
+        assert ready["event"] == "ready"
+        assert ready["token_required"] is True
+        assert ready["max_body"] == 5 * 1024 * 1024
+        assert ready["connect"] == f"hookdev listen --relay {ready['public_url']} --relay-token T"
+        status = httpx.get(ready["listen"] + "/", timeout=DEADLINE)
+        assert status.json()["channels"] == 0
+        missing = httpx.post(ready["listen"] + f"/c/{new_channel_name()}", content=b"{}", timeout=DEADLINE)
+        assert missing.status_code == 404
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert json.loads(out.splitlines()[-1]) == {"event": "stopped"}
+    assert "Traceback" not in err
+
+
+def test_relay_command_text_output_mentions_the_network() -> None:
+    proc = _hookdev("relay", "--host", "0.0.0.0", "--port", "0")
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("hookdev relay listening on http://0.0.0.0:")
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert "reachable from the network" in lines[0]
+        assert any("hookdev listen --relay http://" in line for line in lines)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out.splitlines()[-1] == "relay stopped"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--max-body", "lots"], "Invalid value for '--max-body'"),
+        (["--tls-cert", __file__], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", __file__, "--tls-key", __file__], "cannot use the TLS certificate"),
+        (["--public-url", "ftp://x"], "--public-url: invalid target"),
+    ],
+)
+def test_relay_command_bad_input_is_one_line(args: list[str], error: str) -> None:
+    proc = _hookdev("relay", "--host", "127.0.0.1", "--port", "0", *args)
+    out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 2
+    assert error in err
+    assert "Traceback" not in err
+
+
+def test_relay_command_on_a_busy_port_is_one_line_exit_2() -> None:
+    blocker = bind()
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    try:
+        proc = _hookdev("relay", "--host", "127.0.0.1", "--port", str(port))
+        out, err = proc.communicate(timeout=DEADLINE)
+    finally:
+        blocker.close()
+    assert proc.returncode == 2
+    assert err.strip() == f"Error: port {port} on 127.0.0.1 is already in use (choose another with --port)"
+
+
+def test_frames_round_trip_and_bad_frames_are_protocol_errors() -> None:
+    header = {"type": "response", "id": "7", "status": 200, "headers": [["x-a", "\xff"]]}
+    assert p.unpack(p.pack(header, ODD_BODY)) == (header, ODD_BODY)
+    assert p.unpack(p.pack(header)) == (header, b"")
+    for bad in [b"", b"\x00\x00", b"\x00\x00\x00\x09{}", b"\x00\x00\x00\x02[]", b"\x00\x00\x00\x02{x"]:
+        with pytest.raises(p.ProtocolError):
+            p.unpack(bad)
+    assert p.headers_from_wire([["x-a", "\xff"]]) == [(b"x-a", b"\xff")]
+    for bad_headers in ["x", [["only-name"]], [[1, "x"]], [["x", "\u2603"]]]:
+        with pytest.raises(p.ProtocolError):
+            p.headers_from_wire(bad_headers)
+
+
+def test_scope_keeps_forwarded_headers_the_caller_sent() -> None:
+    from hookdev.tunnel.client import build_scope
+
+    frame = {
+        "method": "post",
+        "path": "/a%2Fb/%C3%A9",
+        "query": "q=%FF",
+        "scheme": "https",
+        "client": ["203.0.113.9", 4242],
+        "headers": [["X-Forwarded-For", "198.51.100.1"], ["Content-Type", "text/plain"]],
+    }
+    scope = build_scope(frame, ("relay.example", 443))
+    assert scope["method"] == "POST"
+    assert scope["path"] == "/a/b/é"
+    assert scope["raw_path"] == b"/a%2Fb/%C3%A9"
+    assert scope["query_string"] == b"q=%FF"
+    assert scope["client"] == ("203.0.113.9", 4242)
+    assert scope["server"] == ("relay.example", 443)
+    assert scope["headers"] == [
+        (b"x-forwarded-for", b"198.51.100.1"),
+        (b"content-type", b"text/plain"),
+        (b"x-forwarded-proto", b"https"),
+    ]
+    anonymous = build_scope({**frame, "client": None, "headers": []}, ("relay.example", 443))
+    assert anonymous["client"] == ("relay", 0)
+    assert anonymous["headers"] == []
+    with pytest.raises(p.ProtocolError):
+        build_scope({**frame, "path": "no-slash"}, ("relay.example", 443))
+
+
+async def test_call_app_keeps_an_answer_sent_before_the_app_raised() -> None:
+    from hookdev.tunnel.client import call_app
+
+    async def answers_then_raises(scope: Any, receive: Any, send: Any) -> None:
+        assert (await receive())["body"] == ODD_BODY
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"x", b"1")]})
+        await send({"type": "http.response.body", "body": b"boom page"})
+        raise RuntimeError("boom")
+
+    async def raises(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    assert await call_app(answers_then_raises, scope, ODD_BODY) == (500, [(b"x", b"1")], b"boom page")
+    with pytest.raises(RuntimeError):
+        await call_app(raises, scope, b"")

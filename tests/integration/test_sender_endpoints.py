@@ -13,12 +13,29 @@ from hookdev.delivery.clock import VirtualClock
 from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.events import EndpointChanged, EventBus
 from hookdev.sender import Sender, SenderError
-from tests.integration.sender_support import consumers, invoke  # noqa: F401
+from tests.integration.sender_support import consumer_pool, invoke
 
 ENDPOINT_KEYS = {
-    "id", "url", "secret", "events", "channels", "rate_limit", "headers", "disabled", "description",
-    "disabled_reason", "created_at", "backlog", "pending",
+    "id",
+    "url",
+    "secret",
+    "events",
+    "channels",
+    "rate_limit",
+    "headers",
+    "disabled",
+    "description",
+    "disabled_reason",
+    "created_at",
+    "backlog",
+    "pending",
 }
+
+
+@pytest.fixture
+async def consumers():
+    async with consumer_pool() as make:
+        yield make
 
 
 async def deliver(workspace, clock=None, **run):
@@ -32,9 +49,23 @@ async def deliver(workspace, clock=None, **run):
 async def test_cli_add_show_update_list_with_authorization_never_shown(workspace):
     home = workspace.home
     code, out, err = await invoke(
-        "endpoints", "add", "https://example.com/hooks", "--event", "code.scanned", "--channel", "eu",
-        "--rate-limit", "5", "--header", "Authorization: Bearer s3cr3t-token", "--header", "X-Team: growth",
-        "--description", "orders", "--json", home=home,
+        "endpoints",
+        "add",
+        "https://example.com/hooks",
+        "--event",
+        "code.scanned",
+        "--channel",
+        "eu",
+        "--rate-limit",
+        "5",
+        "--header",
+        "Authorization: Bearer s3cr3t-token",
+        "--header",
+        "X-Team: growth",
+        "--description",
+        "orders",
+        "--json",
+        home=home,
     )
     assert code == 0, err
     added = json.loads(out)
@@ -45,15 +76,27 @@ async def test_cli_add_show_update_list_with_authorization_never_shown(workspace
     assert added["disabled"] is False and added["backlog"] == 0 and added["pending"] == 0
 
     code, out, err = await invoke(
-        "endpoints", "update", added["id"], "--clear-events", "--no-rate-limit", "--remove-header", "x-team",
-        "--url", "http://localhost:9/x", "--json", home=home,
+        "endpoints",
+        "update",
+        added["id"],
+        "--clear-events",
+        "--no-rate-limit",
+        "--remove-header",
+        "x-team",
+        "--url",
+        "http://localhost:9/x",
+        "--json",
+        home=home,
     )
     assert code == 0, err
     updated = json.loads(out)
     assert (updated["url"], updated["events"], updated["rate_limit"]) == ("http://localhost:9/x", [], None)
     assert updated["headers"] == {"Authorization": "Bearer ••••"}
 
-    listing = [await invoke("endpoints", "list", "--json", home=home), await invoke("endpoints", "show", added["id"], home=home)]
+    listing = [
+        await invoke("endpoints", "list", "--json", home=home),
+        await invoke("endpoints", "show", added["id"], home=home),
+    ]
     for code, out, err in listing:
         assert code == 0, err
         assert b"s3cr3t-token" not in out + err
@@ -110,7 +153,12 @@ def test_bad_endpoint_input_is_refused_with_a_reason(workspace, kwargs, message)
 
 def test_http_is_allowed_only_for_loopback_hosts(workspace):
     sender = Sender(workspace)
-    for url in ("http://localhost:3000/h", "http://127.0.0.2/h", "http://[::1]:8080/h", "https://example.com"):
+    for url in (
+        "http://localhost:3000/h",
+        "http://127.0.0.2/h",
+        "http://[::1]:8080/h",
+        "https://example.com",
+    ):
         assert sender.add_endpoint(url).url == url
     for url in ("http://example.com/h", "http://10.0.0.1/h", "http://localhost.example.com/h"):
         with pytest.raises(SenderError):
@@ -156,8 +204,9 @@ def test_rotation_keeps_at_most_ten_old_secrets(workspace):
 
 
 async def test_ep_local_secret_is_the_receiver_secret(workspace):
-    code, out, err = await invoke("endpoints", "secret", "ep_local", "--rotate", "--grace", "60", "--json",
-                               home=workspace.home)
+    code, out, err = await invoke(
+        "endpoints", "secret", "ep_local", "--rotate", "--grace", "60", "--json", home=workspace.home
+    )
     assert code == 0, err
     doc = json.loads(out)
     receiver = workspace.receiver_secrets()

@@ -13,13 +13,29 @@ import pytest
 from hookdev.delivery.clock import VirtualClock
 from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.sender import Sender, SenderError
-from tests.integration.sender_support import consumers, invoke  # noqa: F401
+from tests.integration.sender_support import consumer_pool, invoke
 
 ATTEMPT_KEYS = {
-    "id", "message_id", "endpoint_id", "number", "trigger", "status", "scheduled_at", "started_at",
-    "duration_ms", "status_code", "error", "response_body",
+    "id",
+    "message_id",
+    "endpoint_id",
+    "number",
+    "trigger",
+    "status",
+    "scheduled_at",
+    "started_at",
+    "duration_ms",
+    "status_code",
+    "error",
+    "response_body",
 }
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@pytest.fixture
+async def consumers():
+    async with consumer_pool() as make:
+        yield make
 
 
 async def deliver(workspace, clock=None, **run):
@@ -111,7 +127,14 @@ async def test_attempt_log_and_message_views_through_the_cli(workspace, consumer
     data = b'{"type":"code.scanned","timestamp":"2026-11-28T10:00:00Z","data":{"code_id":"qr_1","scanned_at":"2026-11-28T10:00:00Z"}}'
     # --data bytes are sent exactly as given (key order, no spaces): never re-serialized
     code, out, err = await invoke(
-        "send", "code.scanned", "--endpoint", endpoint.id, "--data", data.decode(), "--no-validate", "--json",
+        "send",
+        "code.scanned",
+        "--endpoint",
+        endpoint.id,
+        "--data",
+        data.decode(),
+        "--no-validate",
+        "--json",
         home=workspace.home,
     )
     assert code == 0, err
@@ -135,7 +158,9 @@ async def test_attempt_log_and_message_views_through_the_cli(workspace, consumer
     pending = next(a for a in attempts if a["status"] == "pending")
     assert pending["number"] == 2 and pending["started_at"] is None
 
-    code, out, err = await invoke("messages", "show", sent["message_id"][-8:], "--json", "--body", home=workspace.home)
+    code, out, err = await invoke(
+        "messages", "show", sent["message_id"][-8:], "--json", "--body", home=workspace.home
+    )
     assert code == 0, err
     shown = json.loads(out)
     assert shown["payload"] == data.decode() and shown["deliveries"][0]["endpoint_id"] == endpoint.id

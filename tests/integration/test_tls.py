@@ -35,11 +35,13 @@ async def https_server(home: Path) -> AsyncIterator[int]:
     async def hello(request: Request) -> PlainTextResponse:
         return PlainTextResponse(f"hello over {request.url.scheme}")
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     app = Starlette(routes=[Route("/", hello)])
-    config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="off", **server_ssl_kwargs(home))
+    config = uvicorn.Config(
+        app, log_config=None, log_level="warning", lifespan="off", **server_ssl_kwargs(home)
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

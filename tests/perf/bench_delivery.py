@@ -99,7 +99,6 @@ async def _bare(url: str, body: bytes) -> float:
 async def _hookdev(workspace: Workspace, sender: Sender, endpoint_id: str) -> float:
     ids = {m.id for m in sender.send("code.scanned", endpoints=[endpoint_id], count=MESSAGES).messages}
     dispatcher = Dispatcher(workspace, clock=RealClock(), concurrency=CONCURRENCY)
-    dispatcher._http()  # the client exists before the clock starts, as in a running engine
     start = time.perf_counter()
     await dispatcher.run(until_idle=True, message_ids=ids)
     seconds = time.perf_counter() - start

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from hookdev.engine import EngineOptions
 from hookdev.tui.app import HookdevApp
 from hookdev.workspace import Workspace
 
-REQUESTS = 10_000
+REQUESTS = int(os.environ.get("HOOKDEV_BENCH_TUI_REQUESTS", "10000"))
 KEY_EVERY = 0.02
 BUDGET_MS = 100.0
 
@@ -47,8 +48,14 @@ _LOAD = textwrap.dedent(
                 headers = sign_headers([secret], f"msg_bench{i:08d}", int(time.time()), body)
                 headers["content-type"] = "application/json"
                 async with sem:
-                    r = await client.post(url + "/bench", content=body, headers=headers)
-                    return r.status_code
+                    for _ in range(5):  # a kept-alive connection the server closed: try again
+                        try:
+                            r = await client.post(url + "/bench", content=body, headers=headers)
+                        except httpx.TransportError:
+                            await asyncio.sleep(0.05)
+                            continue
+                        return r.status_code
+                    return 0
             codes = await asyncio.gather(*(one(i) for i in range(n)))
         print(sum(c == 200 for c in codes))
 

@@ -22,6 +22,7 @@ from hookdev.forward import (
         ("3000", "http://localhost:3000"),
         (" 3000 ", "http://localhost:3000"),
         (":3000", "http://localhost:3000"),
+        ("3000/hooks", "http://localhost:3000/hooks"),
         (":3000/hooks", "http://localhost:3000/hooks"),
         ("localhost:3000", "http://localhost:3000"),
         ("app.local:8080/x", "http://app.local:8080/x"),
@@ -66,7 +67,9 @@ def test_parse_target_rejects_bad_input_with_one_line_reason(text: str, reason: 
 
 
 def test_parse_route() -> None:
-    assert parse_route("/stripe=http://localhost:3000/stripe") == Route("/stripe", "http://localhost:3000/stripe")
+    assert parse_route("/stripe=http://localhost:3000/stripe") == Route(
+        "/stripe", "http://localhost:3000/stripe"
+    )
     assert parse_route("/gh/=3001") == Route("/gh", "http://localhost:3001")
     assert parse_route("/=:4000/all") == Route("/", "http://localhost:4000/all")
 
@@ -112,7 +115,12 @@ def test_match_route_longest_prefix_on_whole_segments() -> None:
         ("http://localhost:3000/webhooks", "/anything", "", "http://localhost:3000/webhooks"),
         ("http://localhost:3000/webhooks", "/anything", "z=9", "http://localhost:3000/webhooks?z=9"),
         ("http://localhost:3000/in?key=k", "/x", "z=9", "http://localhost:3000/in?key=k&z=9"),
-        ("http://localhost:3000", "/a%2Fb/%C3%A9", "q=%E2%9C%93", "http://localhost:3000/a%2Fb/%C3%A9?q=%E2%9C%93"),
+        (
+            "http://localhost:3000",
+            "/a%2Fb/%C3%A9",
+            "q=%E2%9C%93",
+            "http://localhost:3000/a%2Fb/%C3%A9?q=%E2%9C%93",
+        ),
     ],
 )
 def test_target_url(target: str, path: str, query: str, url: str) -> None:

@@ -62,7 +62,13 @@ def test_parse_retry_after_seconds_and_http_dates():
 
 def test_describe_durations():
     assert [describe(s) for s in (0, 5, 59, 300, 1800, 7200, 99305)] == [
-        "0s", "5s", "59s", "5m", "30m", "2h", "27h35m5s"
+        "0s",
+        "5s",
+        "59s",
+        "5m",
+        "30m",
+        "2h",
+        "27h35m5s",
     ]
 
 

@@ -163,9 +163,10 @@ class InboxView(Vertical):
     # -- detail ---------------------------------------------------------------------------------
     @on(CaptureList.Highlighted)
     def _highlighted(self, event: CaptureList.Highlighted) -> None:
+        # A key press shows the detail at once; a flood moving the cursor shows it once it calms down.
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(0.05, self._show_detail)
+        self._detail_timer = self.set_timer(0.05 if event.by_user else 0.4, self._show_detail)
 
     def _show_detail(self) -> None:
         capture_id = self.list.highlighted_id

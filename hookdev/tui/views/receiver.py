@@ -143,9 +143,10 @@ class ReceiverView(VerticalScroll):
     def _refresh_now(self) -> None:
         policy = self.policy
         style = "$text-success" if policy.mode == "normal" else "$text-warning bold"
-        self.query_one("#receiver-now", Static).update(
-            Content.assemble(Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style))
-        )
+        text = Content.assemble(Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style))
+        now = self.query_one("#receiver-now", Static)
+        if now.content != text:  # polled twice a second: redraw only when the answer mode changed
+            now.update(text)
 
     # -- answer mode ----------------------------------------------------------------------------
     def chosen_mode(self) -> str:

@@ -12,15 +12,16 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.reactive import reactive
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from hookdev.models import Capture
 from hookdev.redact import redact_headers
 from hookdev.tui.badges import verdict_badge
+from hookdev.tui.widgets.content_view import ContentView
 
 BODY_MODES = ("pretty", "raw", "hex")
 _MAX_SHOWN = 256 * 1024  # bytes of a body drawn at once; the rest is summarised
@@ -151,7 +152,7 @@ class CaptureDetail(Vertical):
     CaptureDetail { height: 1fr; }
     CaptureDetail TabbedContent { height: 1fr; }
     CaptureDetail TabPane { padding: 0; }
-    CaptureDetail VerticalScroll { padding: 0 1; }
+    CaptureDetail ContentView { height: 1fr; }
     """
 
     TABS: ClassVar[tuple[tuple[str, str], ...]] = (
@@ -170,8 +171,7 @@ class CaptureDetail(Vertical):
         with TabbedContent(id="detail-tabs"):
             for key, title in self.TABS:
                 with TabPane(title, id=f"detail-{key}"):
-                    with VerticalScroll():
-                        yield Static(id=f"detail-{key}-text")
+                    yield ContentView(id=f"detail-{key}-text")
 
     @property
     def tabs(self) -> TabbedContent:
@@ -181,7 +181,7 @@ class CaptureDetail(Vertical):
         self.show(None)
 
     def _set(self, key: str, content: Content | str) -> None:
-        self.query_one(f"#detail-{key}-text", Static).update(content)
+        self.query_one(f"#detail-{key}-text", ContentView).update(content)
 
     def show(self, capture: Capture | None) -> None:
         self.capture = capture

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from hookdev.models import Capture
 from hookdev.tui.inbox_model import Filter, InboxModel, Row
@@ -48,6 +49,23 @@ class Columns:
         rest = max(0, width - fixed)
         event = min(26, rest // 2) if rest >= 30 else 0
         return cls(path=rest - event - (2 if event else 0), event=event)
+
+
+def sync_virtual_size(view: ScrollView, size: Size) -> None:
+    """Set a scroll view's virtual size without a full layout unless the scrollbar appears or goes.
+
+    ``virtual_size`` is a layout reactive: assigning it on every flush of a flood reflows the whole
+    screen 10 times a second. Only the scrollbar and the lines change, so refresh just those.
+    """
+    if size == view.virtual_size:
+        return
+    height = view.size.height
+    if view.is_mounted and (view.virtual_size.height > height) == (size.height > height):
+        view.set_reactive(Widget.virtual_size, size)
+        view._scroll_update(size)
+        view.refresh()
+    else:
+        view.virtual_size = size
 
 
 class CaptureList(ScrollView, can_focus=True):
@@ -89,11 +107,16 @@ class CaptureList(ScrollView, can_focus=True):
     """Index of the highlighted row (0 = newest)."""
 
     class Highlighted(Message):
-        """The cursor moved to another capture (or the list became empty: ``capture_id`` None)."""
+        """The cursor moved to another capture (or the list became empty: ``capture_id`` None).
 
-        def __init__(self, capture_id: str | None) -> None:
+        ``by_user`` is False when new arrivals moved it (the list follows the top), so a listener
+        can wait for a flood to pass before loading the detail.
+        """
+
+        def __init__(self, capture_id: str | None, by_user: bool = True) -> None:
             super().__init__()
             self.capture_id = capture_id
+            self.by_user = by_user
 
     def __init__(self, model: InboxModel, *, utc: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -102,6 +125,7 @@ class CaptureList(ScrollView, can_focus=True):
         self.empty_hint: list[tuple[str, str]] = []
         """Shown when the inbox is empty: (text, component) pieces; ``\\n`` starts a new line."""
         self._highlighted_id: str | None = None
+        self._by_user = True
 
     # -- data -----------------------------------------------------------------------------------
     def reload(self, filter_: Filter | None = None) -> None:
@@ -119,7 +143,9 @@ class CaptureList(ScrollView, can_focus=True):
         following = self.cursor == 0 and self.scroll_y == 0
         self._sync_size()
         if following:
+            self._by_user = False
             self.cursor = 0
+            self._by_user = True
         else:
             self.set_reactive(CaptureList.cursor, self.cursor + added)
             self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
@@ -149,7 +175,7 @@ class CaptureList(ScrollView, can_focus=True):
         return row.id if row is not None else None
 
     def _sync_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.model) + 1)
+        sync_virtual_size(self, Size(self.size.width, len(self.model) + 1))
 
     # -- cursor ---------------------------------------------------------------------------------
     def validate_cursor(self, value: int) -> int:
@@ -161,7 +187,7 @@ class CaptureList(ScrollView, can_focus=True):
         row_id = self.highlighted_id
         if row_id != self._highlighted_id:
             self._highlighted_id = row_id
-            self.post_message(self.Highlighted(row_id))
+            self.post_message(self.Highlighted(row_id, self._by_user))
 
     def _visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)

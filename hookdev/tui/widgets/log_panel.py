@@ -16,6 +16,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from hookdev.tui.widgets.capture_list import sync_virtual_size
+
 MAX_LINES = 2000
 
 
@@ -59,7 +61,7 @@ class LogPanel(ScrollView):
         at_end = self.scroll_y >= self.max_scroll_y
         for line in text.splitlines() or [""]:
             self.entries.append(LogEntry(self._now(), level, line, source))
-        self.virtual_size = Size(self.size.width, len(self.entries))
+        sync_virtual_size(self, Size(self.size.width, len(self.entries)))
         if at_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()

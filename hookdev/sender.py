@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 MAX_OLD_SECRETS = 10
 MAX_BATCH = 1000
-LOCAL_ENDPOINT = "ep_local"
 
 
 # Bad input for the sender (unknown id, invalid payload, refused URL ...): one line, nothing written.
@@ -248,7 +247,7 @@ class Sender:
 
     def stats(self, ref: str, recent: int = 100) -> EndpointStats:
         endpoint = self.endpoint(ref)
-        c = self.store.endpoint_counts(time.time()).get(endpoint.id, EndpointCounts())
+        c = self.store.endpoint_counts(time.time(), endpoint.id).get(endpoint.id, EndpointCounts())
         results = self.store.endpoint_recent_results(endpoint.id, recent)
         rate = sum(r == "success" for r in results) / len(results) if results else None
         return EndpointStats(c.backlog, c.pending, c.sending, rate, len(results))
@@ -256,7 +255,7 @@ class Sender:
     def endpoint_json(self, endpoint: Endpoint, counts: EndpointCounts | None = None) -> dict[str, Any]:
         """The JSON shape of an endpoint (``--json``, the TUI), with its signing secret and queue."""
         if counts is None:
-            counts = self.store.endpoint_counts(time.time()).get(endpoint.id, EndpointCounts())
+            counts = self.store.endpoint_counts(time.time(), endpoint.id).get(endpoint.id, EndpointCounts())
         secret = endpoint.secret if endpoint.secret is not None else self.workspace.receiver_secrets().current
         return endpoint_json(
             endpoint, secret=secret, backlog=counts.backlog, pending=counts.pending, sending=counts.sending

@@ -72,6 +72,9 @@ def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:
 
 
 def outcome_text(a: Attempt) -> str:
+    """The result of an attempt in a few words: ``503 in 4 ms``, an error, or "" while it is open."""
+    if a.status in ("pending", "sending"):
+        return ""
     if a.status_code is not None:
         text = str(a.status_code)
         if a.error:
@@ -158,7 +161,9 @@ def run_dispatcher(
         if stop_on_signal:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                with contextlib.suppress(
+                    NotImplementedError, RuntimeError, ValueError
+                ):  # not the main thread
                     loop.add_signal_handler(sig, task.cancel)
         try:
             with contextlib.suppress(asyncio.CancelledError):

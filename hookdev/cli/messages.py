@@ -93,4 +93,8 @@ def show(obj: dict[str, Any], message_id: str, body: bool, as_json: bool) -> Non
         for a in attempts:
             if a.endpoint_id == d.endpoint_id:
                 when = fmt_time(a.started_at if a.status in ("success", "failed") else a.scheduled_at)
-                click.echo(f"      {when}  attempt {a.number} ({a.trigger}) {a.status}: {outcome_text(a)}")
+                outcome = outcome_text(a)
+                click.echo(
+                    f"      {when}  attempt {a.number} ({a.trigger}) {a.status}"
+                    + (f": {outcome}" if outcome else "")
+                )

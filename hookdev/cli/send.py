@@ -97,7 +97,8 @@ def send(
 
     Makes the first attempts at once. Later retries (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) stay
     scheduled in the workspace and run while `hookdev listen`, `hookdev ui` or `hookdev dispatch`
-    runs; --wait stays until every delivery is done. A message no endpoint matches is still created.
+    runs; --wait stays until every delivery is done (exit code 1 if one failed). A message no
+    endpoint matches is still created (replay it later with --endpoint).
 
     \b
     Examples:

@@ -182,7 +182,10 @@ def describe_error(e: BaseException, url: str) -> str:
         if isinstance(exc, ConnectionResetError):
             return f"connection reset by {where} before a complete response"
     if isinstance(e, httpx.RemoteProtocolError):
-        return f"{where} closed the connection without a complete HTTP response ({e})"
+        text = str(e)
+        if "disconnected" in text.lower() or "closed" in text.lower():
+            return f"{where} closed the connection without a complete HTTP response ({text})"
+        return f"{where} sent an invalid HTTP response ({text})"
     if isinstance(e, httpx.ConnectError):
         return f"cannot connect to {where}: {e}"
     return f"request to {where} failed: {type(e).__name__}: {e}".rstrip(": ")

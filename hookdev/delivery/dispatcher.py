@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 
-from hookdev.delivery import ATTEMPT_PREFIX
+from hookdev.delivery import ATTEMPT_PREFIX, DEFAULT_TIMEOUT
 from hookdev.delivery import attempt as attempt_mod
-from hookdev.delivery.attempt import DEFAULT_TIMEOUT, Outcome
+from hookdev.delivery.attempt import Outcome
 from hookdev.delivery.clock import Clock, RealClock
 from hookdev.delivery.ratelimit import admit
 from hookdev.delivery.schedule import MAX_ATTEMPTS, RETRY_AFTER_STATUSES, next_delay, parse_retry_after
@@ -239,7 +239,7 @@ class Dispatcher:
                 )
                 self.store.finish_attempt(attempt, self.owner, None)
                 return
-            fault = attempt.fault or message.fault
+            fault = attempt.fault = attempt.fault or message.fault  # a replay repeats the message's fault
             if fault == "out-of-order":
                 await self._after_previous(attempt, endpoint.id)
             attempt.started_at = self.clock.now()

@@ -304,14 +304,15 @@ class DeliveryQueries:
                 return None
             return conn.execute("DELETE FROM attempts WHERE endpoint_id = ?", (endpoint_id,)).rowcount
 
-    def endpoint_counts(self, now: float) -> dict[str, EndpointCounts]:
-        """Backlog, future retries and in-flight attempts of every endpoint that has any."""
+    def endpoint_counts(self, now: float, endpoint_id: str | None = None) -> dict[str, EndpointCounts]:
+        """Backlog, future retries and in-flight attempts of every endpoint that has any (or of one)."""
         out: dict[str, EndpointCounts] = {}
+        one = " AND endpoint_id = ?" if endpoint_id is not None else ""
         with self.lock:
             rows = self.conn.execute(
                 "SELECT endpoint_id, status, sum(scheduled_at <= ?), count(*) FROM attempts"
-                " WHERE status IN ('pending', 'sending') GROUP BY endpoint_id, status",
-                (now,),
+                f" WHERE status IN ('pending', 'sending'){one} GROUP BY endpoint_id, status",
+                (now,) if endpoint_id is None else (now, endpoint_id),
             ).fetchall()
         for ep_id, status, due, total in rows:
             c = out.setdefault(ep_id, EndpointCounts())

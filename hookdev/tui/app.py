@@ -6,6 +6,7 @@ EventBus and turns events into Textual messages for the views (captures coalesce
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -15,7 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -41,7 +42,10 @@ from hookdev.tui.widgets.status_bar import StatusBar
 from hookdev.workspace import Workspace
 
 VIEWS: tuple[tuple[str, type[Widget]], ...] = (
-    ("inbox", InboxView), ("send", SendView), ("endpoints", EndpointsView), ("deliveries", DeliveriesView),
+    ("inbox", InboxView),
+    ("send", SendView),
+    ("endpoints", EndpointsView),
+    ("deliveries", DeliveriesView),
     ("receiver", ReceiverView),
 )
 FLUSH_INTERVAL = 0.1
@@ -54,14 +58,27 @@ class HookdevApp(App[None]):
     TITLE = "hookdev"
     BINDINGS: ClassVar[list[BindingType]] = [
         *[
-            Binding(str(i), f"show('{name}')", view.TITLE, show=False,  # type: ignore[attr-defined]
-                    tooltip=f"Show the {view.TITLE} view", id=f"app.{name}")  # type: ignore[attr-defined]
+            Binding(
+                str(i),
+                f"show('{name}')",
+                view.TITLE,
+                show=False,  # type: ignore[attr-defined]
+                tooltip=f"Show the {view.TITLE} view",
+                id=f"app.{name}",
+            )  # type: ignore[attr-defined]
             for i, (name, view) in enumerate(VIEWS, 1)
         ],
-        Binding("t", "send_test", "Send test", tooltip="Send the selected catalog event to your own receiver",
-                id="app.send_test"),
+        Binding(
+            "t",
+            "send_test",
+            "Send test",
+            tooltip="Send the selected catalog event to your own receiver",
+            id="app.send_test",
+        ),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="All keys", id="app.help"),
-        Binding("ctrl+l", "toggle_log", "Log", tooltip="Show or hide the log panel", id="app.log"),
+        Binding(
+            "ctrl+l", "toggle_log", "Log", show=False, tooltip="Show or hide the log panel", id="app.log"
+        ),
     ]
 
     log_visible: var[bool] = var(True)
@@ -86,6 +103,9 @@ class HookdevApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         self._thread = threading.get_ident()
         self._log_toggled = False
+        self._views: dict[str, Any] = {}
+        self._status: StatusBar | None = None
+        self._log: LogPanel | None = None
 
     def _load_catalog(self) -> None:
         from hookdev.catalog import CatalogError, load_catalog
@@ -107,14 +127,28 @@ class HookdevApp(App[None]):
         yield Footer()
 
     def view(self, name: str) -> Any:
-        return self.query_one(f"#view-{name}")
+        """A view by name; looked up once (timers and bus events keep working while the app shuts down)."""
+        if name not in self._views:
+            self._views[name] = self.query_one(f"#view-{name}")
+        return self._views[name]
 
     @property
     def status(self) -> StatusBar:
-        return self.query_one("#status", StatusBar)
+        if self._status is None:
+            self._status = self.query_one("#status", StatusBar)
+        return self._status
+
+    @property
+    def log_panel(self) -> LogPanel:
+        if self._log is None:
+            self._log = self.query_one("#log", LogPanel)
+        return self._log
 
     def on_mount(self) -> None:
         self._thread = threading.get_ident()
+        for name, _ in VIEWS:
+            self.view(name)
+        _ = self.status, self.log_panel
         self.query_one("#banner", Static).display = False
         status = self.status
         status.time_scale = self.ctx.time_scale
@@ -131,13 +165,18 @@ class HookdevApp(App[None]):
         self.set_interval(FLUSH_INTERVAL, self._flush_captures)
         self.set_interval(1.0, self._refresh_status)
 
+    def on_ready(self) -> None:
+        # Everything built so far (Textual, the widgets, the modules) lives as long as the app: keep it
+        # out of the cyclic GC's full collections, which otherwise stall a flood by 100+ ms each.
+        gc.freeze()
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "narrow")
         if not self._log_toggled:
             self.log_visible = self.size.height >= 30
 
     def watch_log_visible(self, visible: bool) -> None:
-        self.query_one("#log", LogPanel).display = visible
+        self.log_panel.display = visible
 
     def show_banner(self, text: str, severity: str = "error") -> None:
         banner = self.query_one("#banner", Static)
@@ -155,7 +194,8 @@ class HookdevApp(App[None]):
             self.status.state = "failed"
             self.show_banner(
                 f"The receiver is not running: {e}.  You can still browse; another hookdev on this workspace "
-                "delivers what you send from here.", "error",
+                "delivers what you send from here.",
+                "error",
             )
             self.notify(str(e), title="Receiver not started", severity="error", timeout=10)
             return
@@ -163,6 +203,8 @@ class HookdevApp(App[None]):
         self.status.state = "listening"
         self.status.url = self.ctx.url + "/"
         self.view("inbox").refresh_hint()
+        for name in ("send", "endpoints", "deliveries"):  # ep_local now points at the port we got
+            self.view(name).post_message(EndpointsChanged("ep_local"))
 
     async def stop_engine(self) -> None:
         if self._unsubscribe is not None:
@@ -197,14 +239,14 @@ class HookdevApp(App[None]):
             for name in ("endpoints", "send", "deliveries"):
                 self.view(name).post_message(EndpointsChanged(event.endpoint_id))
             if event.reason and event.reason not in ("created", "updated"):
-                self.query_one("#log", LogPanel).add("info", f"endpoint {event.endpoint_id} {event.reason}")
+                self.log_panel.add("info", f"endpoint {event.endpoint_id} {event.reason}")
         elif isinstance(event, ev.LogLine):
-            self.query_one("#log", LogPanel).add(event.level, event.text, event.source)
+            self.log_panel.add(event.level, event.text, event.source)
         elif isinstance(event, ev.ServerReady):
-            self.query_one("#log", LogPanel).add("info", f"receiver listening on {event.url}/")
+            self.log_panel.add("info", f"receiver listening on {event.url}/")
         elif isinstance(event, ev.StatusChanged):
             self.status.public_url = self.engine.public_url or ""
-            self.query_one("#log", LogPanel).add("info" if event.ok else "warning", event.text, event.topic)
+            self.log_panel.add("info" if event.ok else "warning", event.text, event.topic)
             self.view("receiver").post_message(ReceiverChanged())
 
     def _log_attempt(self, event: ev.AttemptFinished) -> None:
@@ -215,7 +257,7 @@ class HookdevApp(App[None]):
             text += f" in {a.duration_ms:.0f} ms"
         if event.next_attempt is not None:
             text += f"; retry {event.next_attempt.number} scheduled"
-        self.query_one("#log", LogPanel).add("info" if a.status == "success" else "warning", text, "sender")
+        self.log_panel.add("info" if a.status == "success" else "warning", text, "sender")
 
     def _flush_captures(self) -> None:
         if self._pending:
@@ -232,6 +274,12 @@ class HookdevApp(App[None]):
         status.public_url = self.engine.public_url or ""
 
     # -- actions --------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Global keys stay quiet while a dialog is open (a `t` in a confirm dialog must not send)."""
+        if action in ("show", "send_test", "toggle_log") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
     def action_show(self, name: str) -> None:
         self.query_one("#views", TabbedContent).active = f"tab-{name}"
         self.view(name).focus_default()
@@ -255,13 +303,22 @@ class HookdevApp(App[None]):
                     yield name, view.TITLE, b  # type: ignore[attr-defined]
 
     def help_sections(self) -> list[Section]:
-        everywhere = [(b.key_display or b.key, b.tooltip or b.description) for b in self.BINDINGS
-                      if isinstance(b, Binding)]
-        everywhere += [("ctrl+p", "Command palette: every action by name"), ("ctrl+q", "Quit (stops the receiver)")]
+        everywhere = [
+            (b.key_display or b.key, b.tooltip or b.description)
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        everywhere += [
+            ("ctrl+p", "Command palette: every action by name"),
+            ("ctrl+q", "Quit (stops the receiver)"),
+        ]
         sections: list[Section] = [("Everywhere", everywhere)]
         for _, view in VIEWS:
-            rows = [(b.key.replace("question_mark", "?").replace("slash", "/"), b.tooltip or b.description)
-                    for b in view.BINDINGS if isinstance(b, Binding)]  # type: ignore[attr-defined]
+            rows = [
+                (b.key.replace("question_mark", "?").replace("slash", "/"), b.tooltip or b.description)
+                for b in view.BINDINGS
+                if isinstance(b, Binding)
+            ]  # type: ignore[attr-defined]
             sections.append((view.TITLE, rows))  # type: ignore[attr-defined]
         return sections
 
@@ -269,12 +326,18 @@ class HookdevApp(App[None]):
         yield from super().get_system_commands(screen)
         for b in self.BINDINGS:
             if isinstance(b, Binding) and b.id:
-                yield SystemCommand(b.description if b.show else f"Show {b.description}", b.tooltip,
-                                    partial(self.run_action, b.action))
+                yield SystemCommand(
+                    b.description if b.show else f"Show {b.description}",
+                    b.tooltip,
+                    partial(self.run_action, b.action),
+                )
         for name, title, b in self._view_bindings():
             if b.id:
-                yield SystemCommand(f"{title}: {b.description.rstrip('…')}", b.tooltip or b.description,
-                                    partial(self.run_view_action, name, b.action))
+                yield SystemCommand(
+                    f"{title}: {b.description.rstrip('…')}",
+                    b.tooltip or b.description,
+                    partial(self.run_view_action, name, b.action),
+                )
 
     async def run_view_action(self, name: str, action: str) -> None:
         self.action_show(name)

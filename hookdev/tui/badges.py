@@ -7,7 +7,10 @@ from textual.content import Content
 from hookdev.render import verdict_word
 
 STATUS_STYLE = {
-    "success": "$text-success", "failed": "$text-error", "pending": "$text-warning", "sending": "$text-accent",
+    "success": "$text-success",
+    "failed": "$text-error",
+    "pending": "$text-warning",
+    "sending": "$text-accent",
     "canceled": "$text-muted",
 }
 STATUS_MARK = {"success": "✓", "failed": "✗", "pending": "…", "sending": "→", "canceled": "⊘"}
@@ -29,7 +32,9 @@ def code_content(code: int | None) -> Content:
 
 def verdict_badge(verified: bool | None) -> Content:
     word = verdict_word(verified)
-    style = {"valid": "bold $text-success", "invalid": "bold $text-error", "unsigned": "bold $text-muted"}[word]
+    style = {"valid": "bold $text-success", "invalid": "bold $text-error", "unsigned": "bold $text-muted"}[
+        word
+    ]
     mark = {"valid": "✓", "invalid": "✗", "unsigned": "·"}[word]
     return Content.styled(f"{mark} {word}", style)
 

@@ -62,7 +62,10 @@ class Context:
             from hookdev.sender import Sender
 
             self._sender = Sender(
-                self.workspace, bus=self.engine.bus, catalog=self.catalog, catalog_path=self.engine.options.catalog,
+                self.workspace,
+                bus=self.engine.bus,
+                catalog=self.catalog,
+                catalog_path=self.engine.options.catalog,
                 wake=self._wake,
             )
         return self._sender

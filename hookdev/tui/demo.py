@@ -43,9 +43,14 @@ _REQUESTS = (
     _Req(BASE + 571, "code.created", extra=(("authorization", "Bearer sk_live_51HqLyjWDarjtT1zdp7dc"),)),
     _Req(BASE + 544, "code.updated", secret="whsec_wrongwrongwrongwrongwrongwrong0"),
     _Req(BASE + 530, "page.published", status=500),
-    _Req(BASE + 512, None, path="/hooks/legacy", secret=None,
-         body=b"event=page.unpublished&page=pg_2c9Yw8&by=usr_8Hn2QmZr4TbX",
-         extra=(("content-type", "application/x-www-form-urlencoded"),)),
+    _Req(
+        BASE + 512,
+        None,
+        path="/hooks/legacy",
+        secret=None,
+        body=b"event=page.unpublished&page=pg_2c9Yw8&by=usr_8Hn2QmZr4TbX",
+        extra=(("content-type", "application/x-www-form-urlencoded"),),
+    ),
     _Req(BASE + 488, "contact.captured", signed_at=BASE - 900),
     _Req(BASE + 466, "folder.shared"),
     _Req(BASE + 431, "workspace.member_added"),
@@ -60,8 +65,13 @@ _REQUESTS = (
 
 def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
     body = r.body if r.body is not None else examples[r.event or ""]
-    headers = [("host", "127.0.0.1:8787"), ("user-agent", "hookdev/0.1 (webhook sender)"),
-               ("content-type", "application/json"), ("content-length", str(len(body))), *r.extra]
+    headers = [
+        ("host", "127.0.0.1:8787"),
+        ("user-agent", "hookdev/0.1 (webhook sender)"),
+        ("content-type", "application/json"),
+        ("content-length", str(len(body))),
+        *r.extra,
+    ]
     if r.secret is not None:
         msg_id = f"msg_2vQxL9dFz3Hk8TnWp{i:03d}"
         headers += list(sign_headers([r.secret], msg_id, int(r.signed_at or r.at - 0.4), body).items())
@@ -73,27 +83,65 @@ def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
     if verdict.verified is False:
         answer["error"] = verdict.reason or ""
     return Capture(
-        id=f"req_2vQxLdemo{i:012d}", received_at=r.at, method=r.method, path=r.path, query="",
-        headers=headers, body=body, body_size=len(body), client=f"127.0.0.1:{52100 + i}",
-        scheme=verdict.scheme, webhook_id=verdict.webhook_id, event_type=r.event, verified=verdict.verified,
-        reason=verdict.reason, timestamp_skew=verdict.skew,
-        matched_secret=secret_label(verdict.matched_secret, 2, None) if verdict.matched_secret is not None else None,
-        status=status, response_headers=[("content-type", "application/json")],
+        id=f"req_2vQxLdemo{i:012d}",
+        received_at=r.at,
+        method=r.method,
+        path=r.path,
+        query="",
+        headers=headers,
+        body=body,
+        body_size=len(body),
+        client=f"127.0.0.1:{52100 + i}",
+        scheme=verdict.scheme,
+        webhook_id=verdict.webhook_id,
+        event_type=r.event,
+        verified=verdict.verified,
+        reason=verdict.reason,
+        timestamp_skew=verdict.skew,
+        matched_secret=secret_label(verdict.matched_secret, 2, None)
+        if verdict.matched_secret is not None
+        else None,
+        status=status,
+        response_headers=[("content-type", "application/json")],
         response_body=json.dumps(answer, separators=(",", ":")).encode(),
     )
 
 
-def _attempt(n: int, msg: str, ep: str, number: int, status: str, at: float, code: int | None = None,
-             ms: float | None = None, error: str | None = None, trigger: str = "scheduled") -> Attempt:
-    return Attempt(id=f"att_2vQxLdemo{n:012d}", message_id=msg, endpoint_id=ep, number=number, trigger=trigger,
-                   status=status, scheduled_at=at, started_at=None if status == "pending" else at,
-                   duration_ms=ms, status_code=code, error=error)
+def _attempt(
+    n: int,
+    msg: str,
+    ep: str,
+    number: int,
+    status: str,
+    at: float,
+    code: int | None = None,
+    ms: float | None = None,
+    error: str | None = None,
+    trigger: str = "scheduled",
+) -> Attempt:
+    return Attempt(
+        id=f"att_2vQxLdemo{n:012d}",
+        message_id=msg,
+        endpoint_id=ep,
+        number=number,
+        trigger=trigger,
+        status=status,
+        scheduled_at=at,
+        started_at=None if status == "pending" else at,
+        duration_ms=ms,
+        status_code=code,
+        error=error,
+    )
 
 
 def seed(workspace: Workspace) -> None:
     """Write the demo secrets, captures, endpoints, messages and attempts into ``workspace``."""
-    write_private(workspace.secrets_path, json.dumps(
-        {"secret": RECEIVER_SECRET, "previous": [{"secret": OLD_SECRET, "expires_at": NOW + 6 * 3600}]}))
+    write_private(
+        workspace.secrets_path,
+        json.dumps(
+            {"secret": RECEIVER_SECRET, "previous": [{"secret": OLD_SECRET, "expires_at": NOW + 6 * 3600}]}
+        ),
+    )
     store = workspace.store
     catalog = load_catalog(None)
     examples = {t.name: t.example_bytes() for t in catalog}
@@ -103,24 +151,39 @@ def seed(workspace: Workspace) -> None:
     if local_ep is not None:
         local_ep.url = URL + "/"
         store.save_endpoint(local_ep)
-    store.insert_endpoint(Endpoint(
-        id="ep_2vQxLpartnerapi01", url="https://api.partner.example/webhooks/qr", secret=PARTNER_SECRET,
-        description="Partner integration (staging)", events=["code.created", "code.scanned"],
-        channels=["staging"], rate_limit=10.0,
-        headers=[("X-Env", "staging"), ("Authorization", "Bearer pk_stage_9f2c81d0a4")],
-        created_at=BASE - 86400, updated_at=BASE - 3600,
-    ))
-    store.insert_endpoint(Endpoint(
-        id="ep_2vQxLlegacyhook02", url="https://old.example.net/hooks", secret=PARTNER_SECRET,
-        description="Old consumer", disabled=True,
-        disabled_reason="410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
-        created_at=BASE - 5 * 86400, updated_at=BASE + 100,
-    ))
+    store.insert_endpoint(
+        Endpoint(
+            id="ep_2vQxLpartnerapi01",
+            url="https://api.partner.example/webhooks/qr",
+            secret=PARTNER_SECRET,
+            description="Partner integration (staging)",
+            events=["code.created", "code.scanned"],
+            channels=["staging"],
+            rate_limit=10.0,
+            headers=[("X-Env", "staging"), ("Authorization", "Bearer pk_stage_9f2c81d0a4")],
+            created_at=BASE - 86400,
+            updated_at=BASE - 3600,
+        )
+    )
+    store.insert_endpoint(
+        Endpoint(
+            id="ep_2vQxLlegacyhook02",
+            url="https://old.example.net/hooks",
+            secret=PARTNER_SECRET,
+            description="Old consumer",
+            disabled=True,
+            disabled_reason="410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
+            created_at=BASE - 5 * 86400,
+            updated_at=BASE + 100,
+        )
+    )
     messages = [
         Message("msg_2vQxLdemomessage01", "code.created", examples["code.created"], BASE + 570),
         Message("msg_2vQxLdemomessage02", "code.scanned", examples["code.scanned"], BASE + 584),
         Message("msg_2vQxLdemomessage03", "page.published", examples["page.published"], BASE + 520),
-        Message("msg_2vQxLdemomessage04", "workspace.member_added", examples["workspace.member_added"], BASE + 430),
+        Message(
+            "msg_2vQxLdemomessage04", "workspace.member_added", examples["workspace.member_added"], BASE + 430
+        ),
     ]
     local, partner, legacy = "ep_local", "ep_2vQxLpartnerapi01", "ep_2vQxLlegacyhook02"
     attempts = [
@@ -137,17 +200,39 @@ def seed(workspace: Workspace) -> None:
     store.enqueue(messages, attempts)
     # the legacy endpoint is disabled, so enqueue skipped its attempt: record the 410 that disabled it
     store.set_endpoint_disabled(legacy, False, None, BASE + 100)
-    store.insert_attempts([_attempt(9, messages[2].id, legacy, 1, "failed", BASE + 520.1, 410, 35.0,
-                                    "410 Gone: the endpoint is disabled and nothing more is sent to it")])
+    store.insert_attempts(
+        [
+            _attempt(
+                9,
+                messages[2].id,
+                legacy,
+                1,
+                "failed",
+                BASE + 520.1,
+                410,
+                35.0,
+                "410 Gone: the endpoint is disabled and nothing more is sent to it",
+            )
+        ]
+    )
     store.set_endpoint_disabled(
-        legacy, True, "410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
+        legacy,
+        True,
+        "410 Gone from https://old.example.net/hooks (message msg_2vQxLdemomessage03, attempt 1)",
         BASE + 100,
     )
 
 
 LOG_LINES = (
     ("info", "receiver listening on http://127.0.0.1:8787/", "hookdev"),
-    ("info", "msg_2vQxLdemomessage01 → ep_2vQxLpartnerapi01 attempt 2: failed (503) in 92 ms; retry 3 scheduled",
-     "sender"),
-    ("warning", "invalid signature on POST /webhooks/qr: no signature matched the 2 active secrets", "receiver"),
+    (
+        "info",
+        "msg_2vQxLdemomessage01 → ep_2vQxLpartnerapi01 attempt 2: failed (503) in 92 ms; retry 3 scheduled",
+        "sender",
+    ),
+    (
+        "warning",
+        "invalid signature on POST /webhooks/qr: no signature matched the 2 active secrets",
+        "receiver",
+    ),
 )

@@ -35,8 +35,9 @@ class Row(NamedTuple):
     @classmethod
     def of(cls, c: Capture) -> Row:
         target = c.path + (f"?{c.query}" if c.query else "")
-        return cls(c.id, c.received_at, c.method, target, c.event_type, c.verified, c.status, c.reason,
-                   c.webhook_id)
+        return cls(
+            c.id, c.received_at, c.method, target, c.event_type, c.verified, c.status, c.reason, c.webhook_id
+        )
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,14 @@ class Filter:
             return False
         if self.text:
             needle = self.text.lower()
-            fields = (row.target.split("?", 1)[0], row.method, row.event_type or "", row.reason or "",
-                      row.webhook_id or "", row.id)
+            fields = (
+                row.target.split("?", 1)[0],
+                row.method,
+                row.event_type or "",
+                row.reason or "",
+                row.webhook_id or "",
+                row.id,
+            )
             return any(needle in f.lower() for f in fields)
         return True
 
@@ -112,7 +119,10 @@ class InboxModel:
         while self.loaded <= index and not self._exhausted:
             before = (self._pages[-1].received_at, self._pages[-1].id) if self._pages else None
             got = self.store.list_captures(
-                limit=PAGE, before=before, include_body=False, **self.filter.store_kwargs()  # type: ignore[arg-type]
+                limit=PAGE,
+                before=before,
+                include_body=False,
+                **self.filter.store_kwargs(),  # type: ignore[arg-type]
             )
             if len(got) < PAGE:
                 self._exhausted = True

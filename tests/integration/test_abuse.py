@@ -191,7 +191,9 @@ async def test_garbage_after_a_valid_request_on_the_same_connection(workspace, e
     sock = await open_raw(port)
     loop = asyncio.get_running_loop()
     try:
-        await loop.sock_sendall(sock, b"POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}JUNK\r\n\r\n")
+        await loop.sock_sendall(
+            sock, b"POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}JUNK\r\n\r\n"
+        )
         buf = bytearray()
         async with asyncio.timeout(30):
             while True:
@@ -301,7 +303,9 @@ async def test_request_abandoned_mid_body_is_not_recorded_as_answered(workspace,
     loop = asyncio.get_running_loop()
     sock = await open_raw(port)
     try:
-        await loop.sock_sendall(sock, b"POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789")
+        await loop.sock_sendall(
+            sock, b"POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789"
+        )
     finally:
         sock.close()
     stored = await wait_for(lambda: workspace.store.list_captures(path="/cut"))

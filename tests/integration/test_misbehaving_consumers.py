@@ -186,8 +186,11 @@ def assert_failed_and_retried(workspace, attempt: Attempt) -> None:
 
 
 # -- timeouts --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("behaviour", [drip_whole_answer, drip_body, never_answer, never_close],
-                         ids=["1-byte-per-second", "body-1-byte-per-second", "never-answers", "never-closes"])
+@pytest.mark.parametrize(
+    "behaviour",
+    [drip_whole_answer, drip_body, never_answer, never_close],
+    ids=["1-byte-per-second", "body-1-byte-per-second", "never-answers", "never-closes"],
+)
 async def test_slow_or_silent_consumer_times_out_with_a_reason(workspace, raw_consumer, behaviour):
     consumer = await raw_consumer(behaviour)
     attempt = await deliver_once(workspace, consumer.url)
@@ -256,10 +259,18 @@ BROKEN_IS_NOT_CLOSED = (
 @pytest.mark.parametrize(
     ("raw", "detail"),
     [
-        pytest.param(BAD_CHUNK_SIZE, "illegal chunk header", id="bad-chunk-size",
-                     marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED)),
-        pytest.param(NOT_HTTP, "illegal status line", id="not-http",
-                     marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED)),
+        pytest.param(
+            BAD_CHUNK_SIZE,
+            "illegal chunk header",
+            id="bad-chunk-size",
+            marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED),
+        ),
+        pytest.param(
+            NOT_HTTP,
+            "illegal status line",
+            id="not-http",
+            marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED),
+        ),
     ],
 )
 async def test_malformed_answer_is_a_failure_that_says_so(workspace, raw_consumer, raw, detail):
@@ -279,10 +290,16 @@ async def test_one_dispatcher_survives_all_of_them_and_still_delivers(workspace,
     """Every misbehaviour at once through ONE dispatcher, beside a healthy consumer: the healthy one
     is delivered, each bad one is a recorded failure, and the run ends."""
     behaviours = {
-        "drip": drip_whole_answer, "silent": never_answer, "open": never_close,
-        "hangup": close_without_answer, "huge": huge_answer(200), "redirect": fixed(
-            b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/x\r\nContent-Length: 0\r\n\r\n"),
-        "chunk": fixed(BAD_CHUNK_SIZE), "nothttp": fixed(NOT_HTTP),
+        "drip": drip_whole_answer,
+        "silent": never_answer,
+        "open": never_close,
+        "hangup": close_without_answer,
+        "huge": huge_answer(200),
+        "redirect": fixed(
+            b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/x\r\nContent-Length: 0\r\n\r\n"
+        ),
+        "chunk": fixed(BAD_CHUNK_SIZE),
+        "nothttp": fixed(NOT_HTTP),
         "healthy": fixed(b"HTTP/1.1 204 No Content\r\n\r\n"),
     }
     sender = Sender(workspace)
@@ -301,7 +318,9 @@ async def test_one_dispatcher_survives_all_of_them_and_still_delivers(workspace,
     by_endpoint = {a.endpoint_id: a for a in workspace.store.message_attempts([message.id]) if a.number == 1}
     results = {name: by_endpoint[ep] for name, ep in endpoints.items()}
     assert {n: a.status for n, a in results.items()} == {
-        **dict.fromkeys(behaviours, "failed"), "huge": "success", "healthy": "success"
+        **dict.fromkeys(behaviours, "failed"),
+        "huge": "success",
+        "healthy": "success",
     }
     for name, attempt in results.items():
         if attempt.status == "failed":

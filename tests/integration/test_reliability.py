@@ -60,7 +60,10 @@ class ListenProcess:
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "hookdev", "listen", "--port", "0", "--json"],
-                stdout=out, stderr=err, env=_env(home), cwd=str(home.parent),
+                stdout=out,
+                stderr=err,
+                env=_env(home),
+                cwd=str(home.parent),
             )
         self.url = ""
         self.secret = ""
@@ -135,7 +138,7 @@ async def test_kill_9_of_listen_under_load_loses_no_acknowledged_request(tmp_pat
         load = Load(listener.url, listener.secret, f"c{cycle}", [], [], [])
         task = asyncio.create_task(load.run())
         try:
-            await wait_for(lambda load=load: len(load.ok_ids) >= kill_after or load.errors, timeout=60)
+            await wait_for(lambda load=load, n=kill_after: len(load.ok_ids) >= n or load.errors, timeout=60)
             assert not load.errors, load.errors[:1]  # every worker is still posting: this is mid-load
             listener.kill()
             await asyncio.wait_for(task, 60)
@@ -197,8 +200,10 @@ class CountingConsumer:
     async def _handle(self, request: Request) -> Response:
         await request.body()
         receipt = Receipt(
-            len(self.receipts), request.headers.get("webhook-id", ""),
-            request.headers.get("webhook-timestamp", ""), self.status,
+            len(self.receipts),
+            request.headers.get("webhook-id", ""),
+            request.headers.get("webhook-timestamp", ""),
+            self.status,
         )
         self.receipts.append(receipt)
         return Response(json.dumps({"receipt": receipt.number}), status_code=receipt.answered)
@@ -208,8 +213,9 @@ class CountingConsumer:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/hooks"
-        config = uvicorn.Config(app, log_config=None, log_level="error", lifespan="off", access_log=False,
-                                backlog=2048)
+        config = uvicorn.Config(
+            app, log_config=None, log_level="error", lifespan="off", access_log=False, backlog=2048
+        )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         await wait_for(lambda: self._server.started or self._task.done())
@@ -229,8 +235,18 @@ class CountingConsumer:
 async def dispatch(home: Path, log: Path, *args: str) -> asyncio.subprocess.Process:
     with open(log, "wb") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hookdev", "dispatch", "--json", "--time-scale", "36000", *args,
-            stdout=out, stderr=subprocess.STDOUT, env=_env(home), cwd=str(ROOT),
+            sys.executable,
+            "-m",
+            "hookdev",
+            "dispatch",
+            "--json",
+            "--time-scale",
+            "36000",
+            *args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_env(home),
+            cwd=str(ROOT),
         )
 
 
@@ -255,8 +271,11 @@ async def test_kill_9_of_dispatch_with_1000_retries_pending(workspace, tmp_path)
         first = await dispatch(home, tmp_path / "dispatch-1.log")
         try:
             await wait_for(
-                lambda: scalar(db, "SELECT count(DISTINCT message_id) FROM attempts WHERE status = 'failed'")
-                == MESSAGES or first.returncode is not None,
+                lambda: (
+                    scalar(db, "SELECT count(DISTINCT message_id) FROM attempts WHERE status = 'failed'")
+                    == MESSAGES
+                    or first.returncode is not None
+                ),
                 timeout=120,
             )
             assert first.returncode is None, (tmp_path / "dispatch-1.log").read_text()

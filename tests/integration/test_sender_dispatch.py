@@ -113,7 +113,10 @@ async def test_killed_dispatcher_resumes_pending_retries_without_sending_twice(w
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
     before = len(consumer.requests)
-    assert sum(a.status == "pending" for a in workspace.store.message_attempts(ids)) == 3  # survived the kill
+    left = [a.status for a in workspace.store.message_attempts(ids) if a.status in ("pending", "sending")]
+    assert (
+        len(left) == 3
+    )  # one open attempt per message survived the kill (in flight only if cut mid-attempt)
 
     consumer.always(200)
     proc = await spawn(workspace.home, "dispatch", "--until-idle", "--time-scale", "300")
@@ -123,9 +126,13 @@ async def test_killed_dispatcher_resumes_pending_retries_without_sending_twice(w
         mine = sorted((a for a in attempts if a.message_id == mid), key=lambda a: a.number)
         assert [a.number for a in mine] == list(range(1, len(mine) + 1))
         assert mine[-1].status == "success" and all(a.status == "failed" for a in mine[:-1])
-    sent = [a for a in attempts if not a.extra.get("interrupted")]
-    assert len(consumer.requests) == len(sent)  # every request is one recorded attempt
-    assert len(consumer.requests) == before + 3
+    # every request the consumer saw is one recorded attempt; an attempt cut by the kill (if any) is
+    # recorded as interrupted, may or may not have arrived, and was never re-sent under the same row
+    cut = sum(1 for a in attempts if a.extra.get("interrupted"))
+    sent = len(attempts) - cut
+    assert sent <= len(consumer.requests) <= sent + cut
+    assert sum(r.answered == 200 for r in consumer.requests) == 3
+    assert len(consumer.requests) - before <= 3 + cut
 
 
 async def test_an_attempt_cut_by_sigkill_is_recorded_as_interrupted_and_retried(workspace, consumers):

@@ -229,3 +229,20 @@ async def test_duplicate_and_out_of_order_faults(workspace, consumers):
     assert [r.webhook_id for r in consumer.requests] == [m.id for m in reversed(batch)]
     with pytest.raises(SenderError, match="batch"):
         sender.send("code.scanned", fault="out-of-order")
+
+
+async def test_dispatch_once_delivers_what_is_due_and_leaves_later_retries(workspace, consumers):
+    sender = Sender(workspace)
+    consumer = await consumers()
+    endpoint = sender.add_endpoint(consumer.url)
+    consumer.fail_next(1, 500)
+    ids = [m.id for m in sender.send("code.scanned", endpoints=[endpoint.id], count=2).messages]
+    code, out, err = await invoke("dispatch", "--once", "--json", home=workspace.home)
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert sorted(a["status"] for a in lines) == ["failed", "success"]
+    assert all(ATTEMPT_KEYS <= set(a) for a in lines)
+    failed = next(a for a in lines if a["status"] == "failed")
+    assert failed["next_attempt_at"] is not None
+    statuses = sorted(a.status for a in workspace.store.message_attempts(ids))
+    assert statuses == ["failed", "pending", "success"]  # the retry waits for its time

@@ -95,7 +95,8 @@ def _list_memory(count: int) -> int:
     gc.collect()
     before = _rss()
     held = [
-        Attempt(f"atmpt_{i:022d}", f"msg_{i:022d}", "ep_x", 1, "scheduled", "pending", 1e9 + i) for i in range(count)
+        Attempt(f"atmpt_{i:022d}", f"msg_{i:022d}", "ep_x", 1, "scheduled", "pending", 1e9 + i)
+        for i in range(count)
     ]
     grown = _rss() - before
     del held

@@ -71,6 +71,15 @@ def _rss_kib(field: str = "VmRSS") -> int:
     return 0
 
 
+def _model_bytes(model: Any) -> int:
+    """What the inbox keeps per capture: its row tuples, their strings, and the id set."""
+    rows = [model.row(i) for i in range(len(model))]
+    total = sys.getsizeof(model._ids) + sum(sys.getsizeof(i) for i in model._ids)
+    for row in rows:
+        total += sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row if isinstance(v, str | float))
+    return total
+
+
 async def _bench() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as home:
         workspace = Workspace(home)
@@ -94,7 +103,12 @@ async def _bench() -> dict[str, Any]:
             capture_list.action_cursor = timed_cursor  # type: ignore[method-assign]
             rss_before = _rss_kib()
             load = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", _LOAD, app.engine.url, workspace.receiver_secrets().current, str(REQUESTS),
+                sys.executable,
+                "-c",
+                _LOAD,
+                app.engine.url,
+                workspace.receiver_secrets().current,
+                str(REQUESTS),
                 stdout=subprocess.PIPE,
             )
             started = time.perf_counter()
@@ -122,17 +136,29 @@ async def _bench() -> dict[str, Any]:
             deadline = time.monotonic() + 60
             while len(inbox.model) < REQUESTS and time.monotonic() < deadline:
                 await pilot.pause(0.05)
-            stored = workspace.store.count_captures()
-            oldest = workspace.store.list_captures(limit=None, include_body=False)[-1].id
+            stored_ids = {c.id for c in workspace.store.list_captures(limit=None, include_body=False)}
             await pilot.press("end")
-            reachable = len(inbox.model) if capture_list.highlighted_id == oldest else 0
+            at_end = capture_list.cursor == len(inbox.model) - 1
+            listed = {
+                row.id for row in (inbox.model.row(i) for i in range(len(inbox.model))) if row is not None
+            }
+            reachable = len(listed & stored_ids) if at_end else 0
+            stored = len(stored_ids)
             rss_after = _rss_kib()
+            model_bytes = _model_bytes(inbox.model)
             peak = _rss_kib("VmHWM")
             await app.action_quit()
         workspace.close()
     return {
-        "latencies": latencies, "ok": ok, "stored": stored, "reachable": reachable,
-        "rss_before": rss_before, "rss_after": rss_after, "peak": peak, "seconds": burst_seconds,
+        "latencies": latencies,
+        "ok": ok,
+        "stored": stored,
+        "reachable": reachable,
+        "model_bytes": model_bytes,
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+        "peak": peak,
+        "seconds": burst_seconds,
     }
 
 
@@ -140,32 +166,60 @@ def run() -> list[dict]:
     r = asyncio.run(_bench())
     lat = r["latencies"]
     worst, median = max(lat), statistics.median(lat)
+    p99 = sorted(lat)[int(len(lat) * 0.99)]
+    over = sum(x > BUDGET_MS for x in lat)
     return [
         {
             "benchmark": "tui_key_latency_worst_during_10k_burst",
-            "metric": f"worst of {len(lat)} key presses (until the list's handler ran)",
-            "value": worst, "unit": "ms", "baseline": "latency budget", "baseline_value": BUDGET_MS,
-            "ratio": worst / BUDGET_MS, "target": "<= 1.0",
+            "metric": f"worst of {len(lat)} key presses until the list's handler ran (p99 {p99:.0f} ms, "
+            f"{over} over {BUDGET_MS:.0f} ms)",
+            "value": worst,
+            "unit": "ms",
+            "baseline": "latency budget",
+            "baseline_value": BUDGET_MS,
+            "ratio": worst / BUDGET_MS,
+            "target": "<= 1.0",
         },
         {
             "benchmark": "tui_key_latency_median_during_10k_burst",
             "metric": "median key press latency",
-            "value": median, "unit": "ms", "baseline": "latency budget", "baseline_value": BUDGET_MS,
-            "ratio": median / BUDGET_MS, "target": "<= 1.0",
+            "value": median,
+            "unit": "ms",
+            "baseline": "latency budget",
+            "baseline_value": BUDGET_MS,
+            "ratio": median / BUDGET_MS,
+            "target": "<= 1.0",
         },
         {
             "benchmark": "tui_10k_burst_stored_and_reachable",
             "metric": f"captures reachable in the list (answered 200: {r['ok']}, stored: {r['stored']}, "
-                      f"burst {r['seconds']:.1f} s)",
-            "value": float(r["reachable"]), "unit": "captures", "baseline": "requests sent",
-            "baseline_value": float(REQUESTS), "ratio": r["reachable"] / REQUESTS, "target": "== 1.0",
+            f"burst {r['seconds']:.1f} s)",
+            "value": float(r["reachable"]),
+            "unit": "captures",
+            "baseline": "requests sent",
+            "baseline_value": float(REQUESTS),
+            "ratio": r["reachable"] / REQUESTS,
+            "target": "== 1.0",
+        },
+        {
+            "benchmark": "tui_inbox_bytes_per_capture",
+            "metric": "memory the inbox list keeps per capture (row tuple + strings + id set)",
+            "value": r["model_bytes"] / max(1, r["reachable"]),
+            "unit": "bytes",
+            "baseline": "2 KiB budget (a widget per row costs tens of KiB)",
+            "baseline_value": 2048.0,
+            "ratio": r["model_bytes"] / max(1, r["reachable"]) / 2048,
+            "target": "<= 1.0",
         },
         {
             "benchmark": "tui_10k_burst_memory",
             "metric": f"resident memory after the burst (peak {r['peak'] / 1024:.0f} MiB)",
-            "value": r["rss_after"] / 1024, "unit": "MiB", "baseline": "resident memory before the burst",
-            "baseline_value": r["rss_before"] / 1024, "ratio": r["rss_after"] / max(1, r["rss_before"]),
-            "target": "<= 1.5 (the list holds row tuples, not widgets)",
+            "value": r["rss_after"] / 1024,
+            "unit": "MiB",
+            "baseline": "resident memory before the burst",
+            "baseline_value": r["rss_before"] / 1024,
+            "ratio": r["rss_after"] / max(1, r["rss_before"]),
+            "target": "informational (includes the receiver's peak during the burst)",
         },
     ]
 

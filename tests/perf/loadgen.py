@@ -46,8 +46,12 @@ def build_requests(url: str, secret: str | None, count: int, size: int, tag: str
     out = []
     for i in range(count):
         body = body_of(size, i)
-        lines = [f"POST {path} HTTP/1.1", f"host: {host}", "content-type: application/json",
-                 f"content-length: {len(body)}"]
+        lines = [
+            f"POST {path} HTTP/1.1",
+            f"host: {host}",
+            "content-type: application/json",
+            f"content-length: {len(body)}",
+        ]
         if secret:
             for k, v in sign_headers([secret], f"msg_{tag}_{i}", now, body).items():
                 lines.append(f"{k}: {v}")
@@ -133,7 +137,10 @@ async def generate(url: str, requests: list[bytes], concurrency: int) -> dict[st
 
 # -- the ceiling server ----------------------------------------------------------------------------
 _BODY = b'{"received":true}'
-ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
+ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
+    len(_BODY),
+    _BODY,
+)
 
 
 class _Fixed(asyncio.Protocol):
@@ -178,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["serve"]:
         asyncio.run(serve())
         return 0
-    parser = argparse.ArgumentParser(prog="python -m tests.perf.loadgen", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.perf.loadgen", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--url", required=True)
     parser.add_argument("--secret", default=None, help="sign every request with this whsec_ secret")
     parser.add_argument("--requests", type=int, default=20_000)

@@ -15,7 +15,9 @@ from hookdev.workspace import Workspace
 SIZE = (120, 36)
 
 
-async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+async def until(
+    pilot: Any, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition"
+) -> Any:
     """Pause the pilot until ``predicate()`` is truthy; fail after ``timeout`` seconds (never a bare sleep)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -84,8 +84,14 @@ async def test_replay_an_attempt(workspace) -> None:
         view = app.view("endpoints")
         await until(pilot, lambda: view.selected_attempt_id() is not None, what="attempt log")
         await pilot.press("p")
-        await until(pilot, lambda: sorted((a.number, a.trigger, a.status) for a in store.list_attempts(limit=None))
-                    == [(1, "scheduled", "success"), (2, "manual", "success")], what="replayed")
+        await until(
+            pilot,
+            lambda: (
+                sorted((a.number, a.trigger, a.status) for a in store.list_attempts(limit=None))
+                == [(1, "scheduled", "success"), (2, "manual", "success")]
+            ),
+            what="replayed",
+        )
         await until(pilot, lambda: store.count_captures() == 2)
         await app.action_quit()
 
@@ -104,6 +110,11 @@ async def test_recover_failed_messages(workspace) -> None:
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press("enter")  # since 1h
-        await until(pilot, lambda: any(a.trigger == "manual" and a.status == "success"
-                                       for a in store.list_attempts(limit=None)), what="recovered")
+        await until(
+            pilot,
+            lambda: any(
+                a.trigger == "manual" and a.status == "success" for a in store.list_attempts(limit=None)
+            ),
+            what="recovered",
+        )
         await app.action_quit()

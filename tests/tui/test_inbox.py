@@ -19,7 +19,9 @@ async def test_receive_and_inspect(workspace) -> None:
     app = HookdevApp(workspace, EngineOptions(port=0))
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        response = await post_signed(app.engine.url, workspace, headers=[("authorization", "Bearer topsecret123")])
+        response = await post_signed(
+            app.engine.url, workspace, headers=[("authorization", "Bearer topsecret123")]
+        )
         assert response.status_code == 200
         inbox = app.view("inbox")
         await until(pilot, lambda: len(inbox.model) == 1, what="capture listed")
@@ -46,7 +48,9 @@ async def test_filters_by_verdict_and_text(workspace) -> None:
         await started(app, pilot)
         url = app.engine.url
         await post_signed(url, workspace, path="/valid")
-        assert (await post_signed(url, workspace, path="/invalid", secret=generate_secret())).status_code == 401
+        assert (
+            await post_signed(url, workspace, path="/invalid", secret=generate_secret())
+        ).status_code == 401
         await post_signed(url, workspace, path="/unsigned", signed=False)
         inbox = app.view("inbox")
         await until(pilot, lambda: len(inbox.model) == 3, what="three captures")
@@ -91,7 +95,9 @@ async def test_verify_again_with_another_secret(workspace) -> None:
     app = HookdevApp(workspace, EngineOptions(port=0))
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        await post_signed(app.engine.url, workspace, secret=other)  # signed with a secret hookdev does not know
+        await post_signed(
+            app.engine.url, workspace, secret=other
+        )  # signed with a secret hookdev does not know
         inbox = app.view("inbox")
         await until(pilot, lambda: inbox.list.highlighted_id is not None)
         capture_id = inbox.list.highlighted_id
@@ -100,7 +106,9 @@ async def test_verify_again_with_another_secret(workspace) -> None:
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one("#field-secret").value = other
         await pilot.press("enter", "enter")  # next field, then submit
-        await until(pilot, lambda: workspace.store.get_capture(capture_id).verified is True, what="re-verified")
+        await until(
+            pilot, lambda: workspace.store.get_capture(capture_id).verified is True, what="re-verified"
+        )
         assert "the secret entered in the TUI" in _text(app, "overview")
         assert inbox.model.row(0).verified is True
         await app.action_quit()

@@ -28,8 +28,11 @@ async def test_one_keystroke_round_trip(workspace) -> None:
         row = inbox.model.row(0)
         assert row.verified is True and row.event_type == first and row.status == 200
         store = workspace.store
-        await until(pilot, lambda: [a.status for a in store.list_attempts(limit=None)] == ["success"],
-                    what="attempt succeeded")
+        await until(
+            pilot,
+            lambda: [a.status for a in store.list_attempts(limit=None)] == ["success"],
+            what="attempt succeeded",
+        )
         (message,) = store.list_messages(limit=None)
         await pilot.press("4")
         deliveries = app.view("deliveries")
@@ -108,7 +111,9 @@ async def test_failing_next_request_then_the_retry_lands(workspace) -> None:
         def outcome() -> list[tuple[int, str, int | None]]:
             return sorted((a.number, a.status, a.status_code) for a in store.list_attempts(limit=None))
 
-        await until(pilot, lambda: outcome() == [(1, "failed", 500), (2, "success", 200)], what="retry landed")
+        await until(
+            pilot, lambda: outcome() == [(1, "failed", 500), (2, "success", 200)], what="retry landed"
+        )
         await pilot.press("4")
         await until(pilot, lambda: "failed" in _timeline(app) and "success" in _timeline(app))
         assert app.engine.receiver_options.respond.mode == "normal"  # fail:1 used up
@@ -129,6 +134,11 @@ async def test_retry_now_from_deliveries(workspace) -> None:
         await pilot.press("4")
         await until(pilot, lambda: app.view("deliveries").selected_id is not None)
         await pilot.press("r")
-        await until(pilot, lambda: any(a.trigger == "manual" and a.status == "success"
-                                       for a in store.list_attempts(limit=None)), what="manual attempt succeeded")
+        await until(
+            pilot,
+            lambda: any(
+                a.trigger == "manual" and a.status == "success" for a in store.list_attempts(limit=None)
+            ),
+            what="manual attempt succeeded",
+        )
         await app.action_quit()

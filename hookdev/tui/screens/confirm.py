@@ -32,7 +32,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self.message, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (n)", id="cancel")
-                yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error" if self.danger else "primary")
+                yield Button(
+                    f"{self.confirm_label} (y)", id="confirm", variant="error" if self.danger else "primary"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#confirm", Button).focus()

@@ -100,18 +100,26 @@ class EndpointFormScreen(ModalScreen[bool]):
                 yield Label("Description", classes="field-label")
                 yield Input(ep.description if ep else "", id="form-description")
                 yield Label("Event types (comma separated; empty: all)", classes="field-label")
-                yield Input(", ".join(ep.events) if ep else "", id="form-events",
-                            placeholder=", ".join(self.event_types[:3]) + ("…" if len(self.event_types) > 3 else ""))
+                yield Input(
+                    ", ".join(ep.events) if ep else "",
+                    id="form-events",
+                    placeholder=", ".join(self.event_types[:3]) + ("…" if len(self.event_types) > 3 else ""),
+                )
                 with Horizontal(classes="form-row"):
                     with Vertical():
                         yield Label("Channels (comma separated)", classes="field-label")
                         yield Input(", ".join(ep.channels) if ep else "", id="form-channels")
                     with Vertical():
                         yield Label("Rate limit (messages/s; empty: none)", classes="field-label")
-                        yield Input(f"{ep.rate_limit:g}" if ep and ep.rate_limit else "", id="form-rate_limit",
-                                    type="number")
-                yield Label("Custom headers, one 'Name: value' per line (Authorization is write-only)",
-                            classes="field-label")
+                        yield Input(
+                            f"{ep.rate_limit:g}" if ep and ep.rate_limit else "",
+                            id="form-rate_limit",
+                            type="number",
+                        )
+                yield Label(
+                    "Custom headers, one 'Name: value' per line (Authorization is write-only)",
+                    classes="field-label",
+                )
                 headers = "\n".join(f"{k}: {v}" for k, v in redact_headers(ep.headers)) if ep else ""
                 yield TextArea(headers, id="form-headers", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="form-error", classes="field-error")
@@ -124,8 +132,10 @@ class EndpointFormScreen(ModalScreen[bool]):
         self.query_one("#form-error", Static).display = False
 
     def values(self) -> dict[str, str]:
-        out = {name: self.query_one(f"#form-{name}", Input).value
-               for name in ("url", "description", "events", "channels", "rate_limit")}
+        out = {
+            name: self.query_one(f"#form-{name}", Input).value
+            for name in ("url", "description", "events", "channels", "rate_limit")
+        }
         out["headers"] = self.query_one("#form-headers", TextArea).text
         return out
 

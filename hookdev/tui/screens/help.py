@@ -24,7 +24,9 @@ INTRO = (
 class HelpScreen(ModalScreen[None]):
     """All bindings; escape, q or ? closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close")
+    ]
 
     def __init__(self, sections: Sequence[Section]) -> None:
         super().__init__()

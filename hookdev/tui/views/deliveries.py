@@ -9,10 +9,10 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Label
 
 from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.delivery.views import Delivery, summarize
@@ -21,15 +21,32 @@ from hookdev.render import human_delay
 from hookdev.tui.badges import STATUS_MARK, STATUS_STYLE, code_content, mark_content, status_content
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
+from hookdev.tui.widgets.content_view import ContentView
 
 RECENT = 200
+
+
+def countdown(seconds: float) -> str:
+    """``12 s``, ``4 min 32 s``, ``2 h 05 min``: precise enough to watch it tick."""
+    s = int(seconds + 0.999)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def summary_content(deliveries: list[Delivery]) -> Content:
     """``✓ delivered``, or counts by state when a message went to several endpoints: ``1 ok · 1 retrying``."""
     if not deliveries:
         return Content.styled("not sent", "$text-muted")
-    words = {"success": "ok", "failed": "failed", "pending": "retrying", "sending": "sending", "canceled": "canceled"}
+    words = {
+        "success": "ok",
+        "failed": "failed",
+        "pending": "retrying",
+        "sending": "sending",
+        "canceled": "canceled",
+    }
     if len(deliveries) == 1:
         d = deliveries[0]
         word = "delivered" if d.status == "success" else words[d.status]
@@ -51,10 +68,20 @@ class DeliveriesView(Horizontal):
 
     TITLE = "Deliveries"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "retry_now", "Retry now", tooltip="Attempt the failing or waiting deliveries now",
-                id="deliveries.retry"),
-        Binding("p", "replay", "Replay", tooltip="Send the message again to every endpoint it went to",
-                id="deliveries.replay"),
+        Binding(
+            "r",
+            "retry_now",
+            "Retry now",
+            tooltip="Attempt the failing or waiting deliveries now",
+            id="deliveries.retry",
+        ),
+        Binding(
+            "p",
+            "replay",
+            "Replay",
+            tooltip="Send the message again to every endpoint it went to",
+            id="deliveries.replay",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -69,13 +96,15 @@ class DeliveriesView(Horizontal):
             yield DataTable(id="messages-table", cursor_type="row")
         with Vertical(id="timeline-pane", classes="card"):
             yield Label("Timeline", id="timeline-title", classes="card-title")
-            with VerticalScroll():
-                yield Static(id="timeline")
+            yield ContentView(id="timeline")
 
     def on_mount(self) -> None:
         table = self.query_one("#messages-table", DataTable)
-        for key, label, width in (("time", "TIME", 8), ("type", "EVENT TYPE", None), ("status", "DELIVERY", 20),
-                                  ("id", "MESSAGE", None)):
+        for key, label, width in (
+            ("time", "TIME", 8),
+            ("type", "EVENT TYPE", 24),
+            ("status", "DELIVERY", 20),
+        ):
             table.add_column(label, key=key, width=width)
         self.reload()
         self.set_interval(0.5, self._tick)
@@ -108,8 +137,12 @@ class DeliveriesView(Horizontal):
         keep = self.selected_id
         table.clear()
         for m in messages:
-            table.add_row(self._clock(m.created_at), m.event_type,
-                          summary_content(summarize(by_message.get(m.id, []))), m.id, key=m.id)
+            table.add_row(
+                self._clock(m.created_at),
+                m.event_type,
+                summary_content(summarize(by_message.get(m.id, []))),
+                key=m.id,
+            )
         ids = [m.id for m in messages]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
@@ -132,22 +165,29 @@ class DeliveriesView(Horizontal):
     def show_timeline(self) -> None:
         message = self.ctx.store.get_message(self.selected_id) if self.selected_id else None
         title = self.query_one("#timeline-title", Label)
-        body = self.query_one("#timeline", Static)
+        body = self.query_one("#timeline", ContentView)
         if message is None:
             self._has_pending = False
             title.update("Timeline")
-            body.update(Content.styled("No messages yet. Press t to send one to your own receiver,\n"
-                                       "or pick an event type in Send (2).", "$text-muted"))
+            body.update(
+                Content.styled(
+                    "No messages yet. Press t to send one to your own receiver,\n"
+                    "or pick an event type in Send (2).",
+                    "$text-muted",
+                )
+            )
             return
         title.update(f"{message.id}  {message.event_type}")
         attempts = self.ctx.store.message_attempts([message.id])
-        body.update(self.timeline(message, attempts))
+        body.update(self.timeline(message, attempts), keep_scroll=True)
 
     def timeline(self, message: Message, attempts: list[Attempt]) -> Content:
         now = self.ctx.now()
         scale = self.ctx.time_scale
         parts: list[Content | str] = [
-            Content.styled(f"created {self._clock(message.created_at)} · {len(message.payload):,} bytes", "$text-muted"),
+            Content.styled(
+                f"created {self._clock(message.created_at)} · {len(message.payload):,} bytes", "$text-muted"
+            ),
         ]
         if message.channels:
             parts.append(Content.styled(f" · channels {', '.join(message.channels)}", "$text-muted"))
@@ -159,13 +199,23 @@ class DeliveriesView(Horizontal):
         for a in attempts:
             groups.setdefault(a.endpoint_id, []).append(a)
         if not groups:
-            parts.append(Content.styled("\nNo endpoint was subscribed: nothing was delivered. "
-                                        "Replay it to an endpoint from the Endpoints view.", "$text-muted"))
+            parts.append(
+                Content.styled(
+                    "\nNo endpoint was subscribed: nothing was delivered. "
+                    "Replay it to an endpoint from the Endpoints view.",
+                    "$text-muted",
+                )
+            )
         for delivery in summarize(attempts):
             endpoint = self.ctx.store.get_endpoint(delivery.endpoint_id)
-            parts += ["\n", Content.styled(delivery.endpoint_id, "bold"),
-                      Content.styled(f"  {endpoint.url if endpoint else '(deleted)'}  ", "$text-muted"),
-                      status_content(delivery.status), "\n"]
+            parts += [
+                "\n",
+                Content.styled(delivery.endpoint_id, "bold"),
+                "  ",
+                status_content(delivery.status),
+                "\n",
+                Content.styled(f"{endpoint.url if endpoint else '(endpoint deleted)'}\n", "$text-muted"),
+            ]
             for a in sorted(groups.get(delivery.endpoint_id, []), key=lambda a: a.number):
                 parts.append(self._attempt_line(a, now, scale))
             if delivery.exhausted:
@@ -178,14 +228,21 @@ class DeliveriesView(Horizontal):
             self._has_pending = True
             wait = max(0.0, a.scheduled_at - now)
             what = "retry" if a.trigger == "scheduled" else "manual attempt"
-            text = f"{what} in {human_delay(wait)}" if wait > 0 else f"{what} due now"
+            text = f"{what} in {countdown(wait)}" if wait > 0 else f"{what} due now"
             if scale != 1 and wait > 0:
                 text += f"  ({human_delay(wait * scale)} of platform time at ×{scale:g})"
             return Content.assemble(head, Content.styled(text, "$text-warning"), "\n")
         when = self._clock(a.started_at or a.scheduled_at)
         took = f"{a.duration_ms:>5.0f} ms" if a.duration_ms is not None else "        "
-        line = Content.assemble(head, Content.styled(when, "$text-muted"), "  ", status_content(a.status, 9),
-                                code_content(a.status_code), "  ", took)
+        line = Content.assemble(
+            head,
+            Content.styled(when, "$text-muted"),
+            "  ",
+            status_content(a.status, 9),
+            code_content(a.status_code),
+            "  ",
+            took,
+        )
         if a.trigger == "manual":
             line += Content.styled("  manual", "$text-muted")
         if a.error:
@@ -212,10 +269,15 @@ class DeliveriesView(Horizontal):
         if self.selected_id is None:
             self.app.notify("No message selected.", severity="warning")
             return
-        todo = [d.endpoint_id for d in summarize(self.ctx.store.message_attempts([self.selected_id]))
-                if d.status in ("pending", "failed", "canceled")]
+        todo = [
+            d.endpoint_id
+            for d in summarize(self.ctx.store.message_attempts([self.selected_id]))
+            if d.status in ("pending", "failed", "canceled")
+        ]
         if not todo:
-            self.app.notify("Every delivery of this message succeeded (p replays it anyway).", title="Retry now")
+            self.app.notify(
+                "Every delivery of this message succeeded (p replays it anyway).", title="Retry now"
+            )
             return
         self._run_replay([(self.selected_id, ep) for ep in todo], "Retry now")
 

@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt, Endpoint
 from hookdev.redact import redact_headers
@@ -23,6 +23,7 @@ from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.screens.confirm import ConfirmScreen
 from hookdev.tui.screens.endpoint_form import EndpointForm, EndpointFormScreen
 from hookdev.tui.screens.prompt import Field, PromptScreen
+from hookdev.tui.widgets.content_view import ContentView
 
 ATTEMPT_LOG = 200
 
@@ -33,16 +34,57 @@ class EndpointsView(Vertical):
     TITLE = "Endpoints"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", tooltip="Add an endpoint", id="endpoints.add"),
-        Binding("e", "edit", "Edit", tooltip="Edit URL, events, channels, rate limit, headers", id="endpoints.edit"),
-        Binding("s", "reveal", "Secret", show=False, tooltip="Show or hide the signing secret", id="endpoints.reveal"),
-        Binding("R", "rotate", "Rotate…", tooltip="Rotate the signing secret (with a grace period)",
-                id="endpoints.rotate"),
-        Binding("p", "replay", "Replay", tooltip="Replay the selected attempt's message now", id="endpoints.replay"),
-        Binding("m", "recover", "Recover…", tooltip="Resend messages that failed in a time window",
-                id="endpoints.recover"),
-        Binding("o", "toggle", "On/off", tooltip="Disable (cancels pending attempts) or enable",
-                id="endpoints.toggle"),
-        Binding("d", "delete", "Delete", tooltip="Delete the endpoint and its attempts", id="endpoints.delete"),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            tooltip="Edit URL, events, channels, rate limit, headers",
+            id="endpoints.edit",
+        ),
+        Binding(
+            "s",
+            "reveal",
+            "Secret",
+            show=False,
+            tooltip="Show or hide the signing secret",
+            id="endpoints.reveal",
+        ),
+        Binding(
+            "R",
+            "rotate",
+            "Rotate…",
+            tooltip="Rotate the signing secret (with a grace period)",
+            id="endpoints.rotate",
+        ),
+        Binding(
+            "p",
+            "replay",
+            "Replay",
+            tooltip="Replay the selected attempt's message now",
+            id="endpoints.replay",
+        ),
+        Binding(
+            "m",
+            "recover",
+            "Recover…",
+            tooltip="Resend messages that failed in a time window",
+            id="endpoints.recover",
+        ),
+        Binding(
+            "o",
+            "toggle",
+            "On/off",
+            tooltip="Disable (cancels pending attempts) or enable",
+            id="endpoints.toggle",
+        ),
+        Binding(
+            "d",
+            "delete",
+            "Delete",
+            show=False,
+            tooltip="Delete the endpoint and its attempts",
+            id="endpoints.delete",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -55,28 +97,42 @@ class EndpointsView(Vertical):
     def compose(self) -> ComposeResult:
         yield DataTable(id="endpoints-table", cursor_type="row", zebra_stripes=False)
         with Horizontal(id="endpoints-lower"):
-            with VerticalScroll(id="endpoint-detail", classes="card"):
+            with Vertical(id="endpoint-detail", classes="card"):
                 yield Label("Endpoint", id="endpoint-title", classes="card-title")
-                yield Static(id="endpoint-settings")
+                yield ContentView(id="endpoint-settings")
             with Vertical(id="endpoint-attempts", classes="card"):
                 yield Label("Attempts (p replays the selected one)", classes="card-title")
                 yield DataTable(id="attempts-table", cursor_type="row")
 
     def on_mount(self) -> None:
         table = self.query_one("#endpoints-table", DataTable)
-        for key, label, width in (("id", "ID", None), ("url", "URL", None), ("events", "EVENTS", 18),
-                                  ("rate", "RATE", 7), ("backlog", "QUEUE", 5), ("success", "SUCCESS", 7),
-                                  ("state", "STATE", 8)):
+        for key, label, width in (
+            ("id", "ID", None),
+            ("url", "URL", None),
+            ("events", "EVENTS", 16),
+            ("rate", "RATE", 7),
+            ("backlog", "QUEUE", 5),
+            ("success", "SUCCESS", 7),
+            ("state", "STATE", 8),
+        ):
             table.add_column(label, key=key, width=width)
         attempts = self.query_one("#attempts-table", DataTable)
-        for key, label, width in (("time", "TIME", 8), ("message", "MESSAGE", 26), ("n", "#", 2),
-                                  ("status", "STATUS", 8), ("code", "CODE", 4), ("took", "TOOK", 7),
-                                  ("note", "NOTE", None)):
+        for key, label, width in (
+            ("time", "TIME", 8),
+            ("message", "MESSAGE", 26),
+            ("n", "#", 2),
+            ("result", "RESULT", 11),
+            ("took", "TOOK", 6),
+            ("note", "NOTE", None),
+        ):
             attempts.add_column(label, key=key, width=width)
         self.reload()
 
     def focus_default(self) -> None:
         self.query_one("#endpoints-table", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self._schedule()  # the URL column takes what the others leave
 
     # -- data -----------------------------------------------------------------------------------
     def on_endpoints_changed(self, _: EndpointsChanged) -> None:
@@ -98,15 +154,26 @@ class EndpointsView(Vertical):
         endpoints = store.list_endpoints()
         keep = self.selected_id
         table.clear()
+        url_width = max(16, table.size.width - 80)  # what the other columns leave
         for ep in endpoints:
             c = counts.get(ep.id)
             queue = (c.backlog + c.pending + c.sending) if c else 0
             results = store.endpoint_recent_results(ep.id, 100)
             rate = f"{100 * sum(r == 'success' for r in results) / len(results):.0f}%" if results else "-"
-            state = Content.styled("disabled", "$text-warning") if ep.disabled else Content.styled("enabled", "$text-success")
+            state = (
+                Content.styled("disabled", "$text-warning")
+                if ep.disabled
+                else Content.styled("enabled", "$text-success")
+            )
             table.add_row(
-                ep.id, _short(ep.url, 44), _short(", ".join(ep.events), 18) if ep.events else "[dim]all[/]",
-                f"{ep.rate_limit:g}/s" if ep.rate_limit else "-", str(queue), rate, state, key=ep.id,
+                ep.id,
+                _short(ep.url, url_width),
+                _short(", ".join(ep.events), 16) if ep.events else "[dim]all[/]",
+                f"{ep.rate_limit:g}/s" if ep.rate_limit else "-",
+                str(queue),
+                rate,
+                state,
+                key=ep.id,
             )
         ids = [ep.id for ep in endpoints]
         if keep in ids:
@@ -130,8 +197,10 @@ class EndpointsView(Vertical):
     def _show_selected(self) -> None:
         ep = self.ctx.store.get_endpoint(self.selected_id) if self.selected_id else None
         self.query_one("#endpoint-title", Label).update(ep.id if ep else "No endpoint")
-        self.query_one("#endpoint-settings", Static).update(self._settings(ep) if ep else
-                                                            Content.styled("Press a to add an endpoint.", "$text-muted"))
+        self.query_one("#endpoint-settings", ContentView).update(
+            self._settings(ep) if ep else Content.styled("Press a to add an endpoint.", "$text-muted"),
+            keep_scroll=True,
+        )
         self._load_attempts(ep)
 
     def _settings(self, ep: Endpoint) -> Content:
@@ -154,20 +223,37 @@ class EndpointsView(Vertical):
             ("Channels", ", ".join(ep.channels) or "-"),
             ("Rate limit", f"{ep.rate_limit:g} messages/s" if ep.rate_limit else "none"),
             ("Headers", ", ".join(f"{k}: {v}" for k, v in redact_headers(ep.headers)) or "-"),
-            ("Secret", Content.assemble(secret, Content.styled(
-                "  (the receiver's)" if ep.secret is None else "", "$text-muted"))),
+            (
+                "Secret",
+                Content.assemble(
+                    secret, Content.styled("  (the receiver's)" if ep.secret is None else "", "$text-muted")
+                ),
+            ),
         ]
         for s, exp in old:
             shown = s if self.revealed else mask(s)
-            rows.append(("  old", Content.assemble(shown, Content.styled(f"  signs too for {human_delay(exp - now)}", "$text-muted"))))
-        state = (Content.styled(f"disabled: {ep.disabled_reason or 'by hand'}", "$text-warning")
-                 if ep.disabled else Content.styled("enabled", "$text-success"))
+            rows.append(
+                (
+                    "  old",
+                    Content.assemble(
+                        shown, Content.styled(f"  signs too for {human_delay(exp - now)}", "$text-muted")
+                    ),
+                )
+            )
+        state = (
+            Content.styled(f"disabled: {ep.disabled_reason or 'by hand'}", "$text-warning")
+            if ep.disabled
+            else Content.styled("enabled", "$text-success")
+        )
         rows.append(("State", state))
         parts: list[Content | str] = []
         for key, value in rows:
             parts += [Content.styled(key.ljust(11), "$text-muted"), value, "\n"]
-        parts.append(Content.styled("e edit · s secret · R rotate · o disable/enable · m recover · d delete",
-                                    "$text-muted"))
+        parts.append(
+            Content.styled(
+                "e edit · s secret · R rotate · o disable/enable · m recover · d delete", "$text-muted"
+            )
+        )
         return Content.assemble(*parts)
 
     def _load_attempts(self, ep: Endpoint | None) -> None:
@@ -193,8 +279,17 @@ class EndpointsView(Vertical):
             note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
         else:
             note = a.error or ("manual" if a.trigger == "manual" else "")
-        return [clock, a.message_id, str(a.number), status_content(a.status), code_content(a.status_code),
-                f"{a.duration_ms:.0f} ms" if a.duration_ms is not None else "-", _short(note, 40)]
+        result = status_content(a.status)
+        if a.status_code is not None:
+            result = Content.assemble(result, " ", code_content(a.status_code))
+        return [
+            clock,
+            a.message_id,
+            str(a.number),
+            result,
+            f"{a.duration_ms:.0f} ms" if a.duration_ms is not None else "-",
+            _short(note, 40),
+        ]
 
     def selected_attempt_id(self) -> str | None:
         table = self.query_one("#attempts-table", DataTable)
@@ -222,8 +317,12 @@ class EndpointsView(Vertical):
 
             try:
                 ep = self.ctx.sender.add_endpoint(
-                    form.url, events=form.events, channels=form.channels, rate_limit=form.rate_limit,
-                    headers=form.set_headers, description=form.description,
+                    form.url,
+                    events=form.events,
+                    channels=form.channels,
+                    rate_limit=form.rate_limit,
+                    headers=form.set_headers,
+                    description=form.description,
                 )
             except SenderError as e:
                 return str(e)
@@ -243,8 +342,14 @@ class EndpointsView(Vertical):
 
             try:
                 self.ctx.sender.update_endpoint(
-                    ep.id, url=form.url, events=form.events, channels=form.channels, rate_limit=form.rate_limit,
-                    set_headers=form.set_headers, remove_headers=form.remove_headers, description=form.description,
+                    ep.id,
+                    url=form.url,
+                    events=form.events,
+                    channels=form.channels,
+                    rate_limit=form.rate_limit,
+                    set_headers=form.set_headers,
+                    remove_headers=form.remove_headers,
+                    description=form.description,
                 )
             except SenderError as e:
                 return str(e)
@@ -273,22 +378,39 @@ class EndpointsView(Vertical):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            info = self._run("Rotate", self.ctx.sender.rotate_secret, ep.id, parse_duration(values["grace"] or "0"))
+            info = self._run(
+                "Rotate", self.ctx.sender.rotate_secret, ep.id, parse_duration(values["grace"] or "0")
+            )
             if info is not None:
                 if ep.secret is None:
                     self.ctx.engine.secret_source.refresh()
-                self.app.notify(f"{ep.id} signs with a new secret"
-                                + (f"; {len(info.previous)} old one(s) still sign too" if info.previous else "."),
-                                title="Secret rotated")
+                self.app.notify(
+                    f"{ep.id} signs with a new secret"
+                    + (f"; {len(info.previous)} old one(s) still sign too" if info.previous else "."),
+                    title="Secret rotated",
+                )
                 self.reload()
 
-        whose = ("It is the receiver's secret: the receiver accepts the new one at once."
-                 if ep.secret is None else "Your consumer must learn the new secret before the grace period ends.")
+        whose = (
+            "It is the receiver's secret: the receiver accepts the new one at once."
+            if ep.secret is None
+            else "Your consumer must learn the new secret before the grace period ends."
+        )
         self.app.push_screen(
-            PromptScreen(f"Rotate the secret of {ep.id}?",
-                         [Field("grace", "Keep signing with the old secret too for", value="24h",
-                                placeholder="24h, 30m, 0", check=check)],
-                         submit="Rotate", message=whose),
+            PromptScreen(
+                f"Rotate the secret of {ep.id}?",
+                [
+                    Field(
+                        "grace",
+                        "Keep signing with the old secret too for",
+                        value="24h",
+                        placeholder="24h, 30m, 0",
+                        check=check,
+                    )
+                ],
+                submit="Rotate",
+                message=whose,
+            ),
             done,
         )
 
@@ -300,8 +422,10 @@ class EndpointsView(Vertical):
             return
         queued = self._run("Replay", self.ctx.sender.replay, attempt.message_id, attempt.endpoint_id)
         if queued:
-            self.app.notify(f"Replaying {attempt.message_id} to {attempt.endpoint_id} now (attempt {queued[0].number}).",
-                            title="Replay")
+            self.app.notify(
+                f"Replaying {attempt.message_id} to {attempt.endpoint_id} now (attempt {queued[0].number}).",
+                title="Replay",
+            )
             self._schedule()
 
     def action_recover(self) -> None:
@@ -323,17 +447,30 @@ class EndpointsView(Vertical):
             since = parse_when(values["since"], self.ctx.now())
             queued = self._run("Recover", self.ctx.sender.recover, ep.id, since)
             if queued is not None:
-                self.app.notify(f"Resending {len(queued)} failed message(s) to {ep.id}."
-                                if queued else "Nothing failed in that window.", title="Recover")
+                self.app.notify(
+                    f"Resending {len(queued)} failed message(s) to {ep.id}."
+                    if queued
+                    else "Nothing failed in that window.",
+                    title="Recover",
+                )
                 self._schedule()
 
         self.app.push_screen(
-            PromptScreen(f"Recover failed messages for {ep.id}",
-                         [Field("since", "Failed since (a duration ago, or an ISO date-time)", value="1h",
-                                placeholder="1h, 30m, 2d, 2025-03-14T09:00", check=check)],
-                         submit="Recover",
-                         message="Every message whose delivery failed in the window, and has not succeeded since, "
-                         "is sent again."),
+            PromptScreen(
+                f"Recover failed messages for {ep.id}",
+                [
+                    Field(
+                        "since",
+                        "Failed since (a duration ago, or an ISO date-time)",
+                        value="1h",
+                        placeholder="1h, 30m, 2d, 2025-03-14T09:00",
+                        check=check,
+                    )
+                ],
+                submit="Recover",
+                message="Every message whose delivery failed in the window, and has not succeeded since, "
+                "is sent again.",
+            ),
             done,
         )
 
@@ -347,7 +484,9 @@ class EndpointsView(Vertical):
         else:
             done = self._run("Disable", self.ctx.sender.disable_endpoint, ep.id)
             if done is not None:
-                self.app.notify(f"{ep.id} is disabled; {done[1]} pending attempt(s) canceled.", title="Endpoint")
+                self.app.notify(
+                    f"{ep.id} is disabled; {done[1]} pending attempt(s) canceled.", title="Endpoint"
+                )
         self.reload()
 
     def action_delete(self) -> None:
@@ -362,7 +501,9 @@ class EndpointsView(Vertical):
                 self.reload()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete {ep.id}?", f"{ep.url}\nIts attempts are removed too (messages stay).", "Delete"),
+            ConfirmScreen(
+                f"Delete {ep.id}?", f"{ep.url}\nIts attempts are removed too (messages stay).", "Delete"
+            ),
             done,
         )
 

@@ -36,13 +36,33 @@ class InboxView(Vertical):
 
     TITLE = "Inbox"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "Filter", tooltip="Filter by text (path, type, id, reason)", id="inbox.filter"),
-        Binding("v", "cycle_verdict", "Verdict", show=False, tooltip="Show all / valid / invalid / unsigned", id="inbox.verdict"),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            tooltip="Filter by text (path, type, id, reason)",
+            id="inbox.filter",
+        ),
+        Binding(
+            "v",
+            "cycle_verdict",
+            "Verdict",
+            show=False,
+            tooltip="Show all / valid / invalid / unsigned",
+            id="inbox.verdict",
+        ),
         Binding("c", "copy_curl", "Copy curl", tooltip="Copy the request as a curl command", id="inbox.copy"),
         Binding("r", "reverify", "Verify…", tooltip="Verify again with another secret", id="inbox.verify"),
-        Binding("b", "body_mode", "Body view", show=False, tooltip="Body as pretty JSON, raw text or hex", id="inbox.body"),
+        Binding(
+            "b",
+            "body_mode",
+            "Body view",
+            show=False,
+            tooltip="Body as pretty JSON, raw text or hex",
+            id="inbox.body",
+        ),
         Binding("d,delete", "delete", "Delete", tooltip="Delete the selected request", id="inbox.delete"),
-        Binding("x", "clear", "Clear", tooltip="Delete every captured request", id="inbox.clear"),
+        Binding("x", "clear", "Clear", show=False, tooltip="Delete every captured request", id="inbox.clear"),
         Binding("left", "detail_tab(-1)", "Prev tab", show=False, id="inbox.tab_prev"),
         Binding("right", "detail_tab(1)", "Next tab", show=False, id="inbox.tab_next"),
     ]
@@ -55,10 +75,16 @@ class InboxView(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-filters"):
-            yield Input(placeholder="Filter: path, event type, webhook-id, reason…   ( / )", id="inbox-filter")
+            yield Input(
+                placeholder="Filter: path, event type, webhook-id, reason…   ( / )", id="inbox-filter"
+            )
             yield Select([], prompt="any event type", id="inbox-type", allow_blank=True)
-            yield Select([(v if v != "all" else "any verdict", v) for v in VERDICTS], value="all",
-                         allow_blank=False, id="inbox-verdict")
+            yield Select(
+                [(v if v != "all" else "any verdict", v) for v in VERDICTS],
+                value="all",
+                allow_blank=False,
+                id="inbox-verdict",
+            )
         with Horizontal(id="inbox-main"):
             yield CaptureList(self.model, utc=self.ctx.utc, id="inbox-list")
             yield CaptureDetail(utc=self.ctx.utc, id="inbox-detail")
@@ -86,13 +112,24 @@ class InboxView(Vertical):
 
     def _set_hint(self) -> None:
         if self.model.filter.active:
-            self.list.empty_hint = [("No requests match the filter. ", ""), ("escape", "key"), (" in the filter clears it.", "")]
+            self.list.empty_hint = [
+                ("No requests match the filter. ", ""),
+                ("escape", "key"),
+                (" in the filter clears it.", ""),
+            ]
             return
         self.list.empty_hint = [
             ("No requests yet.\n\n", ""),
-            ("Press ", "hint"), ("t", "key"), (" to send a signed test event to your own receiver,\n", "hint"),
-            ("or point a webhook at ", "hint"), (self.ctx.url + "/", "key"), ("\n\n", ""),
-            ("?", "key"), (" all keys   ", "hint"), ("ctrl+p", "key"), (" commands", "hint"),
+            ("Press ", "hint"),
+            ("t", "key"),
+            (" to send a signed test event to your own receiver,\n", "hint"),
+            ("or point a webhook at ", "hint"),
+            (self.ctx.url + "/", "key"),
+            ("\n\n", ""),
+            ("?", "key"),
+            (" all keys   ", "hint"),
+            ("ctrl+p", "key"),
+            (" commands", "hint"),
         ]
 
     def _refresh_types(self) -> None:
@@ -205,7 +242,9 @@ class InboxView(Vertical):
             folder.mkdir(exist_ok=True, mode=0o700)
             path.write_text(text, encoding="utf-8")
         except OSError as e:
-            self.app.notify(f"Copied to the clipboard (could not save a copy: {e.strerror})", title="Copy as curl")
+            self.app.notify(
+                f"Copied to the clipboard (could not save a copy: {e.strerror})", title="Copy as curl"
+            )
             return
         self.app.notify(f"Copied to the clipboard, and saved to {path}", title="Copy as curl")
 
@@ -227,10 +266,20 @@ class InboxView(Vertical):
             PromptScreen(
                 "Verify again with another secret",
                 [
-                    Field("secret", "Secret", placeholder="whsec_…", password=True,
-                          check=lambda v: None if v else "enter the secret to verify with"),
-                    Field("scheme", "Scheme (empty: detect from the headers)", value=capture.scheme or "",
-                          placeholder=", ".join(signing.SCHEMES), check=check_scheme),
+                    Field(
+                        "secret",
+                        "Secret",
+                        placeholder="whsec_…",
+                        password=True,
+                        check=lambda v: None if v else "enter the secret to verify with",
+                    ),
+                    Field(
+                        "scheme",
+                        "Scheme (empty: detect from the headers)",
+                        value=capture.scheme or "",
+                        placeholder=", ".join(signing.SCHEMES),
+                        check=check_scheme,
+                    ),
                 ],
                 submit="Verify",
                 message=f"{capture.method} {capture.path}  ({capture.id})\n"
@@ -242,21 +291,30 @@ class InboxView(Vertical):
     def reverify(self, capture: Capture, secret: str, scheme: str | None = None) -> None:
         headers = {k.lower(): v for k, v in capture.headers}
         verdict = signing.verify(
-            headers, capture.body, [secret], scheme=scheme, tolerance=self.ctx.engine.options.tolerance,
+            headers,
+            capture.body,
+            [secret],
+            scheme=scheme,
+            tolerance=self.ctx.engine.options.tolerance,
             now=capture.received_at,
         )
         capture.scheme = verdict.scheme
         capture.verified = verdict.verified
         capture.reason = verdict.reason
         capture.timestamp_skew = verdict.skew
-        capture.matched_secret = "the secret entered in the TUI" if verdict.matched_secret is not None else None
+        capture.matched_secret = (
+            "the secret entered in the TUI" if verdict.matched_secret is not None else None
+        )
         self.ctx.store.update_capture_verdict(capture)
         self.list.update(capture)
         self.detail.show(capture)
         word = verdict_badge(verdict.verified).plain
         severity = "information" if verdict.verified else "error" if verdict.verified is False else "warning"
-        self.app.notify(f"{word}{': ' + verdict.reason if verdict.reason else ''}", title="Verified again",
-                        severity=severity)
+        self.app.notify(
+            f"{word}{': ' + verdict.reason if verdict.reason else ''}",
+            title="Verified again",
+            severity=severity,
+        )
 
     def action_delete(self) -> None:
         capture_id = self.list.highlighted_id
@@ -282,7 +340,10 @@ class InboxView(Vertical):
             self.app.notify("The inbox is already empty.")
             return
         self.app.push_screen(
-            ConfirmScreen("Clear the inbox?", f"Delete all {total:,} captured requests. This cannot be undone.",
-                          "Delete all"),
+            ConfirmScreen(
+                "Clear the inbox?",
+                f"Delete all {total:,} captured requests. This cannot be undone.",
+                "Delete all",
+            ),
             done,
         )

@@ -50,9 +50,21 @@ class ReceiverView(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "apply", "Apply", tooltip="Answer as chosen from now on", id="receiver.apply"),
         Binding("n", "normal", "Normal", tooltip="Answer normally again", id="receiver.normal"),
-        Binding("s", "reveal", "Show secret", show=False, tooltip="Show or hide the receiver secrets", id="receiver.reveal"),
-        Binding("R", "rotate", "Rotate…", tooltip="Rotate the receiver secret (old one kept for a grace period)",
-                id="receiver.rotate"),
+        Binding(
+            "s",
+            "reveal",
+            "Show secret",
+            show=False,
+            tooltip="Show or hide the receiver secrets",
+            id="receiver.reveal",
+        ),
+        Binding(
+            "R",
+            "rotate",
+            "Rotate…",
+            tooltip="Rotate the receiver secret (old one kept for a grace period)",
+            id="receiver.rotate",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -75,7 +87,9 @@ class ReceiverView(VerticalScroll):
                 yield Label("How it answers", classes="card-title")
                 with RadioSet(id="receiver-mode"):
                     for mode in RESPOND_MODES:
-                        yield RadioButton(MODE_LABELS[mode], value=mode == self.policy.mode, id=f"mode-{mode}")
+                        yield RadioButton(
+                            MODE_LABELS[mode], value=mode == self.policy.mode, id=f"mode-{mode}"
+                        )
                 with Horizontal(classes="answer-params"):
                     with Vertical(classes="param"):
                         yield Label("Status")
@@ -113,7 +127,12 @@ class ReceiverView(VerticalScroll):
         public = self.ctx.engine.public_url
         rows = [
             ("URL", Content.styled(self.ctx.url + "/", "bold $text-accent")),
-            ("Public", Content(public) if public else Content.styled("not connected (start with --relay URL)", "$text-muted")),
+            (
+                "Public",
+                Content(public)
+                if public
+                else Content.styled("not connected (start with --relay URL)", "$text-muted"),
+            ),
             ("Scheme", Content(opts.scheme or "detected from the headers")),
             ("Tolerance", Content(f"{opts.tolerance:g} s either way")),
         ]
@@ -134,16 +153,25 @@ class ReceiverView(VerticalScroll):
         for secret, expires in secrets.previous:
             if expires > now:
                 left = human_delay(expires - now)
-                rows.append(("previous", Content.assemble(show(secret), Content.styled(f"  expires in {left}", "$text-muted"))))
+                rows.append(
+                    (
+                        "previous",
+                        Content.assemble(show(secret), Content.styled(f"  expires in {left}", "$text-muted")),
+                    )
+                )
         for i, extra in enumerate(self.ctx.engine.options.secrets, 1):
             rows.append((f"--secret #{i}", Content(show(extra))))
-        hint = Content.styled("\ns shows them · R rotates (the old one stays valid for a grace period)", "$text-muted")
+        hint = Content.styled(
+            "\ns shows them · R rotates (the old one stays valid for a grace period)", "$text-muted"
+        )
         return _kv(rows) + hint
 
     def _refresh_now(self) -> None:
         policy = self.policy
         style = "$text-success" if policy.mode == "normal" else "$text-warning bold"
-        text = Content.assemble(Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style))
+        text = Content.assemble(
+            Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style)
+        )
         now = self.query_one("#receiver-now", Static)
         if now.content != text:  # polled twice a second: redraw only when the answer mode changed
             now.update(text)
@@ -156,8 +184,10 @@ class ReceiverView(VerticalScroll):
     def build_policy(self) -> RespondPolicy:
         """The policy the form describes; ValueError says which field is wrong."""
         mode = self.chosen_mode()
-        values = {name: self.query_one(f"#param-{name}", Input).value.strip()
-                  for name in ("status", "count", "delay", "retry-after")}
+        values = {
+            name: self.query_one(f"#param-{name}", Input).value.strip()
+            for name in ("status", "count", "delay", "retry-after")
+        }
         policy = RespondPolicy(mode)
         if mode in ("status", "fail"):
             policy.status = _int(values["status"], 100, 599, "status")
@@ -236,8 +266,16 @@ class ReceiverView(VerticalScroll):
         self.app.push_screen(
             PromptScreen(
                 "Rotate the receiver secret?",
-                [Field("grace", "Keep the old secret valid for", value="24h", placeholder="24h, 30m, 0",
-                       check=check, help="Senders still signing with the old secret keep verifying meanwhile.")],
+                [
+                    Field(
+                        "grace",
+                        "Keep the old secret valid for",
+                        value="24h",
+                        placeholder="24h, 30m, 0",
+                        check=check,
+                        help="Senders still signing with the old secret keep verifying meanwhile.",
+                    )
+                ],
                 submit="Rotate",
                 message="A new secret is generated; endpoint ep_local signs with it from the next attempt on.",
             ),
@@ -250,4 +288,3 @@ def _kv(rows: list[tuple[str, Content]], width: int = 11) -> Content:
     for key, value in rows:
         parts += [Content.styled(key.ljust(width), "$text-muted"), value, "\n"]
     return Content.assemble(*parts)
-

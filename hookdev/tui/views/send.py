@@ -53,10 +53,24 @@ class SendView(Horizontal):
     TITLE = "Send"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", tooltip="Send the payload in the editor", id="send.send"),
-        Binding("ctrl+r", "reset", "Reset payload", tooltip="Put the catalog example back in the editor",
-                id="send.reset"),
-        Binding("ctrl+e", "focus_editor", "Edit", show=False, tooltip="Focus the payload editor", id="send.edit"),
-        Binding("ctrl+o", "focus_endpoints", "Endpoints", show=False, tooltip="Choose who receives it", id="send.endpoints"),
+        Binding(
+            "ctrl+r",
+            "reset",
+            "Reset payload",
+            tooltip="Put the catalog example back in the editor",
+            id="send.reset",
+        ),
+        Binding(
+            "ctrl+e", "focus_editor", "Edit", show=False, tooltip="Focus the payload editor", id="send.edit"
+        ),
+        Binding(
+            "ctrl+o",
+            "focus_endpoints",
+            "Endpoints",
+            show=False,
+            tooltip="Choose who receives it",
+            id="send.endpoints",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -99,7 +113,9 @@ class SendView(Horizontal):
             self.select(self.types[0].name)
         else:
             problem = self.ctx.catalog_error or "the catalog has no event types"
-            self.query_one("#send-title", Static).update(Content.styled(f"Nothing to send: {problem}", "$text-error"))
+            self.query_one("#send-title", Static).update(
+                Content.styled(f"Nothing to send: {problem}", "$text-error")
+            )
 
     def focus_default(self) -> None:
         self.query_one("#send-types", OptionList).focus()
@@ -121,7 +137,8 @@ class SendView(Horizontal):
         et = self.event_type
         self.query_one("#send-title", Static).update(
             Content.assemble(
-                Content.styled(et.name, "bold $text-accent"), "\n",
+                Content.styled(et.name, "bold $text-accent"),
+                "\n",
                 Content.styled(et.description.strip(), "$text-muted"),
             )
         )
@@ -213,13 +230,18 @@ class SendView(Horizontal):
         anyway = time.monotonic() < self._anyway_until
         if issues and not anyway:
             self._anyway_until = time.monotonic() + _SEND_ANYWAY_WINDOW
-            self.app.notify(f"{issues[0]}. Press ctrl+s again to send it anyway.",
-                            title="Payload does not match the schema", severity="warning")
+            self.app.notify(
+                f"{issues[0]}. Press ctrl+s again to send it anyway.",
+                title="Payload does not match the schema",
+                severity="warning",
+            )
             return
         data = self.query_one("#send-editor", TextArea).text.encode("utf-8")
         self.send(self.event_type.name, data, self.chosen_endpoints(), validate=not anyway)
 
-    def send(self, event_type: str, data: bytes | None, endpoints: list[str], *, validate: bool = True) -> Any:
+    def send(
+        self, event_type: str, data: bytes | None, endpoints: list[str], *, validate: bool = True
+    ) -> Any:
         from hookdev.sender import SenderError
 
         try:
@@ -230,16 +252,22 @@ class SendView(Horizontal):
         message = result.messages[0]
         where = ", ".join(result.endpoint_ids) or "nobody"
         note = f"\n{result.notes[0]}" if result.notes else ""
-        self.app.notify(f"{message.id} ({event_type}) to {where}. Press 4 for Deliveries.{note}", title="Sent",
-                        severity="warning" if not result.endpoint_ids else "information")
+        self.app.notify(
+            f"{message.id} ({event_type}) to {where}. Press 4 for Deliveries.{note}",
+            title="Sent",
+            severity="warning" if not result.endpoint_ids else "information",
+        )
         self.ctx.engine.log(f"sent {event_type} as {message.id} to {where}")
         return result
 
     def send_test(self) -> Any:
         """The one-keystroke round trip: the selected type's example to hookdev's own receiver."""
         if self.event_type is None:
-            self.app.notify(self.ctx.catalog_error or "The catalog has no event types.", title="Not sent",
-                            severity="error")
+            self.app.notify(
+                self.ctx.catalog_error or "The catalog has no event types.",
+                title="Not sent",
+                severity="error",
+            )
             return None
         endpoints = [LOCAL] if self.ctx.store.get_endpoint(LOCAL) is not None else []
         return self.send(self.event_type.name, None, endpoints)

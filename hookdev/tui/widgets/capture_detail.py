@@ -55,7 +55,9 @@ def body_content(body: bytes, mode: str) -> Content:
     try:
         text = shown.decode("utf-8")
     except UnicodeDecodeError:
-        return Content.assemble(Content.styled("binary body, shown as hex\n\n", "$text-muted"), hex_dump(body))
+        return Content.assemble(
+            Content.styled("binary body, shown as hex\n\n", "$text-muted"), hex_dump(body)
+        )
     if mode == "pretty":
         try:
             pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
@@ -112,7 +114,7 @@ def overview_content(c: Capture, utc: bool) -> Content:
     rows.append(("webhook-id", c.webhook_id or "-"))
     if c.timestamp_skew is not None:
         skew = c.timestamp_skew
-        rows.append(("Skew", f"{skew:+.1f} s (signed {'before' if skew >= 0 else 'after'} it arrived)"))
+        rows.append(("Skew", f"{skew:+.1f} s" + ("  (signed in the future)" if skew < 0 else "")))
     size = f"{c.body_size:,} bytes" + ("  (truncated: over the size limit)" if c.truncated else "")
     rows.append(("Body", size))
     rows.append(("Answered", answer_summary(c)))
@@ -125,7 +127,9 @@ def overview_content(c: Capture, utc: bool) -> Content:
 def answer_summary(c: Capture) -> Content:
     if c.forwarded_to:
         if c.forward_error:
-            return Content.styled(f"{c.status or '-'}  forwarded to {c.forwarded_to}: {c.forward_error}", "$text-error")
+            return Content.styled(
+                f"{c.status or '-'}  forwarded to {c.forwarded_to}: {c.forward_error}", "$text-error"
+            )
         took = f" in {c.forward_ms:.0f} ms" if c.forward_ms is not None else ""
         if c.status is None:
             return Content(f"waiting for {c.forwarded_to}")
@@ -138,8 +142,11 @@ def answer_summary(c: Capture) -> Content:
 
 def response_content(c: Capture) -> Content:
     parts: list[Content | str] = [
-        Content.styled("Answer  ", "$text-muted"), answer_summary(c), "\n\n",
-        headers_content(c.response_headers), "\n",
+        Content.styled("Answer  ", "$text-muted"),
+        answer_summary(c),
+        "\n\n",
+        headers_content(c.response_headers),
+        "\n",
         body_content(c.response_body, "pretty"),
     ]
     return Content.assemble(*parts)
@@ -156,7 +163,10 @@ class CaptureDetail(Vertical):
     """
 
     TABS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("overview", "Overview"), ("headers", "Headers"), ("body", "Body"), ("response", "Response"),
+        ("overview", "Overview"),
+        ("headers", "Headers"),
+        ("body", "Body"),
+        ("response", "Response"),
     )
 
     body_mode: reactive[str] = reactive("pretty", init=False)

@@ -20,10 +20,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from hookdev.models import Capture
 from hookdev.tui.inbox_model import Filter, InboxModel, Row
+from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 _BADGES = {True: ("✓ valid", "valid"), False: ("✗ invalid", "invalid"), None: ("· unsigned", "unsigned")}
 
@@ -51,23 +51,6 @@ class Columns:
         return cls(path=rest - event - (2 if event else 0), event=event)
 
 
-def sync_virtual_size(view: ScrollView, size: Size) -> None:
-    """Set a scroll view's virtual size without a full layout unless the scrollbar appears or goes.
-
-    ``virtual_size`` is a layout reactive: assigning it on every flush of a flood reflows the whole
-    screen 10 times a second. Only the scrollbar and the lines change, so refresh just those.
-    """
-    if size == view.virtual_size:
-        return
-    height = view.size.height
-    if view.is_mounted and (view.virtual_size.height > height) == (size.height > height):
-        view.set_reactive(Widget.virtual_size, size)
-        view._scroll_update(size)
-        view.refresh()
-    else:
-        view.virtual_size = size
-
-
 class CaptureList(ScrollView, can_focus=True):
     """Captured requests, newest first, with a cursor; follows new arrivals while the cursor is on top."""
 
@@ -90,9 +73,15 @@ class CaptureList(ScrollView, can_focus=True):
     CaptureList > .capture-list--key { color: $accent; text-style: bold; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "capture-list--header", "capture-list--cursor", "capture-list--valid", "capture-list--invalid",
-        "capture-list--unsigned", "capture-list--muted", "capture-list--error-status",
-        "capture-list--hint", "capture-list--key",
+        "capture-list--header",
+        "capture-list--cursor",
+        "capture-list--valid",
+        "capture-list--invalid",
+        "capture-list--unsigned",
+        "capture-list--muted",
+        "capture-list--error-status",
+        "capture-list--hint",
+        "capture-list--key",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -274,7 +263,9 @@ class CaptureList(ScrollView, can_focus=True):
             Segment(_fit(row.target, cols.path), base),
         ]
         if cols.event:
-            out.append(Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base))
+            out.append(
+                Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base)
+            )
         out.append(Segment("  " + badge.ljust(10), base + self._style(kind)))
         out.append(Segment("  " + status.rjust(3) + " ", status_style))
         return out
@@ -292,6 +283,7 @@ class CaptureList(ScrollView, can_focus=True):
         if not 0 <= y < len(lines):
             return Strip.blank(width, base)
         segments = [Segment("  ", base)] + [
-            Segment(text, base + self._style(component) if component else base) for text, component in lines[y]
+            Segment(text, base + self._style(component) if component else base)
+            for text, component in lines[y]
         ]
         return Strip(segments).crop_extend(0, width, base)

@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from hookdev.tui.widgets.capture_list import sync_virtual_size
+from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 
 class ContentView(ScrollView, can_focus=True):
@@ -40,7 +40,9 @@ class ContentView(ScrollView, can_focus=True):
         Binding("end", "scroll_end", "Bottom", show=False),
     ]
 
-    def __init__(self, content: Content | str = "", *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, content: Content | str = "", *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._content = Content(content) if isinstance(content, str) else content
         self._lines: list[Content] | None = None

@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from hookdev.tui.widgets.capture_list import sync_virtual_size
+from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 MAX_LINES = 2000
 
@@ -47,7 +47,10 @@ class LogPanel(ScrollView):
     LogPanel > .log-panel--error { color: $error; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "log-panel--time", "log-panel--source", "log-panel--warning", "log-panel--error",
+        "log-panel--time",
+        "log-panel--source",
+        "log-panel--warning",
+        "log-panel--error",
     }
 
     def __init__(self, now: Callable[[], float], *, utc: bool = False, id: str | None = None) -> None:
@@ -77,7 +80,10 @@ class LogPanel(ScrollView):
         segments = [Segment(f" {when}  ", base + self.get_component_rich_style("log-panel--time"))]
         if entry.source != "hookdev":
             segments.append(
-                Segment(entry.source.split(".")[0] + ": ", base + self.get_component_rich_style("log-panel--source"))
+                Segment(
+                    entry.source.split(".")[0] + ": ",
+                    base + self.get_component_rich_style("log-panel--source"),
+                )
             )
         style = base
         if entry.level in ("warning", "error"):

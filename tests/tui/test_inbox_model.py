@@ -1,0 +1,89 @@
+"""The inbox's windowed model over a real store: paging, live arrivals, and a filter that agrees with SQL."""
+
+from __future__ import annotations
+
+import itertools
+
+from hookdev.models import Capture
+from hookdev.tui.inbox_model import PAGE, Filter, InboxModel
+
+
+def _capture(
+    i: int, verified: bool | None = True, event: str | None = "code.created", path: str = "/hooks"
+) -> Capture:
+    return Capture(
+        id=f"req_{i:010d}",
+        received_at=1_700_000_000 + i,
+        method="POST",
+        path=path,
+        query="",
+        headers=[],
+        body=b"{}",
+        body_size=2,
+        verified=verified,
+        event_type=event,
+        status=200,
+        reason=None if verified is not False else "no signature matched",
+    )
+
+
+def test_pages_in_rows_on_demand(workspace) -> None:
+    store = workspace.store
+    for i in range(PAGE * 2 + 7):
+        store.insert_capture(_capture(i))
+    model = InboxModel(store)
+    model.reload()
+    assert len(model) == PAGE * 2 + 7 and model.loaded == PAGE
+    assert model.row(0).id == f"req_{PAGE * 2 + 6:010d}"  # newest first
+    assert model.row(len(model) - 1).id == "req_0000000000"
+    assert model.loaded == len(model)
+    assert model.row(len(model)) is None
+
+
+def test_live_arrivals_go_on_top_once(workspace) -> None:
+    store = workspace.store
+    model = InboxModel(store)
+    model.reload()
+    first = _capture(1)
+    store.insert_capture(first)
+    assert model.add([first, first]) == 1
+    model.ensure(10)  # paging must not list it twice
+    assert len(model) == 1 and model.row(0).id == first.id
+    second = _capture(2)
+    store.insert_capture(second)
+    model.add([second])
+    assert [model.row(i).id for i in range(2)] == [second.id, first.id]
+    assert model.remove(first.id) and len(model) == 1
+
+
+def test_live_filter_agrees_with_the_store(workspace) -> None:
+    store = workspace.store
+    captures = [
+        _capture(i, verified, event, path)
+        for i, (verified, event, path) in enumerate(
+            itertools.product(
+                [True, False, None], ["code.created", "page.published", None], ["/a", "/Stripe/x"]
+            )
+        )
+    ]
+    for c in captures:
+        store.insert_capture(c)
+    filters = [
+        Filter(),
+        Filter(verdict="valid"),
+        Filter(verdict="invalid"),
+        Filter(verdict="unsigned"),
+        Filter(event_type="page.published"),
+        Filter(text="stripe"),
+        Filter(text="NO SIGNATURE"),
+        Filter(text="req_00000000", verdict="invalid", event_type="code.created"),
+    ]
+    for f in filters:
+        in_sql = {c.id for c in store.list_captures(limit=None, **f.store_kwargs())}
+        live = InboxModel(store)
+        live.reload(f)
+        assert {live.row(i).id for i in range(len(live))} == in_sql, f
+        fresh = InboxModel(store)
+        fresh.filter = f
+        fresh.add(captures)
+        assert {fresh.row(i).id for i in range(len(fresh))} == in_sql, f

@@ -270,7 +270,8 @@ class Engine:
     def _make_sender(self, catalog: str | None) -> Any:
         from hookdev.sender import Sender
 
-        return Sender(self.workspace, bus=self.bus, catalog_path=catalog, wake=self._wake_dispatcher)
+        return Sender(self.workspace, bus=self.bus, catalog_path=catalog, wake=self._wake_dispatcher,
+                      time_scale=self.options.time_scale)
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:
@@ -312,6 +313,7 @@ class Engine:
         if new.time_scale != self.options.time_scale and self.dispatcher is not None:
             self.dispatcher.clock.scale = new.time_scale
         self.options.time_scale = new.time_scale
+        self.sender.time_scale = new.time_scale
         if new.catalog != self.options.catalog:
             self.options.catalog = new.catalog
             self.reload_catalog()

@@ -79,11 +79,13 @@ class Sender:
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | None = None,
         wake: Callable[[], None] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
         self.wake = wake
+        self.time_scale = time_scale  # stamped on messages sent (when not 1): their retries are compressed
         self._catalog = catalog
         self._catalog_path = catalog_path
 
@@ -314,6 +316,7 @@ class Sender:
         fault: str | None = None,
         count: int = 1,
         now: float | None = None,
+        time_scale: float | None = None,
     ) -> SendResult:
         """Create ``count`` messages and queue their first attempts (due at ``now``, clock time).
 
@@ -321,6 +324,8 @@ class Sender:
         message nobody matches is still created (it shows in the log and can be replayed to a named
         endpoint); the result says so in ``notes``.
         """
+        if time_scale is None and self.time_scale != 1.0:
+            time_scale = self.time_scale
         if fault is not None and fault not in FAULTS:
             raise SenderError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
         if not 1 <= count <= MAX_BATCH:
@@ -357,7 +362,7 @@ class Sender:
         created = time.time()
         due = created if now is None else now
         messages = [
-            Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault)
+            Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault, time_scale)
             for i in range(count)
         ]
         attempts = [

@@ -56,7 +56,9 @@ def catalog_option(f: F) -> F:
 
 
 def make_sender(workspace: Workspace, catalog: str | None = None, bus: EventBus | None = None) -> Sender:
-    return Sender(workspace, catalog_path=catalog, bus=bus)
+    from hookdev.cli.catalog import catalog_path  # --catalog, else hookdev.toml, else the workspace setting
+
+    return Sender(workspace, catalog_path=catalog_path(catalog, str(workspace.home)), bus=bus)
 
 
 def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:

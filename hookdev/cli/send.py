@@ -120,6 +120,7 @@ def send(
             validate=not no_validate,
             fault=fault,
             count=n,
+            time_scale=time_scale if time_scale != 1.0 else None,
         )
     )
     if not as_json:

@@ -304,6 +304,11 @@ class Dispatcher:
                 attempt.extra["exhausted"] = True
             return None
         now = self.clock.now()
+        message = self._message(attempt.message_id)
+        if message is not None and message.time_scale and not self.clock.instant:
+            wait = delay / message.time_scale  # the scale the message was sent with wins
+        else:
+            wait = self.clock.delay(delay)
         extra: dict[str, Any] = {}
         if retry_after is not None:
             extra["retry_after"] = retry_after
@@ -314,7 +319,7 @@ class Dispatcher:
             number=attempt.number + 1,
             trigger="scheduled",
             status="pending",
-            scheduled_at=now + self.clock.delay(delay),
+            scheduled_at=now + wait,
             fault=attempt.fault,
             extra=extra,
         )

@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS messages (
     channels TEXT NOT NULL DEFAULT '[]',
     payload BLOB NOT NULL,
     created_at REAL NOT NULL,
-    fault TEXT
+    fault TEXT,
+    time_scale REAL
 );
 CREATE INDEX IF NOT EXISTS messages_created ON messages (created_at);
 

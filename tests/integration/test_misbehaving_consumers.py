@@ -250,28 +250,10 @@ async def test_connection_closed_mid_answer_is_a_failure_with_a_reason(workspace
     assert_failed_and_retried(workspace, attempt)
 
 
-BROKEN_IS_NOT_CLOSED = (
-    "attempt.describe_error calls every httpx.RemoteProtocolError 'closed the connection', "
-    "also a malformed answer on an open connection"
-)
-
-
 @pytest.mark.parametrize(
     ("raw", "detail"),
-    [
-        pytest.param(
-            BAD_CHUNK_SIZE,
-            "illegal chunk header",
-            id="bad-chunk-size",
-            marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED),
-        ),
-        pytest.param(
-            NOT_HTTP,
-            "illegal status line",
-            id="not-http",
-            marks=pytest.mark.xfail(strict=True, reason=BROKEN_IS_NOT_CLOSED),
-        ),
-    ],
+    [(BAD_CHUNK_SIZE, "illegal chunk header"), (NOT_HTTP, "illegal status line")],
+    ids=["bad-chunk-size", "not-http"],
 )
 async def test_malformed_answer_is_a_failure_that_says_so(workspace, raw_consumer, raw, detail):
     """The consumer kept the connection open and sent bytes that are not valid HTTP: the reason must

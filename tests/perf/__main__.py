@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import platform
 import os
+import platform
 import sys
 import time
 import traceback
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |" for row in table]
+    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in table]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     text = "\n".join(lines)
     print(f"\nMachine: {machine()}\n")

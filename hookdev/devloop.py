@@ -18,10 +18,28 @@ from hookdev.catalog import CatalogError
 from hookdev.config import ConfigError, load_config
 from hookdev.events import EventBus, StatusChanged
 
-IGNORED_DIRS = frozenset({
-    ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", "env", ".env", ".tox", ".nox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hookdev", "site-packages", ".idea", ".vscode",
-})
+IGNORED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hookdev",
+        "site-packages",
+        ".idea",
+        ".vscode",
+    }
+)
 DEBOUNCE_MS = 400
 
 
@@ -61,7 +79,9 @@ async def watch_config(
 
     while not stop.is_set():
         watched = targets()
-        async for changes in watchfiles.awatch(*watched, stop_event=stop, debounce=DEBOUNCE_MS, recursive=True):
+        async for changes in watchfiles.awatch(
+            *watched, stop_event=stop, debounce=DEBOUNCE_MS, recursive=True
+        ):
             changed = {Path(p).resolve() for _, p in changes}
             catalog = catalog_path()
             catalog_changed = catalog is not None and any(
@@ -77,7 +97,9 @@ async def watch_config(
                 reload_catalog()
             except (ConfigError, CatalogError, ValueError) as e:
                 last_error = str(e)
-                bus.publish(StatusChanged("config", f"config error (keeping the last good one): {e}", ok=False))
+                bus.publish(
+                    StatusChanged("config", f"config error (keeping the last good one): {e}", ok=False)
+                )
                 continue
             what = "hookdev.toml" if config_changed else "catalog"
             text = f"reloaded {what}" + (" - the error is fixed" if last_error else "")
@@ -98,7 +120,11 @@ async def watch_sources(
     existing = [p for p in paths if p.exists()]
     missing = [p for p in paths if not p.exists()]
     if missing:
-        bus.publish(StatusChanged("watcher", f"not watching missing path(s): {', '.join(map(str, missing))}", ok=False))
+        bus.publish(
+            StatusChanged(
+                "watcher", f"not watching missing path(s): {', '.join(map(str, missing))}", ok=False
+            )
+        )
     if not existing:
         return
     bus.publish(StatusChanged("watcher", f"re-sending on changes under {', '.join(map(str, existing))}"))

@@ -77,7 +77,13 @@ class _BusLogHandler(logging.Handler):
             text = record.getMessage()
         except Exception:  # a malformed log call must never break the server
             text = str(record.msg)
-        level = "error" if record.levelno >= logging.ERROR else "warning" if record.levelno >= logging.WARNING else "info"
+        level = (
+            "error"
+            if record.levelno >= logging.ERROR
+            else "warning"
+            if record.levelno >= logging.WARNING
+            else "info"
+        )
         self.bus.publish(LogLine(level, text, source=record.name))
 
 
@@ -101,7 +107,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 class Engine:
-    def __init__(self, workspace: Workspace, options: EngineOptions | None = None, bus: EventBus | None = None):
+    def __init__(
+        self, workspace: Workspace, options: EngineOptions | None = None, bus: EventBus | None = None
+    ):
         self.workspace = workspace
         self.options = options or EngineOptions()
         self.bus = bus or EventBus()
@@ -270,8 +278,13 @@ class Engine:
     def _make_sender(self, catalog: str | None) -> Any:
         from hookdev.sender import Sender
 
-        return Sender(self.workspace, bus=self.bus, catalog_path=catalog, wake=self._wake_dispatcher,
-                      time_scale=self.options.time_scale)
+        return Sender(
+            self.workspace,
+            bus=self.bus,
+            catalog_path=catalog,
+            wake=self._wake_dispatcher,
+            time_scale=self.options.time_scale,
+        )
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:
@@ -307,7 +320,8 @@ class Engine:
         if self.config is None or config.receiver.respond != self.config.receiver.respond:
             ro.respond = new.respond
         if self.config is not None and (config.receiver.host, config.receiver.port) != (
-            self.config.receiver.host, self.config.receiver.port
+            self.config.receiver.host,
+            self.config.receiver.port,
         ):
             notes.append("host/port changes apply at the next start")
         if new.time_scale != self.options.time_scale and self.dispatcher is not None:
@@ -330,25 +344,35 @@ class Engine:
         def catalog_path() -> Path | None:
             return Path(self.options.catalog) if self.options.catalog else None
 
-        self._tasks.append(asyncio.create_task(
-            watch_config(path, catalog_path, self.apply_config, self.reload_catalog, self.bus, self._stop_watchers),
-            name="hookdev-config-watcher",
-        ))
+        self._tasks.append(
+            asyncio.create_task(
+                watch_config(
+                    path, catalog_path, self.apply_config, self.reload_catalog, self.bus, self._stop_watchers
+                ),
+                name="hookdev-config-watcher",
+            )
+        )
 
     def _start_resend_watcher(self) -> None:
         from hookdev.devloop import watch_sources
 
         ignore = [self.workspace.home]
-        self._tasks.append(asyncio.create_task(
-            watch_sources(self.options.resend_on_change, ignore, self._resend, self.bus, self._stop_watchers),
-            name="hookdev-resend-watcher",
-        ))
+        self._tasks.append(
+            asyncio.create_task(
+                watch_sources(
+                    self.options.resend_on_change, ignore, self._resend, self.bus, self._stop_watchers
+                ),
+                name="hookdev-resend-watcher",
+            )
+        )
 
     def _resend(self, files: list[str]) -> None:
         """Send the last sent message again: a new message (same type and bytes) or a replay of its id."""
         last = self.store.list_messages(limit=1)
         if not last:
-            self.bus.publish(StatusChanged("watcher", "files changed, but nothing was sent yet to re-send", ok=False))
+            self.bus.publish(
+                StatusChanged("watcher", "files changed, but nothing was sent yet to re-send", ok=False)
+            )
             return
         message = last[0]
         what = f"{len(files)} file(s) changed" if len(files) != 1 else f"{Path(files[0]).name} changed"

@@ -74,8 +74,15 @@ class StatusChanged:
 
 
 Event = (
-    RequestCaptured | CaptureUpdated | MessageCreated | AttemptStarted | AttemptFinished | EndpointChanged
-    | LogLine | ServerReady | StatusChanged
+    RequestCaptured
+    | CaptureUpdated
+    | MessageCreated
+    | AttemptStarted
+    | AttemptFinished
+    | EndpointChanged
+    | LogLine
+    | ServerReady
+    | StatusChanged
 )
 Subscriber = Callable[[Any], None]
 

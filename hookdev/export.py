@@ -25,10 +25,22 @@ from hookdev.signing.standard import sign_headers
 FORMATS = ("curl", "httpie", "python", "raw")
 ARCHIVE_FORMATS = ("ndjson", "har")
 AUTH_ENV = "HOOKDEV_AUTHORIZATION"
-_SKIP = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                   "proxy-connection", "expect"})
-_SIGNATURE_HEADERS = frozenset({"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id",
-                                "svix-timestamp", "svix-signature"})
+_SKIP = frozenset(
+    {
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "proxy-connection",
+        "expect",
+    }
+)
+_SIGNATURE_HEADERS = frozenset(
+    {"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"}
+)
 
 
 def capture_url(capture: Capture, base_url: str | None = None) -> str:
@@ -38,13 +50,17 @@ def capture_url(capture: Capture, base_url: str | None = None) -> str:
     return base_url.rstrip("/") + capture.path + (f"?{capture.query}" if capture.query else "")
 
 
-def export_headers(capture: Capture, resign_secret: str | None = None, now: int | None = None) -> list[tuple[str, str]]:
+def export_headers(
+    capture: Capture, resign_secret: str | None = None, now: int | None = None
+) -> list[tuple[str, str]]:
     """The headers a reproduction sends: framing ones dropped, signature ones fresh when re-signing."""
     headers = [(k, v) for k, v in capture.headers if k.lower() not in _SKIP]
     if resign_secret is None:
         return headers
     headers = [(k, v) for k, v in headers if k.lower() not in _SIGNATURE_HEADERS]
-    fresh = sign_headers([resign_secret], new_id("msg"), int(time.time()) if now is None else now, capture.body)
+    fresh = sign_headers(
+        [resign_secret], new_id("msg"), int(time.time()) if now is None else now, capture.body
+    )
     return headers + list(fresh.items())
 
 
@@ -80,7 +96,12 @@ def to_curl(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str:
 
 
 def to_httpie(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str:
-    parts = ["http", "--ignore-stdin" if not capture.body else "", shlex.quote(capture.method), shlex.quote(url)]
+    parts = [
+        "http",
+        "--ignore-stdin" if not capture.body else "",
+        shlex.quote(capture.method),
+        shlex.quote(url),
+    ]
     for k, v in headers:
         parts.append(_shell_header(k, v, sep=":"))
     command = " ".join(p for p in parts if p)
@@ -150,36 +171,45 @@ def to_har(captures: Iterable[Capture]) -> dict[str, Any]:
     entries = []
     for c in captures:
         mime = next((v for k, v in c.headers if k.lower() == "content-type"), "application/octet-stream")
-        resp_mime = next((v for k, v in c.response_headers if k.lower() == "content-type"), "application/json")
+        resp_mime = next(
+            (v for k, v in c.response_headers if k.lower() == "content-type"), "application/json"
+        )
         request_content = _har_content(c.body, mime)
-        entries.append({
-            "startedDateTime": iso(c.received_at),
-            "time": c.forward_ms or 0,
-            "request": {
-                "method": c.method,
-                "url": capture_url(c),
-                "httpVersion": "HTTP/1.1",
-                "headers": [{"name": k, "value": v} for k, v in redact_headers(c.headers)],
-                "queryString": [],
-                "cookies": [],
-                "headersSize": -1,
-                "bodySize": c.body_size,
-                "postData": {"mimeType": mime, "text": request_content["text"],
-                             **({"encoding": "base64"} if "encoding" in request_content else {})},
-            },
-            "response": {
-                "status": c.status or 0,
-                "statusText": "",
-                "httpVersion": "HTTP/1.1",
-                "headers": [{"name": k, "value": v} for k, v in redact_headers(c.response_headers)],
-                "cookies": [],
-                "content": {"size": len(c.response_body), **_har_content(c.response_body, resp_mime)},
-                "redirectURL": "",
-                "headersSize": -1,
-                "bodySize": len(c.response_body),
-            },
-            "cache": {},
-            "timings": {"send": 0, "wait": c.forward_ms or 0, "receive": 0},
-            "comment": f"{c.id} verdict={'unsigned' if c.verified is None else c.verified} {c.reason or ''}".strip(),
-        })
-    return {"log": {"version": "1.2", "creator": {"name": "hookdev", "version": __version__}, "entries": entries}}
+        entries.append(
+            {
+                "startedDateTime": iso(c.received_at),
+                "time": c.forward_ms or 0,
+                "request": {
+                    "method": c.method,
+                    "url": capture_url(c),
+                    "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": k, "value": v} for k, v in redact_headers(c.headers)],
+                    "queryString": [],
+                    "cookies": [],
+                    "headersSize": -1,
+                    "bodySize": c.body_size,
+                    "postData": {
+                        "mimeType": mime,
+                        "text": request_content["text"],
+                        **({"encoding": "base64"} if "encoding" in request_content else {}),
+                    },
+                },
+                "response": {
+                    "status": c.status or 0,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": k, "value": v} for k, v in redact_headers(c.response_headers)],
+                    "cookies": [],
+                    "content": {"size": len(c.response_body), **_har_content(c.response_body, resp_mime)},
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": len(c.response_body),
+                },
+                "cache": {},
+                "timings": {"send": 0, "wait": c.forward_ms or 0, "receive": 0},
+                "comment": f"{c.id} verdict={'unsigned' if c.verified is None else c.verified} {c.reason or ''}".strip(),
+            }
+        )
+    return {
+        "log": {"version": "1.2", "creator": {"name": "hookdev", "version": __version__}, "entries": entries}
+    }

@@ -22,8 +22,13 @@ def sync_managed_endpoints(sender: Sender, config: Config) -> list[str]:
         endpoint = store.get_endpoint(known[ec.name]) if ec.name in known else None
         if endpoint is None:
             endpoint = sender.add_endpoint(
-                ec.url, events=ec.events, channels=ec.channels, rate_limit=ec.rate_limit, headers=ec.headers,
-                description=ec.description or f"managed by hookdev.toml ({ec.name})", disabled=ec.disabled,
+                ec.url,
+                events=ec.events,
+                channels=ec.channels,
+                rate_limit=ec.rate_limit,
+                headers=ec.headers,
+                description=ec.description or f"managed by hookdev.toml ({ec.name})",
+                disabled=ec.disabled,
                 secret=ec.secret,
             )
             known[ec.name] = endpoint.id
@@ -31,8 +36,13 @@ def sync_managed_endpoints(sender: Sender, config: Config) -> list[str]:
         else:
             wanted = {k.lower() for k, _ in ec.headers}
             endpoint = sender.update_endpoint(
-                endpoint.id, url=ec.url, events=list(ec.events), channels=list(ec.channels), rate_limit=ec.rate_limit,
-                set_headers=ec.headers, remove_headers=[k for k, _ in endpoint.headers if k.lower() not in wanted],
+                endpoint.id,
+                url=ec.url,
+                events=list(ec.events),
+                channels=list(ec.channels),
+                rate_limit=ec.rate_limit,
+                set_headers=ec.headers,
+                remove_headers=[k for k, _ in endpoint.headers if k.lower() not in wanted],
                 description=ec.description or f"managed by hookdev.toml ({ec.name})",
             )
             if ec.disabled and not endpoint.disabled:

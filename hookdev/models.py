@@ -69,7 +69,9 @@ class Message:
     created_at: float
     channels: list[str] = field(default_factory=list)
     fault: str | None = None
-    time_scale: float | None = None  # retries of this message wait schedule/time_scale (None: the dispatcher's)
+    time_scale: float | None = (
+        None  # retries of this message wait schedule/time_scale (None: the dispatcher's)
+    )
 
 
 @dataclass

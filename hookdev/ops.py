@@ -22,7 +22,10 @@ from hookdev.render import iso
 
 FAILING_AFTER = 4
 OPS_EVENT_TYPES = (
-    "message.attempt.failing", "message.attempt.exhausted", "message.attempt.recovered", "endpoint.disabled",
+    "message.attempt.failing",
+    "message.attempt.exhausted",
+    "message.attempt.recovered",
+    "endpoint.disabled",
 )
 
 
@@ -47,8 +50,14 @@ class OpsEmitter:
             a = event.attempt
             if a.endpoint_id == ops or a.trigger != "scheduled":
                 return
-            data = {"messageId": a.message_id, "endpointId": a.endpoint_id, "attemptId": a.id,
-                    "attemptNumber": a.number, "responseStatusCode": a.status_code, "error": a.error}
+            data = {
+                "messageId": a.message_id,
+                "endpointId": a.endpoint_id,
+                "attemptId": a.id,
+                "attemptNumber": a.number,
+                "responseStatusCode": a.status_code,
+                "error": a.error,
+            }
             if a.status == "failed" and a.number == FAILING_AFTER and event.next_attempt is not None:
                 self.emit(ops, "message.attempt.failing", data)
             elif a.status == "failed" and event.next_attempt is None and a.number >= MAX_ATTEMPTS:
@@ -58,7 +67,9 @@ class OpsEmitter:
         elif isinstance(event, EndpointChanged):
             ep = event.endpoint
             if ep is not None and ep.id != ops and ep.disabled and event.reason and "410" in event.reason:
-                self.emit(ops, "endpoint.disabled", {"endpointId": ep.id, "url": ep.url, "reason": event.reason})
+                self.emit(
+                    ops, "endpoint.disabled", {"endpointId": ep.id, "url": ep.url, "reason": event.reason}
+                )
 
     def emit(self, ops: str, event_type: str, data: dict[str, Any]) -> None:
         store = self.engine.store

@@ -19,7 +19,9 @@ def _cli_size(text: str) -> int:
     try:
         return parse_size(text)
     except ValueError:
-        raise ValueError(f"invalid --max-body {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)") from None
+        raise ValueError(
+            f"invalid --max-body {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)"
+        ) from None
 
 
 def respond_from_config(config: Config) -> RespondPolicy | None:
@@ -48,8 +50,14 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
     for route in config.routes:
         if route.path in cli_prefixes:
             continue
-        routes.append(Route(route.path, parse_target(route.to) if route.to else "",
-                            (route.secret,) if route.secret else (), route.scheme))
+        routes.append(
+            Route(
+                route.path,
+                parse_target(route.to) if route.to else "",
+                (route.secret,) if route.secret else (),
+                route.scheme,
+            )
+        )
     max_body = cli.get("max_body")
     return EngineOptions(
         host=first_set(cli.get("host"), rc.host, DEFAULT_HOST),
@@ -68,5 +76,7 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
         relay_token=cli.get("relay_token"),
         channel=cli.get("channel"),
         tls=bool(cli.get("tls")),
-        respond=parse_respond(cli["respond"]) if cli.get("respond") else (respond_from_config(config) or RespondPolicy()),
+        respond=parse_respond(cli["respond"])
+        if cli.get("respond")
+        else (respond_from_config(config) or RespondPolicy()),
     )

@@ -75,8 +75,13 @@ class RespondPolicy:
         return None, [], 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"mode": self.mode, "status": self.status, "count": self.count, "delay": self.delay,
-                "retry_after": self.retry_after}
+        return {
+            "mode": self.mode,
+            "status": self.status,
+            "count": self.count,
+            "delay": self.delay,
+            "retry_after": self.retry_after,
+        }
 
 
 class SecretSource:
@@ -249,7 +254,9 @@ class CaptureApp:
             capture.matched_secret = secret_label(verdict.matched_secret, len(receiver), route)
         capture.event_type = _event_type(capture.body)
 
-    async def _forward(self, capture: Capture, target: str, route: Route | None, scope: Scope, send: Send) -> None:
+    async def _forward(
+        self, capture: Capture, target: str, route: Route | None, scope: Scope, send: Send
+    ) -> None:
         raw_path = (scope.get("raw_path") or capture.path.encode()).decode("latin-1")
         if route is not None:
             url = route_url(route, raw_path, capture.query)
@@ -261,7 +268,11 @@ class CaptureApp:
         if self.bus is not None:
             self.bus.publish(RequestCaptured(capture))
         result = await forward(
-            self.client, url, capture.method, forward_headers(capture.headers, url), capture.body,
+            self.client,
+            url,
+            capture.method,
+            forward_headers(capture.headers, url),
+            capture.body,
             timeout=self.options.forward_timeout,
         )
         capture.status = result.status

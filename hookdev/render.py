@@ -78,7 +78,9 @@ def _status_style(status: int | None) -> str:
 def capture_line(c: Capture) -> str:
     verdict = verdict_word(c.verified)
     color = {"valid": "green", "invalid": "red", "unsigned": "bright_black"}[verdict]
-    badge = click.style(f"{'✓' if c.verified else '✗' if c.verified is False else '·'} {verdict:<8}", fg=color)
+    badge = click.style(
+        f"{'✓' if c.verified else '✗' if c.verified is False else '·'} {verdict:<8}", fg=color
+    )
     target = c.path + (f"?{c.query}" if c.query else "")
     parts = [
         clock(c.received_at),

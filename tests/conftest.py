@@ -55,12 +55,18 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval
         await asyncio.sleep(interval)
 
 
-def run_cli(*args: str, home: Path | None = None, input: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+def run_cli(
+    *args: str, home: Path | None = None, input: bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``python -m hookdev`` as a real subprocess."""
     env = dict(os.environ)
     if home is not None:
         env["HOOKDEV_HOME"] = str(home)
     return subprocess.run(
-        [sys.executable, "-m", "hookdev", *args], input=input, capture_output=True, timeout=timeout, env=env,
+        [sys.executable, "-m", "hookdev", *args],
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
         cwd=str(home.parent) if home is not None else None,
     )

@@ -9,9 +9,23 @@ import click
 from hookdev import __version__
 
 COMMANDS = (
-    "ui", "listen", "inbox", "verify", "sign", "secret",
-    "catalog", "endpoints", "send", "messages", "attempts", "replay", "recover", "dispatch",
-    "relay", "tls", "init",
+    "ui",
+    "listen",
+    "inbox",
+    "verify",
+    "sign",
+    "secret",
+    "catalog",
+    "endpoints",
+    "send",
+    "messages",
+    "attempts",
+    "replay",
+    "recover",
+    "dispatch",
+    "relay",
+    "tls",
+    "init",
 )
 
 
@@ -35,7 +49,9 @@ class _Group(click.Group):
         return command
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "--version", "-V", prog_name="hookdev")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -23,8 +23,15 @@ from hookdev.signing.standard import SecretError
 @click.option("--path", metavar="P", help="Only this path.")
 @json_option
 @click.pass_context
-def inbox(ctx: click.Context, home: str | None, limit: int, verdict: str | None, event_type: str | None,
-          path: str | None, as_json: bool) -> None:
+def inbox(
+    ctx: click.Context,
+    home: str | None,
+    limit: int,
+    verdict: str | None,
+    event_type: str | None,
+    path: str | None,
+    as_json: bool,
+) -> None:
     """List captured requests, newest first (`inbox show ID`, `inbox clear`)."""
     ctx.obj = {"home": home}
     if ctx.invoked_subcommand is not None:
@@ -42,7 +49,9 @@ def inbox(ctx: click.Context, home: str | None, limit: int, verdict: str | None,
         emit_json([capture_json(c) for c in captures])
         return
     if not captures:
-        click.echo("no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)", err=True)
+        click.echo(
+            "no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)", err=True
+        )
         return
     for c in captures:
         click.echo(f"{c.id}  {capture_line(c)}")
@@ -66,7 +75,9 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
         emit_json(capture_detail_json(c))
         return
     verdict = verdict_word(c.verified)
-    click.echo(click.style(f"{c.method} {c.path}{'?' + c.query if c.query else ''}", bold=True) + f"   {c.id}")
+    click.echo(
+        click.style(f"{c.method} {c.path}{'?' + c.query if c.query else ''}", bold=True) + f"   {c.id}"
+    )
     rows = [
         ("received", f"{iso(c.received_at)} from {c.client or '-'}"),
         ("verdict", verdict + (f": {c.reason}" if c.reason else "")),
@@ -93,14 +104,21 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
 
 
 @inbox.command()
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (it is only asked on a terminal).")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (it is only asked on a terminal)."
+)
 @click.pass_obj
 def clear(obj: dict[str, str | None], yes: bool) -> None:
     """Delete every captured request."""
     store = open_workspace(obj["home"]).store
     n = store.count_captures()
     interactive = click.get_text_stream("stdin").isatty()
-    if n and interactive and not yes and not click.confirm(f"delete {n} captured request(s)?", default=False, err=True):
+    if (
+        n
+        and interactive
+        and not yes
+        and not click.confirm(f"delete {n} captured request(s)?", default=False, err=True)
+    ):
         raise HookdevError("nothing deleted")
     deleted = store.clear_captures()
     click.echo(f"deleted {deleted} request(s)", err=True)
@@ -108,18 +126,45 @@ def clear(obj: dict[str, str | None], yes: bool) -> None:
 
 @inbox.command()
 @click.argument("capture_id", metavar="[ID]", required=False)
-@click.option("--as", "fmt", type=click.Choice(FORMATS), default="curl", show_default=True,
-              help="Reproduction to print for one capture.")
-@click.option("--resign", is_flag=True, help="Fresh webhook-id/timestamp/signature so the replay passes the tolerance.")
+@click.option(
+    "--as",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="curl",
+    show_default=True,
+    help="Reproduction to print for one capture.",
+)
+@click.option(
+    "--resign", is_flag=True, help="Fresh webhook-id/timestamp/signature so the replay passes the tolerance."
+)
 @click.option("--secret", metavar="S", help="Secret for --resign (default: the receiver secret).")
-@click.option("--url", "base_url", metavar="URL", help="Send the reproduction here instead of the original host.")
+@click.option(
+    "--url", "base_url", metavar="URL", help="Send the reproduction here instead of the original host."
+)
 @click.option("--all", "export_all", is_flag=True, help="Export every capture as an archive (--format).")
-@click.option("--format", "archive", type=click.Choice(ARCHIVE_FORMATS), default="ndjson", show_default=True,
-              help="Archive format with --all.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.option(
+    "--format",
+    "archive",
+    type=click.Choice(ARCHIVE_FORMATS),
+    default="ndjson",
+    show_default=True,
+    help="Archive format with --all.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout."
+)
 @click.pass_obj
-def export(obj: dict[str, str | None], capture_id: str | None, fmt: str, resign: bool, secret: str | None,
-           base_url: str | None, export_all: bool, archive: str, output: str | None) -> None:
+def export(
+    obj: dict[str, str | None],
+    capture_id: str | None,
+    fmt: str,
+    resign: bool,
+    secret: str | None,
+    base_url: str | None,
+    export_all: bool,
+    archive: str,
+    output: str | None,
+) -> None:
     """Export a capture as a command that reproduces it exactly, or all captures as NDJSON/HAR.
 
     Authorization values are never written: the commands read them from $HOOKDEV_AUTHORIZATION.

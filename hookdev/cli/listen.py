@@ -74,8 +74,18 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
                 click.echo(f"{fmt_time(None)}  endpoint {event.endpoint_id}: {event.reason}", err=True)
         elif isinstance(event, StatusChanged):
             if as_json:
-                emit_json({"event": event.topic, "ok": event.ok, "message": event.text,
-                           **({"public_url": event.data.public_url} if event.topic == "relay" and event.ok else {})})
+                emit_json(
+                    {
+                        "event": event.topic,
+                        "ok": event.ok,
+                        "message": event.text,
+                        **(
+                            {"public_url": event.data.public_url}
+                            if event.topic == "relay" and event.ok
+                            else {}
+                        ),
+                    }
+                )
             else:
                 click.echo(event.text if event.ok else click.style(event.text, fg="yellow"), err=not event.ok)
         elif isinstance(event, LogLine) and event.level != "info":
@@ -87,7 +97,9 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
     if as_json:
         emit_json({"event": "ready", "url": engine.url, "secret": secret})
     else:
-        click.echo(click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True))
+        click.echo(
+            click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True)
+        )
         click.echo(f"  secret   {secret}")
         if options.forward_to:
             click.echo(f"  forward  {options.forward_to}")
@@ -114,7 +126,12 @@ def _print_capture(capture: Any, as_json: bool) -> None:
 def _attempt_json(event: AttemptFinished) -> dict[str, Any]:
     a = event.attempt
     return {
-        "id": a.id, "message_id": a.message_id, "endpoint_id": a.endpoint_id, "number": a.number,
-        "status": a.status, "status_code": a.status_code, "error": a.error,
+        "id": a.id,
+        "message_id": a.message_id,
+        "endpoint_id": a.endpoint_id,
+        "number": a.number,
+        "status": a.status,
+        "status_code": a.status_code,
+        "error": a.error,
         "next_attempt_at": iso(event.next_attempt.scheduled_at) if event.next_attempt else None,
     }

@@ -11,9 +11,16 @@ from hookdev.workspace import DEFAULT_GRACE
 
 @click.command()
 @home_option
-@click.option("--rotate", is_flag=True, help="Make a new secret; the old one stays accepted for --grace seconds.")
-@click.option("--grace", type=click.FloatRange(0, 604800), default=DEFAULT_GRACE, show_default=True,
-              help="Seconds the previous secret stays accepted after --rotate.")
+@click.option(
+    "--rotate", is_flag=True, help="Make a new secret; the old one stays accepted for --grace seconds."
+)
+@click.option(
+    "--grace",
+    type=click.FloatRange(0, 604800),
+    default=DEFAULT_GRACE,
+    show_default=True,
+    help="Seconds the previous secret stays accepted after --rotate.",
+)
 @json_option
 def secret(home: str | None, rotate: bool, grace: float, as_json: bool) -> None:
     """Print the receiver secret (whsec_...) that `listen` verifies with and the local endpoint signs with."""
@@ -22,14 +29,18 @@ def secret(home: str | None, rotate: bool, grace: float, as_json: bool) -> None:
     active = set(secrets.active())
     previous = [(s, exp) for s, exp in secrets.previous if s in active]
     if as_json:
-        emit_json({
-            "secret": secrets.current,
-            "previous": [s for s, _ in previous],
-            "previous_expires_at": [iso(exp) for _, exp in previous],
-        })
+        emit_json(
+            {
+                "secret": secrets.current,
+                "previous": [s for s, _ in previous],
+                "previous_expires_at": [iso(exp) for _, exp in previous],
+            }
+        )
         return
     click.echo(secrets.current)
     for s, exp in previous:
         click.echo(f"{s}  (previous, accepted until {iso(exp)})", err=True)
     if rotate:
-        click.echo("rotated: new deliveries are signed with both secrets until the grace period ends", err=True)
+        click.echo(
+            "rotated: new deliveries are signed with both secrets until the grace period ends", err=True
+        )

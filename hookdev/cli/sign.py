@@ -15,15 +15,27 @@ from hookdev.signing.standard import SecretError, sign_headers
 
 @click.command()
 @home_option
-@click.option("--secret", "secrets", multiple=True, metavar="S",
-              help="Secret to sign with (whsec_ or whsk_; repeatable). Default: the receiver secret.")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="S",
+    help="Secret to sign with (whsec_ or whsk_; repeatable). Default: the receiver secret.",
+)
 @click.option("--id", "msg_id", metavar="ID", help="webhook-id (default: a new msg_ id).")
 @click.option("--timestamp", type=int, metavar="UNIX", help="webhook-timestamp (default: now).")
 @click.option("--body-file", type=click.File("rb"), help="Read the body from this file (default: stdin).")
 @click.option("--curl", "curl_url", metavar="URL", help="Print a whole curl command posting the body to URL.")
 @json_option
-def sign(home: str | None, secrets: tuple[str, ...], msg_id: str | None, timestamp: int | None,
-         body_file: click.utils.LazyFile | None, curl_url: str | None, as_json: bool) -> None:
+def sign(
+    home: str | None,
+    secrets: tuple[str, ...],
+    msg_id: str | None,
+    timestamp: int | None,
+    body_file: click.utils.LazyFile | None,
+    curl_url: str | None,
+    as_json: bool,
+) -> None:
     """Sign a body with Standard Webhooks and print the three webhook-* headers.
 
     \b
@@ -35,7 +47,9 @@ def sign(home: str | None, secrets: tuple[str, ...], msg_id: str | None, timesta
     if not secrets:
         secrets = (open_workspace(home).receiver_secrets().current,)
     try:
-        headers = sign_headers(list(secrets), msg_id or new_id("msg"), int(time.time()) if timestamp is None else timestamp, body)
+        headers = sign_headers(
+            list(secrets), msg_id or new_id("msg"), int(time.time()) if timestamp is None else timestamp, body
+        )
     except SecretError as e:
         raise HookdevError(str(e)) from None
     if as_json:
@@ -44,7 +58,10 @@ def sign(home: str | None, secrets: tuple[str, ...], msg_id: str | None, timesta
         parts = ["curl", "-sS", "-X", "POST", curl_url, "-H", "content-type: application/json"]
         for k, v in headers.items():
             parts += ["-H", f"{k}: {v}"]
-        parts += ["--data-binary", f"@{body_file.name}" if body_file and body_file.name != "<stdin>" else "@-"]
+        parts += [
+            "--data-binary",
+            f"@{body_file.name}" if body_file and body_file.name != "<stdin>" else "@-",
+        ]
         click.echo(shlex.join(parts))
     else:
         for k, v in headers.items():

@@ -30,15 +30,39 @@ def parse_header(text: str) -> tuple[str, str]:
 @click.command()
 @home_option
 @click.option("--secret", "secrets", multiple=True, metavar="S", help="Secret to verify with (repeatable).")
-@click.option("-H", "--header", "headers", multiple=True, metavar="'Name: value'", help="A request header (repeatable).")
+@click.option(
+    "-H", "--header", "headers", multiple=True, metavar="'Name: value'", help="A request header (repeatable)."
+)
 @click.option("--body-file", type=click.File("rb"), help="The raw body (default: stdin).")
-@click.option("--scheme", type=click.Choice(SCHEMES), help="Fix the scheme instead of detecting it from the headers.")
-@click.option("--tolerance", type=click.FloatRange(0), default=300, show_default=True, help="Timestamp tolerance, seconds.")
+@click.option(
+    "--scheme", type=click.Choice(SCHEMES), help="Fix the scheme instead of detecting it from the headers."
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0),
+    default=300,
+    show_default=True,
+    help="Timestamp tolerance, seconds.",
+)
 @click.option("--now", type=float, metavar="UNIX", help="Judge the timestamp as of this time.")
-@click.option("--request", "request_id", metavar="ID", help="Re-verify a captured request (receiver secrets + --secret).")
+@click.option(
+    "--request",
+    "request_id",
+    metavar="ID",
+    help="Re-verify a captured request (receiver secrets + --secret).",
+)
 @json_option
-def verify(home: str | None, secrets: tuple[str, ...], headers: tuple[str, ...], body_file: Any, scheme: str | None,
-           tolerance: float, now: float | None, request_id: str | None, as_json: bool) -> None:
+def verify(
+    home: str | None,
+    secrets: tuple[str, ...],
+    headers: tuple[str, ...],
+    body_file: Any,
+    scheme: str | None,
+    tolerance: float,
+    now: float | None,
+    request_id: str | None,
+    as_json: bool,
+) -> None:
     """Verify a webhook signature offline. Exit 0 valid, 1 invalid (the reason is printed), 2 usage error.
 
     \b
@@ -71,11 +95,21 @@ def verify(home: str | None, secrets: tuple[str, ...], headers: tuple[str, ...],
     if verdict.verified is None:
         reason = "no signature headers found (webhook-signature, stripe-signature, x-hub-signature-256, ...)"
     if as_json:
-        emit_json({"verified": ok, "scheme": verdict.scheme, "reason": reason, "matched_secret": verdict.matched_secret})
+        emit_json(
+            {
+                "verified": ok,
+                "scheme": verdict.scheme,
+                "reason": reason,
+                "matched_secret": verdict.matched_secret,
+            }
+        )
         if not ok:
             sys.exit(1)
         return
     if ok:
-        click.echo(click.style("valid", fg="green", bold=True) + f" ({verdict.scheme} signature, secret #{(verdict.matched_secret or 0) + 1})")
+        click.echo(
+            click.style("valid", fg="green", bold=True)
+            + f" ({verdict.scheme} signature, secret #{(verdict.matched_secret or 0) + 1})"
+        )
     else:
         raise Failed(f"invalid: {reason}")

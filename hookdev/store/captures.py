@@ -10,10 +10,31 @@ from typing import Any
 from hookdev.models import Capture
 
 _COLUMNS = (
-    "id", "received_at", "method", "path", "query", "headers", "body", "body_size", "truncated",
-    "client", "scheme", "webhook_id", "event_type", "verified", "reason", "matched_secret",
-    "timestamp_skew", "status", "response_headers", "response_body", "route", "forwarded_to",
-    "forward_status", "forward_error", "forward_ms",
+    "id",
+    "received_at",
+    "method",
+    "path",
+    "query",
+    "headers",
+    "body",
+    "body_size",
+    "truncated",
+    "client",
+    "scheme",
+    "webhook_id",
+    "event_type",
+    "verified",
+    "reason",
+    "matched_secret",
+    "timestamp_skew",
+    "status",
+    "response_headers",
+    "response_body",
+    "route",
+    "forwarded_to",
+    "forward_status",
+    "forward_error",
+    "forward_ms",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -21,23 +42,61 @@ _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' 
 
 def _to_row(c: Capture) -> tuple[Any, ...]:
     return (
-        c.id, c.received_at, c.method, c.path, c.query, json.dumps(c.headers), c.body, c.body_size,
-        int(c.truncated), c.client, c.scheme, c.webhook_id, c.event_type,
-        None if c.verified is None else int(c.verified), c.reason, c.matched_secret, c.timestamp_skew,
-        c.status, json.dumps(c.response_headers), c.response_body, c.route, c.forwarded_to,
-        c.forward_status, c.forward_error, c.forward_ms,
+        c.id,
+        c.received_at,
+        c.method,
+        c.path,
+        c.query,
+        json.dumps(c.headers),
+        c.body,
+        c.body_size,
+        int(c.truncated),
+        c.client,
+        c.scheme,
+        c.webhook_id,
+        c.event_type,
+        None if c.verified is None else int(c.verified),
+        c.reason,
+        c.matched_secret,
+        c.timestamp_skew,
+        c.status,
+        json.dumps(c.response_headers),
+        c.response_body,
+        c.route,
+        c.forwarded_to,
+        c.forward_status,
+        c.forward_error,
+        c.forward_ms,
     )
 
 
 def _from_row(r: tuple[Any, ...]) -> Capture:
     return Capture(
-        id=r[0], received_at=r[1], method=r[2], path=r[3], query=r[4],
-        headers=[tuple(h) for h in json.loads(r[5])], body=bytes(r[6]), body_size=r[7],
-        truncated=bool(r[8]), client=r[9], scheme=r[10], webhook_id=r[11], event_type=r[12],
-        verified=None if r[13] is None else bool(r[13]), reason=r[14], matched_secret=r[15],
-        timestamp_skew=r[16], status=r[17], response_headers=[tuple(h) for h in json.loads(r[18])],
-        response_body=bytes(r[19]), route=r[20], forwarded_to=r[21], forward_status=r[22],
-        forward_error=r[23], forward_ms=r[24],
+        id=r[0],
+        received_at=r[1],
+        method=r[2],
+        path=r[3],
+        query=r[4],
+        headers=[tuple(h) for h in json.loads(r[5])],
+        body=bytes(r[6]),
+        body_size=r[7],
+        truncated=bool(r[8]),
+        client=r[9],
+        scheme=r[10],
+        webhook_id=r[11],
+        event_type=r[12],
+        verified=None if r[13] is None else bool(r[13]),
+        reason=r[14],
+        matched_secret=r[15],
+        timestamp_skew=r[16],
+        status=r[17],
+        response_headers=[tuple(h) for h in json.loads(r[18])],
+        response_body=bytes(r[19]),
+        route=r[20],
+        forwarded_to=r[21],
+        forward_status=r[22],
+        forward_error=r[23],
+        forward_ms=r[24],
     )  # type: ignore[arg-type]
 
 
@@ -56,8 +115,13 @@ class CaptureQueries:
                 "UPDATE captures SET status = ?, response_headers = ?, response_body = ?, forwarded_to = ?,"
                 " forward_status = ?, forward_error = ?, forward_ms = ? WHERE id = ?",
                 (
-                    capture.status, json.dumps(capture.response_headers), capture.response_body,
-                    capture.forwarded_to, capture.forward_status, capture.forward_error, capture.forward_ms,
+                    capture.status,
+                    json.dumps(capture.response_headers),
+                    capture.response_body,
+                    capture.forwarded_to,
+                    capture.forward_status,
+                    capture.forward_error,
+                    capture.forward_ms,
                     capture.id,
                 ),
             )
@@ -68,8 +132,12 @@ class CaptureQueries:
                 "UPDATE captures SET scheme = ?, verified = ?, reason = ?, matched_secret = ?,"
                 " timestamp_skew = ? WHERE id = ?",
                 (
-                    capture.scheme, None if capture.verified is None else int(capture.verified),
-                    capture.reason, capture.matched_secret, capture.timestamp_skew, capture.id,
+                    capture.scheme,
+                    None if capture.verified is None else int(capture.verified),
+                    capture.reason,
+                    capture.matched_secret,
+                    capture.timestamp_skew,
+                    capture.id,
                 ),
             )
 

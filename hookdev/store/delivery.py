@@ -105,7 +105,12 @@ def _ep_from(r: tuple[Any, ...]) -> Endpoint:
 
 def _msg_from(r: tuple[Any, ...]) -> Message:
     return Message(
-        id=r[0], event_type=r[1], channels=json.loads(r[2]), payload=bytes(r[3]), created_at=r[4], fault=r[5],
+        id=r[0],
+        event_type=r[1],
+        channels=json.loads(r[2]),
+        payload=bytes(r[3]),
+        created_at=r[4],
+        fault=r[5],
         time_scale=r[6],
     )
 
@@ -345,7 +350,15 @@ class DeliveryQueries:
             conn.executemany(
                 f"INSERT INTO messages ({', '.join(_MSG_COLUMNS)}) VALUES ({_marks(len(_MSG_COLUMNS))})",
                 [
-                    (m.id, m.event_type, json.dumps(m.channels), m.payload, m.created_at, m.fault, m.time_scale)
+                    (
+                        m.id,
+                        m.event_type,
+                        json.dumps(m.channels),
+                        m.payload,
+                        m.created_at,
+                        m.fault,
+                        m.time_scale,
+                    )
                     for m in messages
                 ],
             )

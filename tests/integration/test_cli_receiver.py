@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -33,7 +33,10 @@ class Listener:
         env = dict(os.environ, HOOKDEV_HOME=str(home), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hookdev", "listen", "--port", "0", "--json", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(home.parent),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=str(home.parent),
         )
         self.ready = self.next_line()
         assert self.ready["event"] == "ready", self.ready
@@ -67,15 +70,32 @@ def test_listen_json_lines_svix_valid_and_tampered(home):
         url, secret = listener.ready["url"], listener.ready["secret"]
         assert url.startswith("http://127.0.0.1:") and secret.startswith("whsec_")
         body = '{"type":"code.created","data":{"id":1}}'
-        now = datetime.now(tz=timezone.utc)
-        headers = {"svix-id": "msg_cli", "svix-timestamp": str(int(now.timestamp())),
-                   "svix-signature": SvixWebhook(secret).sign("msg_cli", now, body),
-                   "authorization": "Bearer topsecret"}
+        now = datetime.now(tz=UTC)
+        headers = {
+            "svix-id": "msg_cli",
+            "svix-timestamp": str(int(now.timestamp())),
+            "svix-signature": SvixWebhook(secret).sign("msg_cli", now, body),
+            "authorization": "Bearer topsecret",
+        }
         r = httpx.post(url + "/wh", content=body, headers=headers)
         assert r.status_code == 200
         line = listener.next_request()
-        assert set(line) == {"event", "id", "received_at", "method", "path", "query", "headers", "body_size",
-                             "scheme", "webhook_id", "event_type", "verified", "reason", "status"}
+        assert set(line) == {
+            "event",
+            "id",
+            "received_at",
+            "method",
+            "path",
+            "query",
+            "headers",
+            "body_size",
+            "scheme",
+            "webhook_id",
+            "event_type",
+            "verified",
+            "reason",
+            "status",
+        }
         assert line["verified"] is True and line["event_type"] == "code.created" and line["status"] == 200
         assert line["id"] == r.json()["id"] and line["webhook_id"] == "msg_cli"
         assert line["headers"]["authorization"] == "Bearer ••••"
@@ -116,8 +136,14 @@ def test_listen_port_in_use_is_a_one_line_error(home):
 
 def test_listen_human_output_and_clean_stop(home):
     env = dict(os.environ, HOOKDEV_HOME=str(home), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "hookdev", "listen", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, cwd=str(home.parent), text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookdev", "listen", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=str(home.parent),
+        text=True,
+    )
     first = proc.stdout.readline()
     assert "hookdev listening on http://127.0.0.1:" in first
     url = first.split()[-1]
@@ -132,19 +158,40 @@ def test_listen_human_output_and_clean_stop(home):
 
 
 def test_bad_options_are_usage_errors(home):
-    for args in (["listen", "--respond", "explode"], ["listen", "--forward-to", "ftp://x"],
-                 ["listen", "--max-body", "lots"], ["listen", "--port", "70000"]):
+    for args in (
+        ["listen", "--respond", "explode"],
+        ["listen", "--forward-to", "ftp://x"],
+        ["listen", "--max-body", "lots"],
+        ["listen", "--port", "70000"],
+    ):
         result = run_cli(*args, home=home)
         assert result.returncode == 2, args
         assert b"Traceback" not in result.stderr
 
 
 def test_verify_public_vector(home):
-    args = ["verify", "--secret", VECTOR_SECRET, "-H", f"webhook-id: {VECTOR_ID}", "-H", f"webhook-timestamp: {VECTOR_TS}",
-            "-H", f"webhook-signature: {VECTOR_SIG}", "--now", VECTOR_TS, "--json"]
+    args = [
+        "verify",
+        "--secret",
+        VECTOR_SECRET,
+        "-H",
+        f"webhook-id: {VECTOR_ID}",
+        "-H",
+        f"webhook-timestamp: {VECTOR_TS}",
+        "-H",
+        f"webhook-signature: {VECTOR_SIG}",
+        "--now",
+        VECTOR_TS,
+        "--json",
+    ]
     ok = run_cli(*args, input=VECTOR_BODY, home=home)
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout) == {"verified": True, "scheme": "standard", "reason": None, "matched_secret": 0}
+    assert json.loads(ok.stdout) == {
+        "verified": True,
+        "scheme": "standard",
+        "reason": None,
+        "matched_secret": 0,
+    }
 
     stale = run_cli(*args[:-3], input=VECTOR_BODY, home=home)  # judged now: years too old
     assert stale.returncode == 1
@@ -154,9 +201,19 @@ def test_verify_public_vector(home):
     assert tampered.returncode == 1
     assert json.loads(tampered.stdout)["reason"] == "no signature matched any of 1 active secret"
 
-    bad_ts = run_cli("verify", "--secret", VECTOR_SECRET, "-H", f"webhook-id: {VECTOR_ID}", "-H",
-                     "webhook-timestamp: 1614265330.5", "-H", f"webhook-signature: {VECTOR_SIG}", input=VECTOR_BODY,
-                     home=home)
+    bad_ts = run_cli(
+        "verify",
+        "--secret",
+        VECTOR_SECRET,
+        "-H",
+        f"webhook-id: {VECTOR_ID}",
+        "-H",
+        "webhook-timestamp: 1614265330.5",
+        "-H",
+        f"webhook-signature: {VECTOR_SIG}",
+        input=VECTOR_BODY,
+        home=home,
+    )
     assert bad_ts.returncode == 1
     assert "webhook-timestamp is not an integer: '1614265330.5'" in bad_ts.stderr.decode()
 
@@ -165,9 +222,16 @@ def test_verify_public_vector(home):
 
 
 def test_verify_github_vector_with_scheme_detection(home):
-    result = run_cli("verify", "--secret", "It's a Secret to Everybody", "-H",
-                     "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
-                     "--json", input=b"Hello, World!", home=home)
+    result = run_cli(
+        "verify",
+        "--secret",
+        "It's a Secret to Everybody",
+        "-H",
+        "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+        "--json",
+        input=b"Hello, World!",
+        home=home,
+    )
     assert result.returncode == 0
     assert json.loads(result.stdout)["scheme"] == "github"
 
@@ -175,13 +239,19 @@ def test_verify_github_vector_with_scheme_detection(home):
 def test_sign_output_verifies_with_svix_and_curl_form(home, tmp_path):
     body_file = tmp_path / "body.json"
     body_file.write_bytes(b'{"type":"page.published"}')
-    out = run_cli("sign", "--secret", VECTOR_SECRET, "--id", "msg_1", "--body-file", str(body_file), "--json", home=home)
+    out = run_cli(
+        "sign", "--secret", VECTOR_SECRET, "--id", "msg_1", "--body-file", str(body_file), "--json", home=home
+    )
     headers = json.loads(out.stdout)
     assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     SvixWebhook(VECTOR_SECRET).verify(body_file.read_bytes(), headers)  # raises if invalid
-    text = run_cli("sign", "--secret", VECTOR_SECRET, "--body-file", str(body_file), home=home).stdout.decode()
+    text = run_cli(
+        "sign", "--secret", VECTOR_SECRET, "--body-file", str(body_file), home=home
+    ).stdout.decode()
     assert text.count("\n") == 3 and "webhook-signature: v1," in text
-    curl = run_cli("sign", "--body-file", str(body_file), "--curl", "http://127.0.0.1:8787/", home=home).stdout.decode()
+    curl = run_cli(
+        "sign", "--body-file", str(body_file), "--curl", "http://127.0.0.1:8787/", home=home
+    ).stdout.decode()
     assert curl.startswith("curl ") and "--data-binary" in curl
     bad = run_cli("sign", "--secret", "whsec_!!!", input=b"{}", home=home)
     assert bad.returncode == 2 and b"not valid whsec_ base64" in bad.stderr

@@ -73,8 +73,10 @@ async def test_config_edits_apply_live_and_broken_edits_keep_the_last_good(works
         assert endpoint.rate_limit == 5 and endpoint.events == ["code.scanned"]
         assert endpoint.headers == [("X-Team", "growth")]
 
-        await edit_until(lambda: write_config(config_path, mode="status", rate=9),
-                         lambda: managed(workspace)[0].rate_limit == 9)
+        await edit_until(
+            lambda: write_config(config_path, mode="status", rate=9),
+            lambda: managed(workspace)[0].rate_limit == 9,
+        )
         assert managed(workspace)[0].id == endpoint.id  # the same endpoint, updated
         assert engine.receiver_options.respond.mode == "status"
         async with httpx.AsyncClient() as client:
@@ -82,7 +84,9 @@ async def test_config_edits_apply_live_and_broken_edits_keep_the_last_good(works
 
         config_path.write_text("[receiver]\nport = 'eighty'\n", encoding="utf-8")
         error = await wait_for(
-            lambda: next((e for e in events if isinstance(e, StatusChanged) and e.topic == "config" and not e.ok), None),
+            lambda: next(
+                (e for e in events if isinstance(e, StatusChanged) and e.topic == "config" and not e.ok), None
+            ),
             timeout=15,
         )
         assert "hookdev.toml:2" in error.text and "receiver.port" in error.text
@@ -91,7 +95,9 @@ async def test_config_edits_apply_live_and_broken_edits_keep_the_last_good(works
 
         write_config(config_path, mode="normal", rate=2)
         fixed = await wait_for(
-            lambda: next((e for e in events if isinstance(e, StatusChanged) and "error is fixed" in e.text), None),
+            lambda: next(
+                (e for e in events if isinstance(e, StatusChanged) and "error is fixed" in e.text), None
+            ),
             timeout=15,
         )
         assert fixed.ok
@@ -108,8 +114,10 @@ async def test_removing_an_endpoint_from_the_file_disables_it(workspace, tmp_pat
     engine, _ = await start(workspace, config_path)
     try:
         [endpoint] = managed(workspace)
-        await edit_until(lambda: config_path.write_text("time_scale = 60\n", encoding="utf-8"),
-                         lambda: workspace.store.get_endpoint(endpoint.id).disabled)
+        await edit_until(
+            lambda: config_path.write_text("time_scale = 60\n", encoding="utf-8"),
+            lambda: workspace.store.get_endpoint(endpoint.id).disabled,
+        )
         assert workspace.store.get_endpoint(endpoint.id).disabled_reason == "removed from hookdev.toml"
         assert engine.options.time_scale == 60
     finally:
@@ -122,8 +130,12 @@ async def test_catalog_edits_add_event_types_live(workspace, tmp_path):
     schema = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
 
     def event_file(name: str) -> None:
-        doc = {"name": name, "description": f"{name} happened", "schema": schema,
-               "example": {"type": name, "timestamp": "2026-11-28T10:00:00Z", "data": {}}}
+        doc = {
+            "name": name,
+            "description": f"{name} happened",
+            "schema": schema,
+            "example": {"type": name, "timestamp": "2026-11-28T10:00:00Z", "data": {}},
+        }
         (catalog / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
 
     event_file("order.created")
@@ -135,7 +147,8 @@ async def test_catalog_edits_add_event_types_live(workspace, tmp_path):
         await edit_until(lambda: event_file("order.paid"), lambda: "order.paid" in engine.catalog.names())
         (catalog / "broken.json").write_text("{ nope", encoding="utf-8")
         await wait_for(
-            lambda: any(isinstance(e, StatusChanged) and e.topic == "config" and not e.ok for e in events), timeout=15
+            lambda: any(isinstance(e, StatusChanged) and e.topic == "config" and not e.ok for e in events),
+            timeout=15,
         )
         assert set(engine.catalog.names()) == {"order.created", "order.paid"}
     finally:
@@ -155,7 +168,11 @@ async def test_saving_a_source_file_resends_the_last_message_once_per_burst(work
         first = engine.sender.send("code.scanned").messages[0]
 
         def resends() -> list:
-            return [e for e in events if isinstance(e, StatusChanged) and e.topic == "watcher" and "re-sent" in e.text]
+            return [
+                e
+                for e in events
+                if isinstance(e, StatusChanged) and e.topic == "watcher" and "re-sent" in e.text
+            ]
 
         def count() -> int:
             return workspace.store.count_messages()

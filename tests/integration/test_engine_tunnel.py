@@ -53,7 +53,9 @@ async def test_public_request_through_relay_is_captured_forwarded_and_answered(w
 async def test_routes_and_app_down(workspace, engine_factory):
     received: list = []
     async with serve(app_recording(received)) as app_url:
-        engine = await engine_factory(routes=[parse_route(f"/stripe={app_url}/stripe"), parse_route("/down=1")])
+        engine = await engine_factory(
+            routes=[parse_route(f"/stripe={app_url}/stripe"), parse_route("/down=1")]
+        )
         async with httpx.AsyncClient() as client:
             ok = await client.post(engine.url + "/stripe/events", content=b"{}")
             down = await client.post(engine.url + "/down/x", content=b"{}")
@@ -88,6 +90,7 @@ async def test_sender_delivers_over_https_to_the_tls_receiver(workspace, engine_
     capture = await wait_for(lambda: next(iter(workspace.store.list_captures(limit=1)), None), timeout=30)
     assert capture.verified is True and capture.event_type == "code.scanned"
     attempt = await wait_for(
-        lambda: next((a for a in workspace.store.list_attempts(limit=5) if a.status == "success"), None), timeout=30
+        lambda: next((a for a in workspace.store.list_attempts(limit=5) if a.status == "success"), None),
+        timeout=30,
     )
     assert attempt.status_code == 200

@@ -47,7 +47,9 @@ def newest(workspace, after_id: str):
 @pytest.mark.parametrize("body", [ODD_BODY, BINARY_BODY], ids=["text", "binary"])
 async def test_curl_export_reproduces_bytes_and_resign_verifies(workspace, engine_factory, body):
     engine = await engine_factory()
-    old = await capture_one(workspace, engine, body, ts=int(time.time()) - 3600)  # an hour old: too old to replay
+    old = await capture_one(
+        workspace, engine, body, ts=int(time.time()) - 3600
+    )  # an hour old: too old to replay
     assert old.verified is False and "too old" in old.reason
     command = export_capture(old, "curl", resign_secret=workspace.receiver_secrets().current)
     assert "hunter2" not in command
@@ -74,7 +76,9 @@ async def test_python_export_runs_and_verifies(workspace, engine_factory, tmp_pa
     script = tmp_path / "replay.py"
     script.write_text(export_capture(original, "python"), encoding="utf-8")
     env = dict(os.environ, HOOKDEV_AUTHORIZATION="Bearer hunter2")
-    result = await asyncio.to_thread(subprocess.run, [sys.executable, str(script)], capture_output=True, env=env, timeout=60)
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, str(script)], capture_output=True, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(b"200")
     again = await wait_for(lambda: newest(workspace, original.id))
@@ -91,7 +95,11 @@ async def test_raw_export_is_a_valid_http_request(workspace, engine_factory):
 
     def send() -> bytes:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-            s.sendall(raw.replace(b"authorization: Bearer \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\r\n", b""))
+            s.sendall(
+                raw.replace(
+                    b"authorization: Bearer \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\r\n", b""
+                )
+            )
             return s.recv(65536)
 
     answer = await asyncio.to_thread(send)
@@ -124,10 +132,14 @@ async def test_archives_and_cli(workspace, engine_factory, tmp_path):
     home = workspace.home
     await engine.stop()
     out = tmp_path / "all.har"
-    result = await asyncio.to_thread(run_cli, "inbox", "export", "--all", "--format", "har", "-o", str(out), home=home)
+    result = await asyncio.to_thread(
+        run_cli, "inbox", "export", "--all", "--format", "har", "-o", str(out), home=home
+    )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(out.read_text())["log"]["entries"]) == 2
-    curl = await asyncio.to_thread(run_cli, "inbox", "export", first.id, "--as", "curl", "--resign", home=home)
+    curl = await asyncio.to_thread(
+        run_cli, "inbox", "export", first.id, "--as", "curl", "--resign", home=home
+    )
     assert curl.returncode == 0 and curl.stdout.startswith(b"printf %s ")
     bad = await asyncio.to_thread(run_cli, "inbox", "export", home=home)
     assert bad.returncode == 2

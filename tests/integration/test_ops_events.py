@@ -13,10 +13,14 @@ def ops_types(workspace) -> list[str]:
 
 async def test_failing_then_recovered(workspace, engine_factory):
     engine = await engine_factory(dispatch=True, time_scale=36000, respond=parse_respond("fail:4:500"))
-    ops = engine.sender.add_endpoint(engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current)
+    ops = engine.sender.add_endpoint(
+        engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current
+    )
     engine.options.ops_endpoint = ops.id
     engine.sender.send("code.scanned", endpoints=["ep_local"])
-    await wait_for(lambda: ops_types(workspace) == ["message.attempt.failing", "message.attempt.recovered"], timeout=30)
+    await wait_for(
+        lambda: ops_types(workspace) == ["message.attempt.failing", "message.attempt.recovered"], timeout=30
+    )
     for capture in workspace.store.list_captures(path="/ops"):
         assert capture.verified is True and capture.status == 200  # signed like any message
 
@@ -24,7 +28,9 @@ async def test_failing_then_recovered(workspace, engine_factory):
 async def test_endpoint_disabled_on_410(workspace, engine_factory):
     engine = await engine_factory(dispatch=True, time_scale=36000)
     gone = engine.sender.add_endpoint(engine.url + "/gone", channels=["x"])
-    ops = engine.sender.add_endpoint(engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current)
+    ops = engine.sender.add_endpoint(
+        engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current
+    )
     engine.options.ops_endpoint = ops.id
     engine.receiver_options.respond = parse_respond("gone")
     engine.sender.send("code.scanned", endpoints=[gone.id])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -21,17 +21,23 @@ BODY = b'{"type": "code.scanned", "timestamp": "2026-11-28T10:00:00Z", "data": {
 
 
 def svix_headers(secret: str, body: bytes, msg_id: str = "msg_test1") -> dict[str, str]:
-    now = datetime.now(tz=timezone.utc)
+    now = datetime.now(tz=UTC)
     signature = SvixWebhook(secret).sign(msg_id, now, body.decode())
-    return {"svix-id": msg_id, "svix-timestamp": str(int(now.timestamp())), "svix-signature": signature,
-            "content-type": "application/json"}
+    return {
+        "svix-id": msg_id,
+        "svix-timestamp": str(int(now.timestamp())),
+        "svix-signature": signature,
+        "content-type": "application/json",
+    }
 
 
 async def test_svix_signed_request_is_verified_and_stored(workspace, engine_factory):
     engine = await engine_factory()
     secret = workspace.receiver_secrets().current
     async with httpx.AsyncClient() as client:
-        r = await client.post(engine.url + "/hooks/flowcode?x=1", content=BODY, headers=svix_headers(secret, BODY))
+        r = await client.post(
+            engine.url + "/hooks/flowcode?x=1", content=BODY, headers=svix_headers(secret, BODY)
+        )
     assert r.status_code == 200
     answer = r.json()
     assert answer["received"] is True
@@ -62,9 +68,13 @@ async def test_tampered_body_gets_401_with_reason(workspace, engine_factory):
 async def test_standardwebhooks_signature_with_extra_secret(workspace, engine_factory):
     other = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     engine = await engine_factory(secrets=[other])
-    now = datetime.now(tz=timezone.utc)
+    now = datetime.now(tz=UTC)
     sig = StandardWebhook(other).sign("msg_x", now, BODY.decode())
-    headers = {"webhook-id": "msg_x", "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": sig}
+    headers = {
+        "webhook-id": "msg_x",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sig,
+    }
     async with httpx.AsyncClient() as client:
         r = await client.post(engine.url + "/", content=BODY, headers=headers)
     assert r.status_code == 200
@@ -116,7 +126,9 @@ async def test_oversized_body_gets_413_and_is_recorded(workspace, engine_factory
 async def test_authorization_is_redacted_in_json_but_kept_for_forwarding(workspace, engine_factory):
     engine = await engine_factory()
     async with httpx.AsyncClient() as client:
-        r = await client.post(engine.url + "/", content=b"{}", headers={"Authorization": "Bearer s3cr3t-token"})
+        r = await client.post(
+            engine.url + "/", content=b"{}", headers={"Authorization": "Bearer s3cr3t-token"}
+        )
     stored = workspace.store.get_capture(r.json()["id"])
     assert ("authorization", "Bearer s3cr3t-token") in stored.headers
     rendered = json.dumps(capture_json(stored))
@@ -130,7 +142,9 @@ async def test_every_2xx_is_a_row_under_concurrency(workspace, engine_factory):
 
     async def one(client: httpx.AsyncClient, i: int) -> str:
         body = json.dumps({"type": "code.scanned", "i": i}).encode()
-        r = await client.post(engine.url + "/", content=body, headers=sign_headers([secret], f"msg_{i}", int(time.time()), body))
+        r = await client.post(
+            engine.url + "/", content=body, headers=sign_headers([secret], f"msg_{i}", int(time.time()), body)
+        )
         assert r.status_code == 200
         return r.json()["id"]
 

@@ -16,7 +16,9 @@ async def test_retries_follow_the_message_scale_not_the_dispatchers(workspace, e
         return sorted(workspace.store.message_attempts([message.id]), key=lambda a: a.number)
 
     # Unscaled, attempt 4 would come 35 min after the first; at 36000x it is ~60 ms.
-    await wait_for(lambda: [a.status for a in attempts()] == ["failed", "failed", "failed", "success"], timeout=20)
+    await wait_for(
+        lambda: [a.status for a in attempts()] == ["failed", "failed", "failed", "success"], timeout=20
+    )
     first, *_, last = attempts()
     assert last.scheduled_at - first.scheduled_at < 10
 

@@ -60,12 +60,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name} took {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     header = ["benchmark", "metric", "value", "unit", "baseline", "baseline value", "ratio", "target"]
     table = [header] + [
-        [r["benchmark"], r["metric"], _fmt(r["value"]), r["unit"], r.get("baseline", ""),
-         _fmt(r.get("baseline_value", float("nan"))), _fmt(r.get("ratio", float("nan"))), r.get("target", "")]
+        [
+            r["benchmark"],
+            r["metric"],
+            _fmt(r["value"]),
+            r["unit"],
+            r.get("baseline", ""),
+            _fmt(r.get("baseline_value", float("nan"))),
+            _fmt(r.get("ratio", float("nan"))),
+            r.get("target", ""),
+        ]
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
-    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in table]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in table
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     text = "\n".join(lines)
     print(f"\nMachine: {machine()}\n")

@@ -15,7 +15,13 @@ from hookdev.store.captures import CaptureQueries
 from hookdev.store.delivery import DeliveryQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Columns added after a schema version shipped: (version, table, column, declaration). A database of an
+# older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
+    (2, "messages", "time_scale", "REAL"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -123,8 +129,19 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
         self.conn.execute("PRAGMA busy_timeout=10000")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         with self.lock:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             self.conn.executescript(SCHEMA)
+            if version:
+                self._migrate(version)
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _migrate(self, version: int) -> None:
+        for since, table, column, declaration in MIGRATIONS:
+            if since <= version:
+                continue
+            columns = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         with self.lock:

@@ -19,7 +19,7 @@ from hookdev.cli._delivery import (
 )
 from hookdev.delivery import FAULTS
 from hookdev.delivery.views import delivery_json, summarize
-from hookdev.events import EventBus
+from hookdev.events import AttemptFinished, EventBus
 from hookdev.models import Message
 from hookdev.sender import Sender
 
@@ -128,6 +128,10 @@ def send(
             click.echo(click.style(note, fg="yellow"), err=True)
         for m in result.messages:
             click.echo(f"{m.id}  {m.event_type} -> {', '.join(result.endpoint_ids) or 'no endpoint'}")
+    reported: set[tuple[str, str]] = set()
+    bus.subscribe(
+        lambda e: reported.add((e.attempt.message_id, e.attempt.endpoint_id)) if isinstance(e, AttemptFinished) else None
+    )
     if result.attempts:
         bus.subscribe(progress_printer(as_json, time_scale))
         run_dispatcher(
@@ -153,6 +157,20 @@ def send(
         )
         doc["notes"] = result.notes
         emit_json(doc)
+    if not as_json:  # attempts another process (listen, ui, dispatch) made: say how they went
+        for o in out:
+            for d in o["deliveries"]:
+                if (o["message_id"], d["endpoint_id"]) not in reported and d["attempts"]:
+                    outcome = d["last_status_code"] or d["last_error"] or d["status"]
+                    state = (
+                        f"attempt {d['attempts']}: {outcome}, retry scheduled"
+                        if d["status"] == "pending"
+                        else f"{d['status']} ({outcome})"
+                    )
+                    click.echo(
+                        f"{o['message_id']} -> {d['endpoint_id']}  {state} - delivered by another hookdev process",
+                        err=True,
+                    )
     deliveries = [d for o in out for d in o["deliveries"]]
     pending = sum(d["status"] == "pending" for d in deliveries)
     if not as_json and pending and not wait:

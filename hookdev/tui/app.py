@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any, ClassVar
 
 from textual import work
@@ -23,6 +22,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from hookdev import events as ev
 from hookdev.engine import Engine, EngineError, EngineOptions
 from hookdev.models import Capture
+from hookdev.tui.commands import binding_commands, help_sections
 from hookdev.tui.context import Context
 from hookdev.tui.messages import (
     CaptureChanged,
@@ -104,6 +104,7 @@ class HookdevApp(App[None]):
         self._thread = threading.get_ident()
         self._log_toggled = False
         self._views: dict[str, Any] = {}
+        self._stopping = False
         self._status: StatusBar | None = None
         self._log: LogPanel | None = None
 
@@ -189,8 +190,10 @@ class HookdevApp(App[None]):
     async def start(self) -> None:
         try:
             await self.engine.start()
-        except EngineError as e:
+        except Exception as e:  # EngineError has a one-line reason; anything else must not crash the app
             await self.engine.stop()
+            if self._stopping:
+                return
             self.status.state = "failed"
             self.show_banner(
                 f"The receiver is not running: {e}.  You can still browse; another hookdev on this workspace "
@@ -198,6 +201,8 @@ class HookdevApp(App[None]):
                 "error",
             )
             self.notify(str(e), title="Receiver not started", severity="error", timeout=10)
+            if not isinstance(e, EngineError):
+                self.log_panel.add("error", f"receiver failed to start: {e!r}")
             return
         self.engine_running = True
         self.status.state = "listening"
@@ -210,7 +215,8 @@ class HookdevApp(App[None]):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self.engine_running:
+        if self.start_engine and not self._stopping:  # also when quit while it is still starting
+            self._stopping = True
             self.engine_running = False
             await self.engine.stop()
 
@@ -295,49 +301,12 @@ class HookdevApp(App[None]):
         self.log_visible = not self.log_visible
 
     # -- discoverability ------------------------------------------------------------------------
-    def _view_bindings(self) -> Iterable[tuple[str, str, Binding]]:
-        """(view name, view title, binding) for every action a view offers."""
-        for name, view in VIEWS:
-            for b in view.BINDINGS:
-                if isinstance(b, Binding):
-                    yield name, view.TITLE, b  # type: ignore[attr-defined]
-
     def help_sections(self) -> list[Section]:
-        everywhere = [
-            (b.key_display or b.key, b.tooltip or b.description)
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        everywhere += [
-            ("ctrl+p", "Command palette: every action by name"),
-            ("ctrl+q", "Quit (stops the receiver)"),
-        ]
-        sections: list[Section] = [("Everywhere", everywhere)]
-        for _, view in VIEWS:
-            rows = [
-                (b.key.replace("question_mark", "?").replace("slash", "/"), b.tooltip or b.description)
-                for b in view.BINDINGS
-                if isinstance(b, Binding)
-            ]  # type: ignore[attr-defined]
-            sections.append((view.TITLE, rows))  # type: ignore[attr-defined]
-        return sections
+        return help_sections(self.BINDINGS, VIEWS)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for b in self.BINDINGS:
-            if isinstance(b, Binding) and b.id:
-                yield SystemCommand(
-                    b.description if b.show else f"Show {b.description}",
-                    b.tooltip,
-                    partial(self.run_action, b.action),
-                )
-        for name, title, b in self._view_bindings():
-            if b.id:
-                yield SystemCommand(
-                    f"{title}: {b.description.rstrip('…')}",
-                    b.tooltip or b.description,
-                    partial(self.run_view_action, name, b.action),
-                )
+        yield from binding_commands(self.BINDINGS, VIEWS, self.run_action, self.run_view_action)
 
     async def run_view_action(self, name: str, action: str) -> None:
         self.action_show(name)

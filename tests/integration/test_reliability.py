@@ -166,7 +166,8 @@ async def test_kill_9_of_listen_under_load_loses_no_acknowledged_request(tmp_pat
             r = await client.post(listener.url + "/after", content=body, headers=headers)
         assert r.status_code == 200
     finally:
-        assert listener.stop() == 0
+        code = listener.stop()
+    assert code == 0
     rows = inbox_rows(home)
     assert rows[r.json()["id"]]["verified"] is True
     assert set(acknowledged) <= set(rows)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,7 @@ def run() -> list[dict]:
                     if name not in best or result["rps"] > best[name]["rps"]:
                         best[name] = result
                     cpu_us[name] = min(cpu_us.get(name, float("inf")), result["server_us_per_request"])
-        with sqlite3.connect(home / "hookdev.db") as db:
+        with closing(sqlite3.connect(home / "hookdev.db")) as db:
             rows, verified = db.execute("SELECT count(*), sum(verified = 1) FROM captures").fetchone()
         if (rows, verified) != (sent_to_hookdev, sent_to_hookdev):
             raise RuntimeError(f"{sent_to_hookdev} answered, but {rows} rows ({verified} verified)")

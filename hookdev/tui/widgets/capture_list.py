@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -115,6 +115,9 @@ class CaptureList(ScrollView, can_focus=True):
         """Shown when the inbox is empty: (text, component) pieces; ``\\n`` starts a new line."""
         self._highlighted_id: str | None = None
         self._by_user = True
+        self._styles: dict[str, Style] = {}
+        self._base = Style()
+        self._width = 0
 
     # -- data -----------------------------------------------------------------------------------
     def reload(self, filter_: Filter | None = None) -> None:
@@ -218,9 +221,24 @@ class CaptureList(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing --------------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per repaint, not once per line: the lookups cost more than the rows.
+        self._styles = {
+            name.removeprefix("capture-list--"): self.get_component_rich_style(name)
+            for name in self.COMPONENT_CLASSES
+        }
+        self._base = self.rich_style
+        self._width = self.scrollable_content_region.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles = {}
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        if not self._styles:  # called outside render_lines
+            return Strip.blank(self.size.width)
+        width = self._width
+        base = self._base
         if y == 0:
             return Strip(self._header(width), width).crop_extend(0, width, base)
         if not len(self.model):
@@ -231,13 +249,13 @@ class CaptureList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         segments = self._row(row, width, base)
         if index == self.cursor:
-            cursor = self.get_component_rich_style("capture-list--cursor")
+            cursor = self._style("cursor")
             segments = list(Segment.apply_style(segments, post_style=cursor))
         segments = list(Segment.apply_style(segments, post_style=Style(meta={"row": index})))
         return Strip(segments).crop_extend(0, width, base)
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"capture-list--{name}")
+        return self._styles[name]
 
     def _header(self, width: int) -> list[Segment]:
         cols = Columns.for_width(width)
@@ -245,7 +263,7 @@ class CaptureList(ScrollView, can_focus=True):
         if cols.event:
             text += "  " + _fit("EVENT TYPE", cols.event)
         text += "  " + "VERDICT".ljust(10) + "  " + "ANS"
-        return [Segment(text.ljust(width), self.rich_style + self._style("header"))]
+        return [Segment(text.ljust(width), self._base + self._style("header"))]
 
     def _time(self, ts: float) -> str:
         when = dt.datetime.fromtimestamp(ts, dt.UTC) if self.utc else dt.datetime.fromtimestamp(ts)

@@ -19,6 +19,16 @@ from textual.strip import Strip
 from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 
+def wrap_lines(content: Content, width: int) -> list[Content]:
+    """Lines of ``content`` folded to ``width``; only the lines that are too long go through wrap()."""
+    if not content.plain:
+        return []
+    out: list[Content] = []
+    for line in content.split("\n", allow_blank=True):
+        out.extend([line] if line.cell_length <= width else line.wrap(width))
+    return out
+
+
 class ContentView(ScrollView, can_focus=True):
     """Content wrapped to the widget's width; scroll with the arrow keys when focused."""
 
@@ -64,7 +74,7 @@ class ContentView(ScrollView, can_focus=True):
         width = max(1, self.scrollable_content_region.width)
         if self._lines is None or width != self._width:
             self._width = width
-            self._lines = self._content.wrap(width) if self._content.plain else []
+            self._lines = wrap_lines(self._content, width)
             sync_virtual_size(self, Size(width, len(self._lines)))
         return self._lines
 

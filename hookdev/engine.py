@@ -148,6 +148,7 @@ class Engine:
     async def start(self) -> None:
         opts = self.options
         self._sock = bind_socket(opts.host, opts.port)
+        self.store.start_checkpointer()
         port = self._sock.getsockname()[1]
         scheme = "https" if opts.tls else "http"
         host = f"[{opts.host}]" if ":" in opts.host else opts.host

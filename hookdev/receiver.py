@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from hookdev import signing
@@ -163,6 +162,7 @@ class CaptureApp:
         self.options = options
         self.bus = bus
         self._client: httpx.AsyncClient | None = None
+        self._batch: list[tuple[Capture, asyncio.Future[None]]] = []
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -181,7 +181,7 @@ class CaptureApp:
         opts = self.options
         received_at = time.time()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        body, size, truncated = await self._read_body(receive, opts.max_body)
+        body, size, truncated, disconnected = await self._read_body(receive, opts.max_body)
         if truncated:
             declared = next((v for k, v in headers if k == "content-length"), "")
             size = max(size, int(declared)) if declared.isdigit() else size
@@ -190,7 +190,9 @@ class CaptureApp:
             id=new_id("req", received_at),
             received_at=received_at,
             method=scope["method"],
-            path=scope["path"],
+            path=(scope.get("raw_path") or scope["path"].encode()).decode(
+                "latin-1"
+            ),  # as sent, still encoded
             query=scope["query_string"].decode("latin-1"),
             headers=headers,
             body=body,
@@ -198,7 +200,12 @@ class CaptureApp:
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
         )
-        route = match_route(opts.routes, capture.path) if opts.routes else None
+        if disconnected:
+            # Nobody will read an answer: record what arrived, and that it was never answered.
+            capture.reason = f"the client disconnected after {size} body bytes, before the request was complete; nothing was answered"
+            await self._insert(capture)
+            return
+        route = match_route(opts.routes, scope["path"]) if opts.routes else None
         target = route.target if route is not None else opts.forward_to
         if route is not None:
             capture.route = route.prefix
@@ -228,9 +235,7 @@ class CaptureApp:
         capture.status = status
         capture.response_headers = response_headers
         capture.response_body = _json_body(answer)
-        self.store.insert_capture(capture)
-        if self.bus is not None:
-            self.bus.publish(RequestCaptured(capture))
+        await self._insert(capture)
         if delay > 0:
             await asyncio.sleep(delay)
         await self._answer(send, status, response_headers, capture.response_body)
@@ -264,9 +269,7 @@ class CaptureApp:
             url = target_url(target, raw_path, capture.query)
         capture.forwarded_to = url
         # Store first: the request is durable before the app (or anyone) sees it.
-        self.store.insert_capture(capture)
-        if self.bus is not None:
-            self.bus.publish(RequestCaptured(capture))
+        await self._insert(capture)
         result = await forward(
             self.client,
             url,
@@ -287,14 +290,42 @@ class CaptureApp:
         passthrough = [(k, v) for k, v in result.headers if k.lower() not in _NOT_PASSED_BACK]
         await self._answer(send, result.status, passthrough, result.body)
 
+    async def _insert(self, capture: Capture) -> None:
+        """Store ``capture`` and return once it is committed.
+
+        Group commit: every request that reaches this point in the same turn of the event loop is
+        inserted in one transaction (one fsync-free WAL commit instead of N), then all of them answer.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batch.append((capture, future))
+        if len(self._batch) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+        await future
+        if self.bus is not None:
+            self.bus.publish(RequestCaptured(capture))
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        try:
+            self.store.insert_captures([c for c, _ in batch])
+        except Exception as e:  # the requests get a 500 from the server; nothing claims they are stored
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(e)
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+
     @staticmethod
-    async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool]:
+    async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool, bool]:
+        """(body, size, truncated, disconnected): disconnected when the client left mid-request."""
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                return b"".join(chunks), size, False, True
             chunk = message.get("body", b"")
             if chunk:
                 size += len(chunk)
@@ -302,11 +333,11 @@ class CaptureApp:
                     kept = limit - (size - len(chunk))
                     if kept > 0:
                         chunks.append(chunk[:kept])
-                    return b"".join(chunks), size, True
+                    return b"".join(chunks), size, True, False
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        return b"".join(chunks), size, False
+        return b"".join(chunks), size, False, False
 
     @staticmethod
     async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -323,7 +354,8 @@ _NOT_PASSED_BACK = frozenset({"content-length", "transfer-encoding", "connection
 def create_receiver(store: Store, options: ReceiverOptions, bus: EventBus | None = None) -> Starlette:
     """The receiver as a Starlette app: ``app.state.capture`` is the CaptureApp (options live on it)."""
     capture = CaptureApp(store, options, bus)
-    app = Starlette(routes=[Mount("/", app=capture)])
+    app = Starlette()
+    app.router.default = capture  # every target form, every method (also `OPTIONS *`, absolute URIs)
     app.state.capture = capture
     return app
 

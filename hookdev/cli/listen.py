@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from typing import Any
@@ -116,11 +117,34 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
             click.echo("stopped.", err=True)
 
 
+class _LineBuffer:
+    """Request lines written once per event-loop turn: under a flood, one write and flush for many
+    lines instead of one each (the lines still appear at once when the receiver is idle)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        if not self.lines:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        if self.lines:
+            text, self.lines = "\n".join(self.lines) + "\n", []
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+
+_requests = _LineBuffer()
+
+
 def _print_capture(capture: Any, as_json: bool) -> None:
     if as_json:
-        emit_json({"event": "request", **capture_json(capture)})
+        _requests.add(json.dumps({"event": "request", **capture_json(capture)}, ensure_ascii=False))
     else:
-        click.echo(capture_line(capture))
+        line = capture_line(capture)
+        _requests.add(line if sys.stdout.isatty() else click.unstyle(line))  # as click.echo does
 
 
 def _attempt_json(event: AttemptFinished) -> dict[str, Any]:

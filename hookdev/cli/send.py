@@ -130,7 +130,11 @@ def send(
             click.echo(f"{m.id}  {m.event_type} -> {', '.join(result.endpoint_ids) or 'no endpoint'}")
     reported: set[tuple[str, str]] = set()
     bus.subscribe(
-        lambda e: reported.add((e.attempt.message_id, e.attempt.endpoint_id)) if isinstance(e, AttemptFinished) else None
+        lambda e: (
+            reported.add((e.attempt.message_id, e.attempt.endpoint_id))
+            if isinstance(e, AttemptFinished)
+            else None
+        )
     )
     if result.attempts:
         bus.subscribe(progress_printer(as_json, time_scale))

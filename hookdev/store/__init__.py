@@ -19,9 +19,7 @@ SCHEMA_VERSION = 2
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
-MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
-    (2, "messages", "time_scale", "REAL"),
-)
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = ((2, "messages", "time_scale", "REAL"),)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -124,6 +122,8 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
         if new:
             os.chmod(self.path, 0o600)
         self.lock = threading.RLock()
+        self._checkpointer: threading.Thread | None = None
+        self._stop_checkpoints = threading.Event()
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
@@ -143,6 +143,35 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
             if column not in columns:
                 self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
+    def start_checkpointer(self, interval: float = 0.5) -> None:
+        """Move WAL checkpoints off the request path: the receiver's connection no longer checkpoints
+        on commit (which blocks the event loop); a background thread does it on its own connection."""
+        if self._checkpointer is not None:
+            return
+        with self.lock:
+            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._stop_checkpoints.clear()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, args=(interval,), name="hookdev-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, interval: float) -> None:
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        try:
+            while not self._stop_checkpoints.wait(interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    pass  # busy or locked: the next round catches up
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._stop_checkpoints.set()
+            self._checkpointer.join(timeout=10)
+            self._checkpointer = None
         with self.lock:
             self.conn.close()

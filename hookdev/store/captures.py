@@ -40,6 +40,14 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
+_JSON_ANSWER = [("content-type", "application/json")]
+_JSON_ANSWER_TEXT = json.dumps(_JSON_ANSWER)
+
+
+def _headers_text(headers: list[tuple[str, str]]) -> str:
+    return _JSON_ANSWER_TEXT if headers == _JSON_ANSWER else json.dumps(headers)
+
+
 def _to_row(c: Capture) -> tuple[Any, ...]:
     return (
         c.id,
@@ -60,7 +68,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.matched_secret,
         c.timestamp_skew,
         c.status,
-        json.dumps(c.response_headers),
+        _headers_text(c.response_headers),
         c.response_body,
         c.route,
         c.forwarded_to,
@@ -108,6 +116,20 @@ class CaptureQueries:
         """Insert and commit (autocommit mode): once this returns the row is durable."""
         with self.lock:
             self.conn.execute(_INSERT, _to_row(capture))
+
+    def insert_captures(self, captures: list[Capture]) -> None:
+        """Insert several in one transaction (the receiver's group commit)."""
+        with self.lock:
+            if len(captures) == 1:
+                self.conn.execute(_INSERT, _to_row(captures[0]))
+                return
+            self.conn.execute("BEGIN")
+            try:
+                self.conn.executemany(_INSERT, [_to_row(c) for c in captures])
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     def update_capture_response(self, capture: Capture) -> None:
         with self.lock:

@@ -290,13 +290,6 @@ async def test_default_limit_413_for_a_6_mb_body(workspace, engine_factory):
     await assert_alive(engine, workspace)
 
 
-INCOMPLETE_BODY_ANSWERED = (
-    "CaptureApp._read_body takes http.disconnect for the end of the body: a request the client never "
-    "finished is stored as complete, with a status that was never sent"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=INCOMPLETE_BODY_ANSWERED)
 async def test_request_abandoned_mid_body_is_not_recorded_as_answered(workspace, engine_factory):
     engine = await engine_factory()
     port = port_of(engine)
@@ -315,7 +308,6 @@ async def test_request_abandoned_mid_body_is_not_recorded_as_answered(workspace,
     await assert_alive(engine, workspace)
 
 
-@pytest.mark.xfail(strict=True, reason=INCOMPLETE_BODY_ANSWERED)
 async def test_broken_chunked_body_row_does_not_claim_a_200(workspace, engine_factory):
     """uvicorn answers 400 to a chunk header that is not hex; the row must not say 200."""
     engine = await engine_factory()
@@ -348,11 +340,6 @@ async def test_percent_encoded_garbage_in_paths_is_stored(workspace, engine_fact
     await assert_alive(engine, workspace)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CaptureApp stores uvicorn's percent-decoded scope['path'], not the raw path: %2F becomes /, "
-    "%ff becomes U+FFFD, %20 a space, so exports replay another URL",
-)
 async def test_path_is_captured_as_sent(workspace, engine_factory):
     engine = await engine_factory()
     target = "/hooks/a%2Fb%20c/%ff"
@@ -361,11 +348,6 @@ async def test_path_is_captured_as_sent(workspace, engine_factory):
     assert workspace.store.get_capture(reply.capture_id).path == target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_receiver routes through Mount('/'), so a target not starting with '/' "
-    "(asterisk or absolute form) gets Starlette's 404 and is never captured",
-)
 @pytest.mark.parametrize(
     "raw",
     [

@@ -78,7 +78,7 @@ class InboxView(Vertical):
             yield Input(
                 placeholder="Filter: path, event type, webhook-id, reason…   ( / )", id="inbox-filter"
             )
-            yield Select([], prompt="any event type", id="inbox-type", allow_blank=True)
+            yield Select([], prompt="any type", id="inbox-type", allow_blank=True)
             yield Select(
                 [(v if v != "all" else "any verdict", v) for v in VERDICTS],
                 value="all",

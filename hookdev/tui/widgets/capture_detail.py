@@ -176,6 +176,7 @@ class CaptureDetail(Vertical):
         super().__init__(id=id)
         self.utc = utc
         self.capture: Capture | None = None
+        self._rendered: set[str] = set()
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="detail-tabs"):
@@ -199,10 +200,27 @@ class CaptureDetail(Vertical):
             for key, _ in self.TABS:
                 self._set(key, Content.styled("Select a request to see it here.", "$text-muted"))
             return
-        self._set("overview", overview_content(capture, self.utc))
-        self._set("headers", headers_content(capture.headers))
-        self._render_body()
-        self._set("response", response_content(capture))
+        self._rendered = set()
+        self._render_active()
+
+    def _render_active(self) -> None:
+        """Draw only the tab on screen; the others when they are opened (a cursor held down stays fast)."""
+        capture = self.capture
+        key = self.tabs.active.removeprefix("detail-") or "overview"
+        if capture is None or key in self._rendered:
+            return
+        self._rendered.add(key)
+        if key == "overview":
+            self._set("overview", overview_content(capture, self.utc))
+        elif key == "headers":
+            self._set("headers", headers_content(capture.headers))
+        elif key == "body":
+            self._render_body()
+        else:
+            self._set("response", response_content(capture))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._render_active()
 
     def _render_body(self) -> None:
         if self.capture is None:

@@ -173,9 +173,14 @@ class CaptureList(ScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self.model) - 1)) if len(self.model) else 0
 
-    def watch_cursor(self, value: int) -> None:
+    def watch_cursor(self, old: int, value: int) -> None:
+        top = int(self.scroll_y)
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_y) == top:  # only the two rows whose highlight changed (row i is line i + 1)
+            self.refresh_line(old + 1)
+            self.refresh_line(value + 1)
+        else:
+            self.refresh()
         row_id = self.highlighted_id
         if row_id != self._highlighted_id:
             self._highlighted_id = row_id
@@ -218,21 +223,30 @@ class CaptureList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self.refresh()
+        self._forget_styles()
 
     # -- drawing --------------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Styles are looked up once per repaint, not once per line: the lookups cost more than the rows.
-        self._styles = {
-            name.removeprefix("capture-list--"): self.get_component_rich_style(name)
-            for name in self.COMPONENT_CLASSES
-        }
-        self._base = self.rich_style
+        # Styles are looked up once (until the theme or focus changes), not once per line: the lookups
+        # cost more than drawing the rows.
+        if not self._styles:
+            self._styles = {
+                name.removeprefix("capture-list--"): self.get_component_rich_style(name)
+                for name in self.COMPONENT_CLASSES
+            }
+            self._base = self.rich_style
         self._width = self.scrollable_content_region.width
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._styles = {}
+        return super().render_lines(crop)
+
+    def _forget_styles(self) -> None:
+        self._styles = {}
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self._forget_styles()
+
+    def on_blur(self) -> None:
+        self._forget_styles()
 
     def render_line(self, y: int) -> Strip:
         if not self._styles:  # called outside render_lines

@@ -44,6 +44,7 @@ def sync_managed_endpoints(sender: Sender, config: Config) -> list[str]:
                 set_headers=ec.headers,
                 remove_headers=[k for k, _ in endpoint.headers if k.lower() not in wanted],
                 description=ec.description or f"managed by hookdev.toml ({ec.name})",
+                force=True,
             )
             if ec.disabled and not endpoint.disabled:
                 sender.disable_endpoint(endpoint.id, "disabled in hookdev.toml")

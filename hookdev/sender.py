@@ -169,9 +169,14 @@ class Sender:
         set_headers: Iterable[tuple[str, str]] = (),
         remove_headers: Iterable[str] = (),
         description: str | None = None,
+        force: bool = False,
     ) -> Endpoint:
-        """Change what is given; ``events=[]``/``channels=[]`` clear, ``rate_limit=None`` removes the limit."""
+        """Change what is given; ``events=[]``/``channels=[]`` clear, ``rate_limit=None`` removes the limit.
+
+        An endpoint declared in hookdev.toml is changed by editing the file; ``force`` overrides that
+        (until the file is applied again)."""
         endpoint = self.endpoint(ref)
+        self._check_unmanaged(endpoint, "change", force)
         if url is not None:
             endpoint.url = v.check_url(url)
         if events is not None:
@@ -206,9 +211,10 @@ class Sender:
         self._changed(updated, "enabled")
         return updated
 
-    def delete_endpoint(self, ref: str) -> tuple[str, int]:
+    def delete_endpoint(self, ref: str, force: bool = False) -> tuple[str, int]:
         """Remove the endpoint and its attempts (pending ones too); messages stay. Returns (id, attempts removed)."""
         endpoint = self.endpoint(ref)
+        self._check_unmanaged(endpoint, "delete", force)
         removed = self.store.delete_endpoint(endpoint.id)
         if removed is None:
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
@@ -262,6 +268,14 @@ class Sender:
         return endpoint_json(
             endpoint, secret=secret, backlog=counts.backlog, pending=counts.pending, sending=counts.sending
         )
+
+    @staticmethod
+    def _check_unmanaged(endpoint: Endpoint, what: str, force: bool) -> None:
+        if endpoint.managed and not force:
+            raise SenderError(
+                f"endpoint {endpoint.id} is managed by hookdev.toml: edit the file to {what} it "
+                "(or force it, and the file wins again at the next start or reload)"
+            )
 
     def _changed(self, endpoint: Endpoint, reason: str) -> None:
         if self.bus is not None:

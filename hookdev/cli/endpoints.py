@@ -203,6 +203,7 @@ def show(obj: dict[str, Any], endpoint_id: str, as_json: bool) -> None:
 @endpoints.command()
 @click.argument("endpoint_id", metavar="EP")
 @_endpoint_options(update=True)
+@click.option("--force", is_flag=True, help="Change an endpoint that hookdev.toml manages anyway.")
 @json_option
 @click.pass_obj
 def update(
@@ -218,6 +219,7 @@ def update(
     clear_channels: bool,
     no_rate_limit: bool,
     remove_headers: tuple[str, ...],
+    force: bool,
     as_json: bool,
 ) -> None:
     """Change an endpoint; only what is given changes."""
@@ -238,6 +240,7 @@ def update(
             rate_limit=None if no_rate_limit else (rate_limit if rate_limit is not None else UNSET),
             set_headers=header_list(headers),
             remove_headers=remove_headers,
+            force=force,
             description=description,
         )
 
@@ -282,12 +285,13 @@ def enable(obj: dict[str, Any], endpoint_id: str, as_json: bool) -> None:
 
 @endpoints.command()
 @click.argument("endpoint_id", metavar="EP")
+@click.option("--force", is_flag=True, help="Delete an endpoint that hookdev.toml manages anyway.")
 @json_option
 @click.pass_obj
-def delete(obj: dict[str, Any], endpoint_id: str, as_json: bool) -> None:
+def delete(obj: dict[str, Any], endpoint_id: str, force: bool, as_json: bool) -> None:
     """Delete an endpoint and its attempts (pending ones too). Messages are kept."""
     sender = _sender(obj)
-    deleted, removed = input_errors(lambda: sender.delete_endpoint(endpoint_id))
+    deleted, removed = input_errors(lambda: sender.delete_endpoint(endpoint_id, force=force))
     if as_json:
         emit_json({"id": deleted, "deleted": True, "attempts_removed": removed})
     else:

@@ -203,3 +203,26 @@ async def test_saving_a_source_file_resends_the_last_message_once_per_burst(work
         assert count() == before + 2  # a replay makes no new message
     finally:
         await engine.stop()
+
+
+async def test_managed_endpoints_are_not_edited_by_hand_by_mistake(workspace, tmp_path):
+    from hookdev.sender import SenderError
+
+    config_path = tmp_path / "hookdev.toml"
+    write_config(config_path)
+    engine, _ = await start(workspace, config_path)
+    try:
+        [endpoint] = managed(workspace)
+        for change in (
+            lambda: engine.sender.update_endpoint(endpoint.id, rate_limit=50),
+            lambda: engine.sender.delete_endpoint(endpoint.id),
+        ):
+            try:
+                change()
+            except SenderError as e:
+                assert "managed by hookdev.toml" in str(e)
+            else:
+                raise AssertionError("a managed endpoint was changed by hand")
+        assert engine.sender.update_endpoint(endpoint.id, rate_limit=50, force=True).rate_limit == 50
+    finally:
+        await engine.stop()

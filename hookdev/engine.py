@@ -134,6 +134,8 @@ class Engine:
         self.sender = self._make_sender(opts.catalog)
         self.config: Any = None
         self._stop_watchers = asyncio.Event()
+        self._stop_resend = asyncio.Event()
+        self._resend_task: asyncio.Task[None] | None = None
         self.capture_app = self.app.state.capture
         self.url = ""
         self.public_url: str | None = None
@@ -207,6 +209,7 @@ class Engine:
 
     async def stop(self) -> None:
         self._stop_watchers.set()
+        self._stop_resend.set()
         if self.relay_client is not None:
             for t in self._tasks:
                 if t.get_name() == "hookdev-relay":
@@ -357,15 +360,40 @@ class Engine:
     def _start_resend_watcher(self) -> None:
         from hookdev.devloop import watch_sources
 
-        ignore = [self.workspace.home]
-        self._tasks.append(
-            asyncio.create_task(
-                watch_sources(
-                    self.options.resend_on_change, ignore, self._resend, self.bus, self._stop_watchers
-                ),
-                name="hookdev-resend-watcher",
-            )
+        self._stop_resend = asyncio.Event()
+        self._resend_task = asyncio.create_task(
+            watch_sources(
+                self.options.resend_on_change,
+                [self.workspace.home],
+                self._resend,
+                self.bus,
+                self._stop_resend,
+            ),
+            name="hookdev-resend-watcher",
         )
+        self._tasks.append(self._resend_task)
+
+    @property
+    def resend_active(self) -> bool:
+        return self._resend_task is not None and not self._resend_task.done()
+
+    async def set_resend(self, paths: list[Path], mode: str = "new") -> None:
+        """Turn re-sending on source changes on (for ``paths``), off (``[]``), or change its mode."""
+        if mode not in ("new", "replay"):
+            raise ValueError(f"unknown resend mode {mode!r}: use new or replay")
+        self.options.resend_mode = mode
+        if self._resend_task is not None:
+            self._stop_resend.set()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._resend_task, timeout=5)
+            if self._resend_task in self._tasks:
+                self._tasks.remove(self._resend_task)
+            self._resend_task = None
+        self.options.resend_on_change = list(paths)
+        if paths:
+            self._start_resend_watcher()
+        else:
+            self.bus.publish(StatusChanged("watcher", "re-sending on changes is off"))
 
     def _resend(self, files: list[str]) -> None:
         """Send the last sent message again: a new message (same type and bytes) or a replay of its id."""

@@ -457,6 +457,17 @@ class Sender:
         message_ids = self.store.failed_in_window(endpoint.id, since, end)
         return self._manual([(m, endpoint.id) for m in message_ids], now)
 
+    def retry_now(self, message_ref: str, endpoint_ref: str) -> Attempt:
+        """Move the scheduled retry of a delivery to now (it stays a scheduled attempt, with its number
+        and the retries after it); a delivery with no retry pending gets a manual attempt instead."""
+        message = self.message(message_ref)
+        endpoint = self.endpoint(endpoint_ref)
+        moved = self.store.reschedule_pending(message.id, endpoint.id, time.time())
+        if moved is None:
+            return self._manual([(message.id, endpoint.id)], None)[0]
+        self._wake()
+        return moved
+
     def _manual(self, pairs: list[tuple[str, str]], now: float | None) -> list[Attempt]:
         due = time.time() if now is None else now
         attempts = [

@@ -691,6 +691,21 @@ class DeliveryQueries:
             ).fetchall()
         return [r[0] for r in rows]
 
+    def reschedule_pending(self, message_id: str, endpoint_id: str, when: float) -> Attempt | None:
+        """Make the pending (not yet claimed) attempt of a delivery due at ``when``; None if there is none."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id FROM attempts WHERE message_id = ? AND endpoint_id = ? AND status = 'pending'"
+                " ORDER BY number DESC LIMIT 1",
+                (message_id, endpoint_id),
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE attempts SET scheduled_at = ? WHERE id = ? AND status = 'pending'", (when, row[0])
+            )
+        return self.get_attempt(row[0])
+
     def last_attempt_number(self, message_id: str, endpoint_id: str) -> int:
         with self.lock:
             row = self.conn.execute(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 from hookdev import __version__
+from hookdev.cli._common import home_option
+from hookdev.cli.options import engine_options
 
 COMMANDS = (
     "ui",
@@ -53,14 +56,28 @@ class _Group(click.Group):
     cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.version_option(__version__, "--version", "-V", prog_name="hookdev")
+@home_option
+@engine_options
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, home: str | None, **options: Any) -> None:
     """hookdev - the webhook workbench.
 
     Receive and verify webhooks, send them like the platform does (retries, rate limits, replay),
-    tunnel them from the internet, and watch it all in one terminal. Run with no command to open the TUI.
+    tunnel them from the internet, and watch it all in one terminal. With no command it opens the
+    TUI; the options above are the TUI's (the same as `hookdev ui` and `hookdev listen`).
     """
     if ctx.invoked_subcommand is None:
         from hookdev.cli.ui import ui
 
-        ctx.invoke(ui)
+        ctx.invoke(ui, home=home, **options)
+        return
+    given = [
+        name
+        for name in ["home", *options]
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        option = "--" + given[0].replace("_", "-")
+        raise click.UsageError(
+            f"{option} goes after the command: hookdev {ctx.invoked_subcommand} {option} ..."
+        )

@@ -107,6 +107,10 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
         for route in options.routes:
             click.echo(f"  route    {route.prefix} -> {route.target}")
         click.echo(f"  answers  {options.respond.describe()}")
+        if options.config_path is not None:
+            click.echo(f"  config   {options.config_path} (edits apply live)")
+        if options.relay:
+            click.echo(f"  relay    {options.relay} (the public URL follows once the channel is live)")
         click.echo("  try      hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops")
     sys.stdout.flush()
     try:

@@ -2,6 +2,8 @@
 
 The app runs the same Engine as ``hookdev listen`` on its own event loop, subscribes to the engine's
 EventBus and turns events into Textual messages for the views (captures coalesced every 100 ms).
+Status reports (hookdev.toml reloads, the relay, the re-send watcher) are folded into ``ctx.live`` and
+shown where the user is: a notification, the status bar (until fixed), the log panel, the Receiver view.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from hookdev.engine import Engine, EngineError, EngineOptions
 from hookdev.models import Capture
 from hookdev.tui.commands import binding_commands, help_sections
 from hookdev.tui.context import Context
+from hookdev.tui.live_status import CONFIG_ERROR_PREFIX
 from hookdev.tui.messages import (
     CaptureChanged,
     CapturesArrived,
+    CatalogReloaded,
     DeliveriesChanged,
     EndpointsChanged,
     ReceiverChanged,
@@ -109,12 +113,12 @@ class HookdevApp(App[None]):
         self._log: LogPanel | None = None
 
     def _load_catalog(self) -> None:
-        from hookdev.catalog import CatalogError, load_catalog
-
+        """The catalog the engine's sender uses (so the Send view checks payloads against the same one)."""
         try:
-            self.ctx.catalog = load_catalog(self.engine.options.catalog)
-        except CatalogError as e:
-            self.ctx.catalog_error = str(e).splitlines()[0] if str(e) else "the catalog cannot be loaded"
+            self.ctx.catalog = self.engine.catalog
+        except Exception as e:  # SenderError: a one-line reason
+            reason = str(e).splitlines()[0] if str(e) else "the catalog cannot be loaded"
+            self.ctx.catalog_error = reason.removeprefix("cannot load the event catalog: ")
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -251,9 +255,51 @@ class HookdevApp(App[None]):
         elif isinstance(event, ev.ServerReady):
             self.log_panel.add("info", f"receiver listening on {event.url}/")
         elif isinstance(event, ev.StatusChanged):
-            self.status.public_url = self.engine.public_url or ""
-            self.log_panel.add("info" if event.ok else "warning", event.text, event.topic)
-            self.view("receiver").post_message(ReceiverChanged())
+            self._status_changed(event)
+
+    def _status_changed(self, event: ev.StatusChanged) -> None:
+        """A config reload, relay or watcher report: log it, keep it in ctx.live, tell the user if it matters."""
+        change = self.ctx.live.apply(event, self.ctx.now())
+        level = "info" if event.ok else "error" if event.topic == "config" else "warning"
+        self.log_panel.add(level, event.text, event.topic)
+        self._show_live()
+        if change == "config-broken":
+            self.notify(
+                event.text.removeprefix(CONFIG_ERROR_PREFIX),
+                title="hookdev.toml not applied (the last good one is kept)",
+                severity="error",
+                timeout=10,
+            )
+        elif change == "config-fixed":
+            self.notify("The error is fixed and hookdev.toml is applied.", title="hookdev.toml")
+        elif change == "relay-lost":
+            self.notify(event.text, title="Relay disconnected, reconnecting", severity="warning")
+        elif change == "relay-refused":
+            self.notify(event.text, title="Relay refused the connection", severity="error", timeout=10)
+        elif change == "relay-connected":
+            self.notify(f"Public URL: {self.ctx.live.public_url}", title="Relay connected again")
+        if event.topic == "config" and event.ok:
+            self._catalog_reloaded()
+        self.view("receiver").post_message(ReceiverChanged())
+
+    def _catalog_reloaded(self) -> None:
+        """After a good reload the engine may have a new sender and catalog: show the new event types."""
+        try:
+            catalog = self.engine.catalog
+        except Exception:  # a broken catalog is reported by the reload itself
+            return
+        if catalog is not self.ctx.catalog:
+            self.ctx.catalog = catalog
+            self.ctx.catalog_error = None
+            self.view("send").post_message(CatalogReloaded())
+
+    def _show_live(self) -> None:
+        """The status bar's share of ctx.live: the config error, and the public URL or why there is none."""
+        live = self.ctx.live
+        status = self.status
+        status.config_error = live.config_error or ""
+        status.public_url = live.public_url or self.engine.public_url or ""
+        status.relay = live.relay_label if self.engine.options.relay and not status.public_url else ""
 
     def _log_attempt(self, event: ev.AttemptFinished) -> None:
         a = event.attempt
@@ -277,7 +323,7 @@ class HookdevApp(App[None]):
         status.captures = store.count_captures()
         status.retrying = store.count_open()
         status.answer = self.engine.receiver_options.respond.mode
-        status.public_url = self.engine.public_url or ""
+        self._show_live()
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

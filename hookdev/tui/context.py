@@ -12,6 +12,7 @@ from typing import Any
 
 from hookdev.engine import Engine
 from hookdev.store import Store
+from hookdev.tui.live_status import LiveStatus
 from hookdev.workspace import Workspace
 
 
@@ -23,7 +24,8 @@ class Context:
     display_url: str | None = None
     catalog: Any = None  # hookdev.catalog.Catalog, or None when it failed to load
     catalog_error: str | None = None
-    _sender: Any = field(default=None, repr=False)
+    live: LiveStatus = field(default_factory=LiveStatus)
+    """The engine's last word on hookdev.toml, the relay and the re-send watcher (the app keeps it)."""
 
     @property
     def store(self) -> Store:
@@ -51,21 +53,9 @@ class Context:
     def time_scale(self) -> float:
         return self.engine.options.time_scale
 
-    def _wake(self) -> None:
-        if self.engine.dispatcher is not None:
-            self.engine.dispatcher.wake()
-
     @property
     def sender(self) -> Any:
-        """The sender service (endpoints, messages, attempts), created on first use."""
-        if self._sender is None:
-            from hookdev.sender import Sender
+        """The engine's sender service (endpoints, messages, attempts).
 
-            self._sender = Sender(
-                self.workspace,
-                bus=self.engine.bus,
-                catalog=self.catalog,
-                catalog_path=self.engine.options.catalog,
-                wake=self._wake,
-            )
-        return self._sender
+        Looked up on every use: the engine replaces it when the catalog is reloaded."""
+        return self.engine.sender

@@ -1,5 +1,6 @@
-"""Fixed, realistic demo data for screenshots and snapshot tests: captures of every verdict, a few
-endpoints (one disabled by a 410), and messages whose deliveries succeeded, failed, and are retrying.
+"""Fixed, realistic demo data for screenshots and snapshot tests: captures of every verdict (one
+forwarded to the developer's app), a few endpoints (one disabled by a 410), messages whose deliveries
+succeeded, failed, and are retrying, and an engine set up to forward, with a relay and the dev loop on.
 
 Every id, secret and timestamp is fixed, so two runs draw the same screen. Signatures are real: the
 valid captures verify against the workspace secret this module writes.
@@ -9,12 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from hookdev import signing
 from hookdev.catalog import load_catalog
+from hookdev.engine import EngineOptions
+from hookdev.events import StatusChanged
+from hookdev.forward import Route
 from hookdev.models import Attempt, Capture, Endpoint, Message
 from hookdev.receiver import secret_label
 from hookdev.signing.standard import sign_headers
+from hookdev.tunnel.client import RelayStatus
 from hookdev.workspace import Workspace, write_private
 
 BASE = 1741964966.0  # 2025-03-14 15:09:26 UTC
@@ -23,6 +29,9 @@ URL = "http://127.0.0.1:8787"
 RECEIVER_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OLD_SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 PARTNER_SECRET = "whsec_plJ3nmyCDGBKInavdOK15jsl0N6Oe7Jz"
+APP_URL = "http://localhost:3000"
+RELAY = "https://relay.hookdev.example"
+PUBLIC_URL = RELAY + "/c/k7Qm2vXa9LpT"
 
 
 @dataclass(frozen=True)
@@ -36,10 +45,11 @@ class _Req:
     extra: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     method: str = "POST"
+    forwarded: bool = False  # answered by the developer's app at APP_URL
 
 
 _REQUESTS = (
-    _Req(BASE + 585, "code.scanned"),
+    _Req(BASE + 585, "code.scanned", forwarded=True),
     _Req(BASE + 571, "code.created", extra=(("authorization", "Bearer sk_live_51HqLyjWDarjtT1zdp7dc"),)),
     _Req(BASE + 544, "code.updated", secret="whsec_wrongwrongwrongwrongwrongwrong0"),
     _Req(BASE + 530, "page.published", status=500),
@@ -82,6 +92,17 @@ def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
     answer = {"received": True, "id": f"req_2vQxLdemo{i:012d}"}
     if verdict.verified is False:
         answer["error"] = verdict.reason or ""
+    if r.forwarded:
+        status = 202
+        answer_headers = [
+            ("content-type", "application/json; charset=utf-8"),
+            ("x-request-id", "7c1d2e0a-5b7f-4d1e-9a43-0f3b8e6c2d51"),
+            ("x-powered-by", "Express"),
+        ]
+        answer_body = b'{"queued":true,"job":"job_8842"}'
+    else:
+        answer_headers = [("content-type", "application/json")]
+        answer_body = json.dumps(answer, separators=(",", ":")).encode()
     return Capture(
         id=f"req_2vQxLdemo{i:012d}",
         received_at=r.at,
@@ -102,8 +123,11 @@ def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
         if verdict.matched_secret is not None
         else None,
         status=status,
-        response_headers=[("content-type", "application/json")],
-        response_body=json.dumps(answer, separators=(",", ":")).encode(),
+        response_headers=answer_headers,
+        response_body=answer_body,
+        forwarded_to=APP_URL + r.path if r.forwarded else None,
+        forward_status=status if r.forwarded else None,
+        forward_ms=14.2 if r.forwarded else None,
     )
 
 
@@ -234,5 +258,27 @@ LOG_LINES = (
         "warning",
         "invalid signature on POST /webhooks/qr: no signature matched the 2 active secrets",
         "receiver",
+    ),
+)
+
+
+def engine_options() -> EngineOptions:
+    """An engine forwarding to a local app, with a route, a relay, hookdev.toml and re-send on changes."""
+    return EngineOptions(
+        forward_to=APP_URL,
+        routes=[Route("/stripe", "http://localhost:4242/webhooks")],
+        relay=RELAY,
+        config_path=Path("hookdev.toml"),
+        resend_on_change=[Path("src")],
+    )
+
+
+STATUS_EVENTS = (
+    StatusChanged("config", "reloaded hookdev.toml"),
+    StatusChanged("watcher", "re-sending on changes under src"),
+    StatusChanged(
+        "relay",
+        f"Public URL: {PUBLIC_URL}",
+        data=RelayStatus("connected", f"Public URL: {PUBLIC_URL}", PUBLIC_URL),
     ),
 )

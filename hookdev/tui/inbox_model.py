@@ -31,12 +31,22 @@ class Row(NamedTuple):
     status: int | None
     reason: str | None
     webhook_id: str | None
+    forwarded: bool = False  # sent on to the developer's app (the status is then the app's answer)
 
     @classmethod
     def of(cls, c: Capture) -> Row:
         target = c.path + (f"?{c.query}" if c.query else "")
         return cls(
-            c.id, c.received_at, c.method, target, c.event_type, c.verified, c.status, c.reason, c.webhook_id
+            c.id,
+            c.received_at,
+            c.method,
+            target,
+            c.event_type,
+            c.verified,
+            c.status,
+            c.reason,
+            c.webhook_id,
+            c.forwarded_to is not None,
         )
 
 

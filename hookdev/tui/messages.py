@@ -55,3 +55,8 @@ class ReceiverChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ReceiverChanged)
+
+
+@dataclass
+class CatalogReloaded(Message):
+    """The engine re-read the event catalog (hookdev.toml or a catalog file changed); ``ctx.catalog`` is new."""

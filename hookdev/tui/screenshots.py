@@ -16,21 +16,35 @@ from hookdev.tui import demo
 from hookdev.tui.app import HookdevApp
 from hookdev.workspace import Workspace
 
-SHOTS = ("inbox", "inbox-headers", "inbox-invalid", "send", "endpoints", "deliveries", "receiver", "help")
+SHOTS = (
+    "inbox",
+    "inbox-headers",
+    "inbox-invalid",
+    "inbox-forwarded",
+    "send",
+    "endpoints",
+    "deliveries",
+    "receiver",
+    "help",
+)
 
 
 def demo_app(home: str | Path) -> HookdevApp:
     """An app over a freshly seeded demo workspace, frozen in time, with no receiver started."""
     workspace = Workspace(home)
     demo.seed(workspace)
-    return HookdevApp(workspace, start_engine=False, frozen_now=demo.NOW, display_url=demo.URL)
+    return HookdevApp(
+        workspace, demo.engine_options(), start_engine=False, frozen_now=demo.NOW, display_url=demo.URL
+    )
 
 
 async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
     """Put the app in the state a screenshot shows (used by the snapshot tests too)."""
     await pilot.pause()
     log = app.query_one("#log")
-    if not log.entries:  # type: ignore[attr-defined]
+    if app.ctx.live.config_at is None:  # not arranged yet: what a running engine would have reported
+        for event in demo.STATUS_EVENTS:
+            app.engine.bus.publish(event)
         for level, text, source in demo.LOG_LINES:
             log.add(level, text, source)  # type: ignore[attr-defined]
     view = shot.split("-")[0]
@@ -45,6 +59,8 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
         await pilot.press("down", "right")
     elif shot == "inbox-invalid":
         await pilot.press("down", "down")
+    elif shot == "inbox-forwarded":
+        await pilot.press("left")  # Overview -> Response
     elif shot == "endpoints":
         await pilot.press("down")
     elif shot == "deliveries":

@@ -1,5 +1,9 @@
 """The Deliveries view: recent messages, and the selected one's attempts per endpoint as a timeline
-with a live countdown to the next retry (in real seconds, and the platform time it stands for)."""
+with a live countdown to the next retry (in real seconds, and the platform time it stands for).
+
+A message sent with a fault shows it on every attempt; a consumer's 2xx to a delivery it should have
+refused (tampered, stale, unsigned, ...) is flagged in the error style, since that is a consumer bug.
+``r`` moves the waiting retry to now (the same attempt, early); ``p`` replays (a new manual attempt)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,16 @@ from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.delivery.views import Delivery, summarize
 from hookdev.models import Attempt, Message
 from hookdev.render import human_delay
-from hookdev.tui.badges import STATUS_MARK, STATUS_STYLE, code_content, mark_content, status_content
+from hookdev.tui.badges import (
+    STATUS_MARK,
+    STATUS_STYLE,
+    accepted_fault,
+    accepted_fault_content,
+    code_content,
+    fault_content,
+    mark_content,
+    status_content,
+)
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.widgets.content_view import ContentView
@@ -36,8 +49,12 @@ def countdown(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-def summary_content(deliveries: list[Delivery]) -> Content:
-    """``✓ delivered``, or counts by state when a message went to several endpoints: ``1 ok · 1 retrying``."""
+def summary_content(deliveries: list[Delivery], fault: str | None = None, accepted: bool = False) -> Content:
+    """``✓ delivered``, or counts by state when a message went to several endpoints: ``1 ok · 1 retrying``.
+
+    ``accepted``: some endpoint answered 2xx to a ``fault`` it should have refused, which is what shows."""
+    if accepted and fault:
+        return Content.styled(f"⚠ 2xx: {fault}", "bold $text-error")
     if not deliveries:
         return Content.styled("not sent", "$text-muted")
     words = {
@@ -47,10 +64,13 @@ def summary_content(deliveries: list[Delivery]) -> Content:
         "sending": "sending",
         "canceled": "canceled",
     }
+    suffix = [Content.styled(f" ⚑ {fault}", "$text-warning")] if fault else []
     if len(deliveries) == 1:
         d = deliveries[0]
         word = "delivered" if d.status == "success" else words[d.status]
-        return Content.assemble(Content.styled(f"{STATUS_MARK[d.status]} {word}", STATUS_STYLE[d.status]))
+        return Content.assemble(
+            Content.styled(f"{STATUS_MARK[d.status]} {word}", STATUS_STYLE[d.status]), *suffix
+        )
     counts: dict[str, int] = {}
     for d in deliveries:
         counts[d.status] = counts.get(d.status, 0) + 1
@@ -60,7 +80,7 @@ def summary_content(deliveries: list[Delivery]) -> Content:
             if parts:
                 parts.append(" · ")
             parts.append(Content.styled(f"{counts[status]} {words[status]}", STATUS_STYLE[status]))
-    return Content.assemble(*parts)
+    return Content.assemble(*parts, *suffix)
 
 
 class DeliveriesView(Horizontal):
@@ -72,14 +92,14 @@ class DeliveriesView(Horizontal):
             "r",
             "retry_now",
             "Retry now",
-            tooltip="Attempt the failing or waiting deliveries now",
+            tooltip="Run the waiting retry now (same attempt, early); a failed delivery gets a new attempt",
             id="deliveries.retry",
         ),
         Binding(
             "p",
             "replay",
             "Replay",
-            tooltip="Send the message again to every endpoint it went to",
+            tooltip="Send the message again (a manual attempt) to every endpoint it went to",
             id="deliveries.replay",
         ),
     ]
@@ -102,8 +122,8 @@ class DeliveriesView(Horizontal):
         table = self.query_one("#messages-table", DataTable)
         for key, label, width in (
             ("time", "TIME", 8),
-            ("type", "EVENT TYPE", 24),
-            ("status", "DELIVERY", 20),
+            ("type", "EVENT TYPE", 22),
+            ("status", "DELIVERY", 22),
         ):
             table.add_column(label, key=key, width=width)
         self.reload()
@@ -137,10 +157,12 @@ class DeliveriesView(Horizontal):
         keep = self.selected_id
         table.clear()
         for m in messages:
+            attempts = by_message.get(m.id, [])
+            accepted = any(accepted_fault(a.fault or m.fault, a.status_code) for a in attempts)
             table.add_row(
                 self._clock(m.created_at),
                 m.event_type,
-                summary_content(summarize(by_message.get(m.id, []))),
+                summary_content(summarize(attempts), m.fault, accepted),
                 key=m.id,
             )
         ids = [m.id for m in messages]
@@ -192,7 +214,7 @@ class DeliveriesView(Horizontal):
         if message.channels:
             parts.append(Content.styled(f" · channels {', '.join(message.channels)}", "$text-muted"))
         if message.fault:
-            parts.append(Content.styled(f" · fault {message.fault}", "$text-warning"))
+            parts += [Content.styled(" · ", "$text-muted"), fault_content(message.fault)]
         parts.append("\n")
         self._has_pending = False
         groups: dict[str, list[Attempt]] = {}
@@ -217,13 +239,14 @@ class DeliveriesView(Horizontal):
                 Content.styled(f"{endpoint.url if endpoint else '(endpoint deleted)'}\n", "$text-muted"),
             ]
             for a in sorted(groups.get(delivery.endpoint_id, []), key=lambda a: a.number):
-                parts.append(self._attempt_line(a, now, scale))
+                parts.append(self._attempt_line(a, now, scale, a.fault or message.fault))
             if delivery.exhausted:
                 parts.append(Content.styled(f"   gave up after {MAX_ATTEMPTS} attempts\n", "$text-error"))
         return Content.assemble(*parts)
 
-    def _attempt_line(self, a: Attempt, now: float, scale: float) -> Content:
+    def _attempt_line(self, a: Attempt, now: float, scale: float, fault: str | None = None) -> Content:
         head = Content.assemble(" ", mark_content(a.status), f" #{a.number:<2} ")
+        tag = Content.assemble("  ", fault_content(fault)) if fault else Content("")
         if a.status == "pending":
             self._has_pending = True
             wait = max(0.0, a.scheduled_at - now)
@@ -231,7 +254,7 @@ class DeliveriesView(Horizontal):
             text = f"{what} in {countdown(wait)}" if wait > 0 else f"{what} due now"
             if scale != 1 and wait > 0:
                 text += f"  ({human_delay(wait * scale)} of platform time at ×{scale:g})"
-            return Content.assemble(head, Content.styled(text, "$text-warning"), "\n")
+            return Content.assemble(head, Content.styled(text, "$text-warning"), tag, "\n")
         when = self._clock(a.started_at or a.scheduled_at)
         took = f"{a.duration_ms:>5.0f} ms" if a.duration_ms is not None else "        "
         line = Content.assemble(
@@ -245,6 +268,9 @@ class DeliveriesView(Horizontal):
         )
         if a.trigger == "manual":
             line += Content.styled("  manual", "$text-muted")
+        line += tag
+        if accepted_fault(fault, a.status_code):
+            line += Content.assemble("  ", accepted_fault_content(fault or ""))
         if a.error:
             line += Content.styled(f"  {a.error}", "$text-error")
         if a.extra.get("retry_after") is not None:
@@ -266,6 +292,10 @@ class DeliveriesView(Horizontal):
         self._schedule()
 
     def action_retry_now(self) -> None:
+        """Each delivery not yet through: its waiting retry moves to now (same number); with no retry
+        waiting (failed for good), a manual attempt. Disabled or deleted endpoints are skipped."""
+        from hookdev.sender import SenderError
+
         if self.selected_id is None:
             self.app.notify("No message selected.", severity="warning")
             return
@@ -276,10 +306,29 @@ class DeliveriesView(Horizontal):
         ]
         if not todo:
             self.app.notify(
-                "Every delivery of this message succeeded (p replays it anyway).", title="Retry now"
+                "Every delivery of this message succeeded or is being sent (p replays it anyway).",
+                title="Retry now",
             )
             return
-        self._run_replay([(self.selected_id, ep) for ep in todo], "Retry now")
+        done: list[str] = []
+        skipped: list[str] = []
+        for endpoint_id in todo:
+            endpoint = self.ctx.store.get_endpoint(endpoint_id)
+            if endpoint is None or endpoint.disabled:
+                skipped.append(f"{endpoint_id} is {'deleted' if endpoint is None else 'disabled'}")
+                continue
+            try:
+                attempt = self.ctx.sender.retry_now(self.selected_id, endpoint_id)
+            except SenderError as e:
+                skipped.append(str(e))
+                continue
+            what = "retry" if attempt.trigger == "scheduled" else "manual attempt"
+            done.append(f"{what} #{attempt.number} to {endpoint_id}")
+        text = ("Now: " + "; ".join(done) + ".") if done else "Nothing to retry."
+        if skipped:
+            text += "\nSkipped: " + "; ".join(skipped) + "."
+        self.app.notify(text, title="Retry now", severity="information" if done else "warning")
+        self._schedule()
 
     def action_replay(self) -> None:
         if self.selected_id is None:

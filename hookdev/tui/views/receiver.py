@@ -1,4 +1,5 @@
-"""The Receiver view: where it listens, its active secrets, and how it answers.
+"""The Receiver view: where it listens, its active secrets, how it answers, where it forwards, and the
+dev loop (hookdev.toml's live reload, re-sending on source changes).
 
 Setting "fail the next 3 with 503" here and sending from the Send view exercises the sender's retry
 path end to end in one window. The policy object is replaced, never mutated from here, so a request
@@ -18,10 +19,12 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from hookdev.receiver import RESPOND_MODES, RespondPolicy
 from hookdev.render import human_delay
-from hookdev.tui.badges import mask
+from hookdev.tui.badges import kv, mask
 from hookdev.tui.context import Context
 from hookdev.tui.messages import ReceiverChanged
 from hookdev.tui.screens.prompt import Field, PromptScreen
+from hookdev.tui.widgets.dev_loop_panel import DevLoopPanel
+from hookdev.tui.widgets.forwarding_panel import ForwardingPanel
 
 MODE_LABELS = {
     "normal": "Normally (200 valid, 401 invalid)",
@@ -44,7 +47,7 @@ def _int(text: str, low: int, high: int, what: str) -> int:
 
 
 class ReceiverView(VerticalScroll):
-    """Receiver URL and secrets on the left, the answer mode on the right."""
+    """Receiver URL, secrets and forwarding on the left; the answer mode and the dev loop on the right."""
 
     TITLE = "Receiver"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -65,6 +68,21 @@ class ReceiverView(VerticalScroll):
             tooltip="Rotate the receiver secret (old one kept for a grace period)",
             id="receiver.rotate",
         ),
+        Binding(
+            "f",
+            "forward",
+            "Forward…",
+            tooltip="Forward requests to your app: 3000, :3000/hooks, host:port or a URL (empty stops)",
+            id="receiver.forward",
+        ),
+        Binding(
+            "w",
+            "toggle_resend",
+            "Re-send on changes",
+            show=False,
+            tooltip="Re-send the last message whenever watched files change (on/off)",
+            id="receiver.resend",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -78,35 +96,39 @@ class ReceiverView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receiver-columns"):
-            with Vertical(id="receiver-info", classes="card"):
-                yield Label("Receiver", classes="card-title")
-                yield Static(id="receiver-where")
-                yield Label("Secrets", classes="card-title")
-                yield Static(id="receiver-secrets")
-            with Vertical(id="receiver-answer", classes="card"):
-                yield Label("How it answers", classes="card-title")
-                with RadioSet(id="receiver-mode"):
-                    for mode in RESPOND_MODES:
-                        yield RadioButton(
-                            MODE_LABELS[mode], value=mode == self.policy.mode, id=f"mode-{mode}"
-                        )
-                with Horizontal(classes="answer-params"):
-                    with Vertical(classes="param"):
-                        yield Label("Status")
-                        yield Input(str(self.policy.status), id="param-status", type="integer")
-                    with Vertical(classes="param"):
-                        yield Label("N requests")
-                        yield Input(str(self.policy.count or 3), id="param-count", type="integer")
-                    with Vertical(classes="param"):
-                        yield Label("D seconds")
-                        yield Input(f"{self.policy.delay or 2:g}", id="param-delay", type="number")
-                    with Vertical(classes="param"):
-                        yield Label("Retry-After")
-                        yield Input(str(self.policy.retry_after), id="param-retry-after", type="integer")
-                with Horizontal(classes="answer-actions"):
-                    yield Button("Apply (a)", id="receiver-apply", variant="primary")
-                    yield Button("Normal (n)", id="receiver-normal")
-                yield Static(id="receiver-now", classes="answer-now")
+            with Vertical(id="receiver-left"):
+                with Vertical(id="receiver-info", classes="card"):
+                    yield Label("Receiver", classes="card-title")
+                    yield Static(id="receiver-where")
+                    yield Label("Secrets", classes="card-title")
+                    yield Static(id="receiver-secrets")
+                yield ForwardingPanel(self.ctx, id="receiver-forwarding", classes="card")
+            with Vertical(id="receiver-right"):
+                with Vertical(id="receiver-answer", classes="card"):
+                    yield Label("How it answers", classes="card-title")
+                    with RadioSet(id="receiver-mode"):
+                        for mode in RESPOND_MODES:
+                            yield RadioButton(
+                                MODE_LABELS[mode], value=mode == self.policy.mode, id=f"mode-{mode}"
+                            )
+                    with Horizontal(classes="answer-params"):
+                        with Vertical(classes="param"):
+                            yield Label("Status")
+                            yield Input(str(self.policy.status), id="param-status", type="integer")
+                        with Vertical(classes="param"):
+                            yield Label("N requests")
+                            yield Input(str(self.policy.count or 3), id="param-count", type="integer")
+                        with Vertical(classes="param"):
+                            yield Label("D seconds")
+                            yield Input(f"{self.policy.delay or 2:g}", id="param-delay", type="number")
+                        with Vertical(classes="param"):
+                            yield Label("Retry-After")
+                            yield Input(str(self.policy.retry_after), id="param-retry-after", type="integer")
+                    with Horizontal(classes="answer-actions"):
+                        yield Button("Apply (a)", id="receiver-apply", variant="primary")
+                        yield Button("Normal (n)", id="receiver-normal")
+                    yield Static(id="receiver-now", classes="answer-now")
+                yield DevLoopPanel(self.ctx, id="receiver-devloop", classes="card")
 
     def on_mount(self) -> None:
         self.refresh_info()
@@ -123,23 +145,16 @@ class ReceiverView(VerticalScroll):
 
     # -- display --------------------------------------------------------------------------------
     def refresh_info(self) -> None:
-        opts = self.ctx.engine.options
-        public = self.ctx.engine.public_url
+        ro = self.ctx.engine.receiver_options
         rows = [
             ("URL", Content.styled(self.ctx.url + "/", "bold $text-accent")),
-            (
-                "Public",
-                Content(public)
-                if public
-                else Content.styled("not connected (start with --relay URL)", "$text-muted"),
-            ),
-            ("Scheme", Content(opts.scheme or "detected from the headers")),
-            ("Tolerance", Content(f"{opts.tolerance:g} s either way")),
+            ("Scheme", Content(ro.scheme or "detected from the headers")),
+            ("Tolerance", Content(f"{ro.tolerance:g} s either way")),
         ]
-        if opts.forward_to:
-            rows.append(("Forwards", Content(opts.forward_to)))
-        self.query_one("#receiver-where", Static).update(_kv(rows))
+        self.query_one("#receiver-where", Static).update(kv(rows))
         self.query_one("#receiver-secrets", Static).update(self._secrets())
+        self.query_one("#receiver-forwarding", ForwardingPanel).refresh_state()
+        self.query_one("#receiver-devloop", DevLoopPanel).refresh_state()
         self._refresh_now()
 
     def _secrets(self) -> Content:
@@ -159,12 +174,10 @@ class ReceiverView(VerticalScroll):
                         Content.assemble(show(secret), Content.styled(f"  expires in {left}", "$text-muted")),
                     )
                 )
-        for i, extra in enumerate(self.ctx.engine.options.secrets, 1):
+        for i, extra in enumerate(self.ctx.engine.receiver_options.extra_secrets, 1):
             rows.append((f"--secret #{i}", Content(show(extra))))
-        hint = Content.styled(
-            "\ns shows them · R rotates (the old one stays valid for a grace period)", "$text-muted"
-        )
-        return _kv(rows) + hint
+        hint = Content.styled("\n\ns shows them · R rotates them (with a grace period)", "$text-muted")
+        return kv(rows) + hint
 
     def _refresh_now(self) -> None:
         policy = self.policy
@@ -236,6 +249,17 @@ class ReceiverView(VerticalScroll):
     def _param_submitted(self) -> None:
         self.action_apply()
 
+    # -- forwarding and dev loop ----------------------------------------------------------------
+    def action_forward(self) -> None:
+        panel = self.query_one("#receiver-forwarding", ForwardingPanel)
+        panel.focus_input()
+        panel.scroll_visible()
+
+    def action_toggle_resend(self) -> None:
+        panel = self.query_one("#receiver-devloop", DevLoopPanel)
+        panel.toggle()
+        panel.scroll_visible()
+
     # -- secrets --------------------------------------------------------------------------------
     def action_reveal(self) -> None:
         self.revealed = not self.revealed
@@ -281,10 +305,3 @@ class ReceiverView(VerticalScroll):
             ),
             done,
         )
-
-
-def _kv(rows: list[tuple[str, Content]], width: int = 11) -> Content:
-    parts: list[Content | str] = []
-    for key, value in rows:
-        parts += [Content.styled(key.ljust(width), "$text-muted"), value, "\n"]
-    return Content.assemble(*parts)

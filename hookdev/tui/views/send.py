@@ -1,5 +1,6 @@
 """The Send view: the event catalog, a payload editor validated live against the schema, an endpoint
-picker, and Send. ``t`` (anywhere) sends the selected type's example to hookdev's own receiver."""
+picker, a fault to inject, and Send. ``t`` (anywhere) sends the selected type's example to hookdev's own
+receiver, always without a fault."""
 
 from __future__ import annotations
 
@@ -13,16 +14,30 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, Label, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Button, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from hookdev.catalog import CatalogIssue, EventType, parse_data, validate_payload
+from hookdev.delivery import FAULTS
 from hookdev.tui.context import Context
-from hookdev.tui.messages import EndpointsChanged
+from hookdev.tui.messages import CatalogReloaded, EndpointsChanged
+from hookdev.tui.widgets.payload_editor import PayloadEditor
 
 LOCAL = "ep_local"
 ALL = "*"
+NO_FAULT = "none"
+OUT_OF_ORDER_BATCH = 3  # the out-of-order fault needs a batch; three shows the reversal plainly
 _SEND_ANYWAY_WINDOW = 4.0
+
+
+def fault_options() -> list[tuple[Content, str]]:
+    """The fault picker: none first, then every fault with its one-line description."""
+    options = [(Content.assemble("none", Content.styled("  a correct delivery", "$text-muted")), NO_FAULT)]
+    for name, description in FAULTS.items():
+        if name == "out-of-order":
+            description += f" (sends {OUT_OF_ORDER_BATCH})"
+        options.append((Content.assemble(name, Content.styled(f"  {description}", "$text-muted")), name))
+    return options
 
 
 def check_payload(event_type: EventType, text: str) -> tuple[str | None, list[CatalogIssue]]:
@@ -71,6 +86,13 @@ class SendView(Horizontal):
             tooltip="Choose who receives it",
             id="send.endpoints",
         ),
+        Binding(
+            "ctrl+f",
+            "focus_fault",
+            "Fault",
+            tooltip="Inject a fault: tamper, stale, duplicate, wrong secret, out of order…",
+            id="send.fault",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -94,18 +116,20 @@ class SendView(Horizontal):
             yield SelectionList[str](id="send-endpoints")
         with Vertical(id="send-right"):
             yield Static(id="send-title")
-            editor = TextArea.code_editor("", id="send-editor", soft_wrap=False, theme="css")
-            if "json" in editor.available_languages:
-                editor.language = "json"
-            yield editor
+            yield PayloadEditor.json(id="send-editor")
             yield Static(id="send-issues")
+            with Horizontal(id="send-fault-row"):
+                yield Label("Fault ", id="send-fault-label")
+                yield Select(
+                    fault_options(), value=NO_FAULT, allow_blank=False, compact=True, id="send-fault"
+                )
             with Horizontal(id="send-actions"):
                 yield Button("Send  ctrl+s", id="send-button", variant="primary")
                 yield Button("Reset  ctrl+r", id="send-reset")
                 yield Static(id="send-targets")
 
     def on_mount(self) -> None:
-        self.query_one("#send-editor", TextArea).cursor_blink = False if self.ctx.frozen_now else True
+        self.query_one("#send-editor", PayloadEditor).cursor_blink = False if self.ctx.frozen_now else True
         self._load_endpoints()
         types = self.query_one("#send-types", OptionList)
         if self.types:
@@ -121,6 +145,24 @@ class SendView(Horizontal):
         self.query_one("#send-types", OptionList).focus()
 
     # -- catalog and editor ---------------------------------------------------------------------
+    def on_catalog_reloaded(self, _: CatalogReloaded) -> None:
+        """hookdev.toml or the catalog changed: list the new types, keep the selected one if it is still there."""
+        keep = self.event_type.name if self.event_type is not None else None
+        types = self.query_one("#send-types", OptionList)
+        types.clear_options()
+        types.add_options([Option(et.name, id=et.name) for et in self.types])
+        names = [et.name for et in self.types]
+        if not names:
+            self.event_type = None
+            return
+        index = names.index(keep) if keep in names else 0
+        types.highlighted = index
+        if names[index] != keep:
+            self.select(names[index])
+        elif self.ctx.catalog is not None:
+            self.event_type = self.ctx.catalog.get(keep)  # the edited schema checks the editor from now on
+            self._check_now()
+
     @on(OptionList.OptionHighlighted, "#send-types")
     def _type_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and (self.event_type is None or event.option.id != self.event_type.name):
@@ -148,11 +190,11 @@ class SendView(Horizontal):
     def action_reset(self) -> None:
         if self.event_type is None:
             return
-        editor = self.query_one("#send-editor", TextArea)
-        editor.load_text(json.dumps(self.event_type.example, indent=2, ensure_ascii=False))
+        editor = self.query_one("#send-editor", PayloadEditor)
+        editor.set_text(json.dumps(self.event_type.example, indent=2, ensure_ascii=False))
         self._check_now()
 
-    @on(TextArea.Changed, "#send-editor")
+    @on(PayloadEditor.Changed, "#send-editor")
     def _edited(self) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
@@ -161,14 +203,29 @@ class SendView(Horizontal):
     def _check_now(self) -> None:
         if self.event_type is None:
             return
-        self._issues = check_payload(self.event_type, self.query_one("#send-editor", TextArea).text)
+        self._issues = check_payload(self.event_type, self.query_one("#send-editor", PayloadEditor).text)
         self.query_one("#send-issues", Static).update(issues_content(*self._issues))
 
     def action_focus_editor(self) -> None:
-        self.query_one("#send-editor", TextArea).focus()
+        self.query_one("#send-editor", PayloadEditor).focus()
 
     def action_focus_endpoints(self) -> None:
         self.query_one("#send-endpoints", SelectionList).focus()
+
+    def action_focus_fault(self) -> None:
+        self.query_one("#send-fault", Select).focus()
+
+    # -- fault ----------------------------------------------------------------------------------
+    @property
+    def fault(self) -> str | None:
+        """The fault to inject, or None for a correct delivery."""
+        value = self.query_one("#send-fault", Select).value
+        return value if isinstance(value, str) and value != NO_FAULT else None
+
+    @on(Select.Changed, "#send-fault")
+    def _fault_changed(self) -> None:
+        self.query_one("#send-fault-row").set_class(self.fault is not None, "-active")
+        self._update_targets()
 
     # -- endpoints ------------------------------------------------------------------------------
     def _load_endpoints(self) -> None:
@@ -207,7 +264,11 @@ class SendView(Horizontal):
             except Exception:  # the sender reports problems when sending; the hint just stays quiet
                 matching = []
             text = ("to " + ", ".join(matching)) if matching else "no endpoint is subscribed to this type"
-        self.query_one("#send-targets", Static).update(Content.styled(text, "$text-muted"))
+        hint = Content.styled(text, "$text-muted")
+        if self.fault is not None:
+            batch = f" ×{OUT_OF_ORDER_BATCH}" if self.fault == "out-of-order" else ""
+            hint = Content.assemble(hint, Content.styled(f"  ⚑ {self.fault}{batch}", "$text-warning"))
+        self.query_one("#send-targets", Static).update(hint)
 
     # -- sending --------------------------------------------------------------------------------
     @on(Button.Pressed, "#send-button")
@@ -236,7 +297,7 @@ class SendView(Horizontal):
                 severity="warning",
             )
             return
-        data = self.query_one("#send-editor", TextArea).text.encode("utf-8")
+        data = self.query_one("#send-editor", PayloadEditor).text.encode("utf-8")
         self.send(self.event_type.name, data, self.chosen_endpoints(), validate=not anyway)
 
     def send(

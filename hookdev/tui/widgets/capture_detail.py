@@ -20,7 +20,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from hookdev.models import Capture
 from hookdev.redact import redact_headers
-from hookdev.tui.badges import verdict_badge
+from hookdev.tui.badges import code_content, verdict_badge
 from hookdev.tui.widgets.content_view import ContentView
 
 BODY_MODES = ("pretty", "raw", "hex")
@@ -141,14 +141,36 @@ def answer_summary(c: Capture) -> Content:
 
 
 def response_content(c: Capture) -> Content:
-    parts: list[Content | str] = [
-        Content.styled("Answer  ", "$text-muted"),
-        answer_summary(c),
-        "\n\n",
-        headers_content(c.response_headers),
-        "\n",
-        body_content(c.response_body, "pretty"),
-    ]
+    """What the sender got back: hookdev's own answer, or (forwarded) what the app answered and how fast,
+    or why forwarding failed and what hookdev answered instead."""
+    if not c.forwarded_to:
+        return Content.assemble(
+            Content.styled("Answer  ", "$text-muted"),
+            answer_summary(c),
+            "\n\n",
+            headers_content(c.response_headers),
+            "\n",
+            body_content(c.response_body, "pretty"),
+        )
+    rows: list[tuple[str, str | Content]] = [("Forwarded", Content.styled(c.forwarded_to, "$text-accent"))]
+    if c.forward_error:
+        rows.append(("Error", Content.styled(c.forward_error, "$text-error")))
+        if c.status is not None:
+            rows.append(("Answered", Content.assemble(code_content(c.status), " by hookdev, for the app")))
+    elif c.status is None:
+        rows.append(("Status", Content.styled("waiting for the app to answer…", "$text-muted")))
+    else:
+        rows.append(("Status", Content.assemble(code_content(c.status), " from your app")))
+    if c.forward_ms is not None:
+        rows.append(("Took", f"{c.forward_ms:,.0f} ms"))
+    parts: list[Content | str] = [_kv(rows)]
+    if c.status is not None:
+        parts += [
+            Content.styled("\nHeaders\n", "bold $text-accent"),
+            headers_content(c.response_headers),
+            Content.styled("\nBody\n", "bold $text-accent"),
+            body_content(c.response_body, "pretty"),
+        ]
     return Content.assemble(*parts)
 
 

@@ -26,6 +26,7 @@ from hookdev.tui.inbox_model import Filter, InboxModel, Row
 from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 _BADGES = {True: ("✓ valid", "valid"), False: ("✗ invalid", "invalid"), None: ("· unsigned", "unsigned")}
+FORWARD_MARK = " → app"  # after the path of a request forwarded to the developer's app
 
 
 def _fit(text: str, width: int) -> str:
@@ -71,6 +72,7 @@ class CaptureList(ScrollView, can_focus=True):
     CaptureList > .capture-list--error-status { color: $error; }
     CaptureList > .capture-list--hint { color: $text-muted; }
     CaptureList > .capture-list--key { color: $accent; text-style: bold; }
+    CaptureList > .capture-list--forwarded { color: $text-accent; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "capture-list--header",
@@ -82,6 +84,7 @@ class CaptureList(ScrollView, can_focus=True):
         "capture-list--error-status",
         "capture-list--hint",
         "capture-list--key",
+        "capture-list--forwarded",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -292,8 +295,14 @@ class CaptureList(ScrollView, can_focus=True):
         out = [
             Segment(" " + self._time(row.received_at) + "  ", muted),
             Segment(row.method[:6].ljust(6) + "  ", base),
-            Segment(_fit(row.target, cols.path), base),
         ]
+        if row.forwarded and cols.path > len(FORWARD_MARK) + 8:
+            out += [
+                Segment(_fit(row.target, cols.path - len(FORWARD_MARK)), base),
+                Segment(FORWARD_MARK, base + self._style("forwarded")),
+            ]
+        else:
+            out.append(Segment(_fit(row.target, cols.path), base))
         if cols.event:
             out.append(
                 Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -265,3 +265,33 @@ def mismatch_reason(usable: int, errors: Sequence[str | None], malformed: Sequen
     if malformed:
         return list_problems(malformed) + "; " + no_match_reason(usable, other=True) + skipped_note(errors)
     return no_match_reason(usable) + skipped_note(errors)
+
+
+def verify_body_hmac(
+    scheme: str,
+    header_name: str,
+    headers: Mapping[str, str],
+    body: Any,
+    secrets: Sequence[str],
+    parse: Callable[[str], bytes | str],
+) -> Verdict:
+    """The shape GitHub and Shopify share: one header holding HMAC-SHA256(secret text, raw body), no
+    timestamp. ``parse`` turns the header value into the digest bytes, or a reason it is malformed."""
+    usable, errors = utf8_keys(secrets)
+    problem: int | str | None = secret_problem(scheme, secrets, usable, errors)
+    if problem is None:
+        raw = header(headers, header_name)
+        if raw is None:
+            problem = missing_reason([header_name])
+        elif not raw.strip():
+            problem = f"{header_name} is empty"
+        else:
+            digest = parse(raw)
+            if isinstance(digest, str):
+                problem = digest
+            else:
+                index = match_hmac(usable, as_bytes(body), [digest])
+                problem = index if index is not None else mismatch_reason(len(usable), errors)
+    if isinstance(problem, int):
+        return Verdict(True, scheme, None, problem)
+    return Verdict(False, scheme, problem)

@@ -10,17 +10,7 @@ import binascii
 import hmac
 from collections.abc import Mapping, Sequence
 
-from hookdev.signing._core import (
-    Verdict,
-    as_bytes,
-    header,
-    match_hmac,
-    mismatch_reason,
-    missing_reason,
-    secret_problem,
-    signing_key,
-    utf8_keys,
-)
+from hookdev.signing._core import Verdict, as_bytes, signing_key, verify_body_hmac
 
 SCHEME = "shopify"
 HEADER = "x-shopify-hmac-sha256"
@@ -40,28 +30,14 @@ def verify(
     now: float | None = None,
 ) -> Verdict:
     """Check a Shopify request against every secret; never raises. `tolerance` and `now` do not apply."""
-    usable, errors = utf8_keys(secrets)
-    problem = secret_problem(SCHEME, secrets, usable, errors)
-    if problem is None:
-        problem = _check(header(headers, HEADER), as_bytes(body), usable, errors)
-    if isinstance(problem, int):
-        return Verdict(True, SCHEME, None, problem)
-    return Verdict(False, SCHEME, problem)
+    return verify_body_hmac(SCHEME, HEADER, headers, body, secrets, _digest)
 
 
-def _check(
-    raw: str | None, body: bytes, usable: list[tuple[int, bytes]], errors: list[str | None]
-) -> int | str:
-    """The matching secret's index, or the reason there is none."""
-    if raw is None:
-        return missing_reason([HEADER])
-    if not raw.strip():
-        return f"{HEADER} is empty"
+def _digest(raw: str) -> bytes | str:
     try:
         digest = binascii.a2b_base64(raw, strict_mode=True)
     except ValueError:
         return f"{HEADER} is not valid base64"
     if len(digest) != 32:
         return f"{HEADER} is {len(digest)} bytes, expected 32"
-    index = match_hmac(usable, body, [digest])
-    return index if index is not None else mismatch_reason(len(usable), errors)
+    return digest

@@ -56,6 +56,8 @@ class SourceFilter(watchfiles.DefaultFilter):
             return False
         if any(part.startswith("pyvenv") for part in parts):
             return False
+        if path.endswith((".log", ".tmp", ".swp", "~")):  # logs and editor scratch files are not code
+            return False
         return super().__call__(change, path)
 
 

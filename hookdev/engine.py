@@ -319,8 +319,14 @@ class Engine:
         ro.tolerance = new.tolerance
         ro.max_body = new.max_body
         ro.accept_invalid = new.accept_invalid
-        ro.forward_to = new.forward_to
-        ro.routes = new.routes
+        previous = self.config
+        # Forwarding set at run time (the TUI) survives a reload that does not touch it.
+        if previous is None or (config.receiver.forward_to, config.routes) != (
+            previous.receiver.forward_to,
+            previous.routes,
+        ):
+            ro.forward_to = new.forward_to
+            ro.routes = new.routes
         if self.config is None or config.receiver.respond != self.config.receiver.respond:
             ro.respond = new.respond
         if self.config is not None and (config.receiver.host, config.receiver.port) != (

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import var
@@ -122,12 +122,16 @@ class HookdevApp(App[None]):
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # the layout for this size before anything is styled: switching it later restyles every widget
+        self.set_class(self.size.width < 110, "narrow")
         yield Static(id="banner")
         with TabbedContent(id="views"):
             for i, (name, view) in enumerate(VIEWS, 1):
                 with TabPane(f"{i} {view.TITLE}", id=f"tab-{name}"):  # type: ignore[attr-defined]
                     yield view(self.ctx, id=f"view-{name}")  # type: ignore[call-arg]
-        yield LogPanel(self.ctx.now, utc=self.ctx.utc, id="log")
+        log = LogPanel(self.ctx.now, utc=self.ctx.utc, id="log")
+        log.display = self.size.height >= 30
+        yield log
         yield StatusBar(id="status")
         yield Footer()
 
@@ -175,10 +179,13 @@ class HookdevApp(App[None]):
         # out of the cyclic GC's full collections, which otherwise stall a flood by 100+ ms each.
         gc.freeze()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "narrow")
+    def on_resize(self, event: events.Resize) -> None:
+        """The narrow layout below 110 columns; the log panel hidden below 30 lines (unless toggled).
+
+        ``event.size``, not ``self.size``: this runs before App's own handler records the new size."""
+        self.set_class(event.size.width < 110, "narrow")
         if not self._log_toggled:
-            self.log_visible = self.size.height >= 30
+            self.log_visible = event.size.height >= 30
 
     def watch_log_visible(self, visible: bool) -> None:
         self.log_panel.display = visible
@@ -291,7 +298,8 @@ class HookdevApp(App[None]):
         if catalog is not self.ctx.catalog:
             self.ctx.catalog = catalog
             self.ctx.catalog_error = None
-            self.view("send").post_message(CatalogReloaded())
+            for name in ("send", "inbox"):
+                self.view(name).post_message(CatalogReloaded())
 
     def _show_live(self) -> None:
         """The status bar's share of ctx.live: the config error, and the public URL or why there is none."""

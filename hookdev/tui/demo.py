@@ -142,6 +142,7 @@ def _attempt(
     ms: float | None = None,
     error: str | None = None,
     trigger: str = "scheduled",
+    fault: str | None = None,
 ) -> Attempt:
     return Attempt(
         id=f"att_2vQxLdemo{n:012d}",
@@ -155,7 +156,16 @@ def _attempt(
         duration_ms=ms,
         status_code=code,
         error=error,
+        fault=fault,
     )
+
+
+def _number_by_time(attempts: list[Attempt]) -> None:
+    """Give the attempts ids in the order they were made, as real (time-ordered) ids are: listings sort
+    by id. A pending retry was made when the attempt before it failed, one retry delay (300 s) earlier."""
+    made = sorted(attempts, key=lambda a: (a.started_at or a.scheduled_at - 300, a.id))
+    for n, a in enumerate(made, 1):
+        a.id = f"att_2vQxLdemo{n:012d}"
 
 
 def seed(workspace: Workspace) -> None:
@@ -208,6 +218,10 @@ def seed(workspace: Workspace) -> None:
         Message(
             "msg_2vQxLdemomessage04", "workspace.member_added", examples["workspace.member_added"], BASE + 430
         ),
+        # sent with the tamper fault: hookdev's receiver refuses it, the partner's consumer wrongly accepts it
+        Message(
+            "msg_2vQxLdemomessage05", "code.created", examples["code.created"], BASE + 500, fault="tamper"
+        ),
     ]
     local, partner, legacy = "ep_local", "ep_2vQxLpartnerapi01", "ep_2vQxLlegacyhook02"
     attempts = [
@@ -220,25 +234,26 @@ def seed(workspace: Workspace) -> None:
         _attempt(7, messages[2].id, local, 1, "failed", BASE + 520.1, 500, 10.2),
         _attempt(8, messages[2].id, local, 2, "success", BASE + 525.2, 200, 8.9),
         _attempt(10, messages[3].id, local, 1, "success", BASE + 430.3, 200, 12.4),
+        _attempt(11, messages[4].id, local, 1, "failed", BASE + 500.1, 401, 9.1, fault="tamper"),
+        _attempt(12, messages[4].id, local, 2, "failed", BASE + 505.2, 401, 8.7, fault="tamper"),
+        _attempt(13, messages[4].id, partner, 1, "success", BASE + 500.1, 200, 88.3, fault="tamper"),
     ]
+    gone = _attempt(
+        9,
+        messages[2].id,
+        legacy,
+        1,
+        "failed",
+        BASE + 520.1,
+        410,
+        35.0,
+        "410 Gone: the endpoint is disabled and nothing more is sent to it",
+    )
+    _number_by_time([*attempts, gone])
     store.enqueue(messages, attempts)
     # the legacy endpoint is disabled, so enqueue skipped its attempt: record the 410 that disabled it
     store.set_endpoint_disabled(legacy, False, None, BASE + 100)
-    store.insert_attempts(
-        [
-            _attempt(
-                9,
-                messages[2].id,
-                legacy,
-                1,
-                "failed",
-                BASE + 520.1,
-                410,
-                35.0,
-                "410 Gone: the endpoint is disabled and nothing more is sent to it",
-            )
-        ]
-    )
+    store.insert_attempts([gone])
     store.set_endpoint_disabled(
         legacy,
         True,
@@ -281,4 +296,11 @@ STATUS_EVENTS = (
         f"Public URL: {PUBLIC_URL}",
         data=RelayStatus("connected", f"Public URL: {PUBLIC_URL}", PUBLIC_URL),
     ),
+)
+
+CONFIG_ERROR = StatusChanged(
+    "config",
+    "config error (keeping the last good one): hookdev.toml:7: receiver.port: expected an integer from 0 to"
+    ' 65535, got "80a"\nhookdev.toml:12: endpoints[0].rate_limit: must be greater than 0',
+    ok=False,
 )

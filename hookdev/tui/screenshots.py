@@ -25,6 +25,7 @@ SHOTS = (
     "endpoints",
     "deliveries",
     "receiver",
+    "receiver-error",
     "help",
 )
 
@@ -69,7 +70,12 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
         await pilot.press("down", "down")
     elif shot == "receiver":
         app.query_one("#mode-fail").value = True  # type: ignore[attr-defined]
+        await pilot.press("ctrl+l")  # the log panel off: the whole view fits
+    elif shot == "receiver-error":
+        app.engine.bus.publish(demo.CONFIG_ERROR)  # a broken hookdev.toml edit, as the watcher reports it
+        await pilot.press("ctrl+l")
         await pilot.pause()
+        app.view("receiver").scroll_end(animate=False, immediate=True)
     await pilot.pause(0.2)
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
@@ -82,8 +88,9 @@ async def shoot(directory: Path, size: tuple[int, int] = (120, 36)) -> list[Path
     for shot in SHOTS:
         with tempfile.TemporaryDirectory() as home:
             app = demo_app(home)
-            async with app.run_test(size=size) as pilot:
+            async with app.run_test(size=size, notifications=True) as pilot:  # toasts, as in the app
                 await arrange(app, pilot, shot)
+                await pilot.wait_for_scheduled_animations()
                 path = directory / f"{shot}.svg"
                 app.save_screenshot(filename=path.name, path=str(directory))
                 written.append(path)

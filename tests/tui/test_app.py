@@ -1,5 +1,5 @@
 """The app as a whole: a busy port is a message not a crash, ctrl+q closes the socket, help and the
-command palette list every action, and the small 80x24 layout works."""
+command palette list every action, and the small 80x24 layout works (and follows a resize)."""
 
 from __future__ import annotations
 
@@ -79,4 +79,6 @@ async def test_small_terminal_layout(workspace) -> None:
             await pilot.pause()
         await pilot.press("ctrl+l")
         assert app.query_one("#log").display
+        await pilot.resize_terminal(120, 36)  # a terminal made bigger gets the wide layout
+        assert not app.has_class("narrow") and app.query_one("#log").display
         await app.action_quit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import TextArea
+from textual.widgets import Select, TextArea
 
 from hookdev.engine import EngineOptions
 from hookdev.tui.app import HookdevApp
@@ -51,6 +51,9 @@ async def test_send_view_validates_and_sends_the_editor_payload(workspace) -> No
         second = app.ctx.catalog.names()[1]
         assert send.event_type.name == second
         editor = send.query_one("#send-editor", TextArea)
+        assert editor.is_syntax_aware  # JSON highlighting: the key and its string value differ in colour
+        quoted = [seg for seg in editor.render_line(1) if seg.text.startswith('"')]
+        assert len(quoted) == 2 and quoted[0].style.color != quoted[1].style.color
         data = json.loads(editor.text)
         data["type"] = "not-the-type"
         editor.load_text(json.dumps(data, indent=2))
@@ -120,25 +123,69 @@ async def test_failing_next_request_then_the_retry_lands(workspace) -> None:
         await app.action_quit()
 
 
-async def test_retry_now_from_deliveries(workspace) -> None:
-    app = HookdevApp(workspace, EngineOptions(port=0))
+async def test_fault_retry_now_and_replay(workspace) -> None:
+    """A tampered message is refused (invalid, 401) and its retry waits ~500 s; `r` runs that same
+    retry now; a consumer that wrongly accepts it is flagged; `p` replays as a manual attempt; the
+    out-of-order fault sends a batch of three."""
+    app = HookdevApp(workspace, EngineOptions(port=0, time_scale=0.01))  # retry #2 in 5 s / 0.01
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        from hookdev.receiver import RespondPolicy
-
-        app.view("receiver").apply(RespondPolicy("status", status=500))
-        await pilot.press("t")
         store = workspace.store
-        await until(pilot, lambda: any(a.status == "failed" for a in store.list_attempts(limit=None)))
-        app.view("receiver").apply(RespondPolicy())
-        await pilot.press("4")
-        await until(pilot, lambda: app.view("deliveries").selected_id is not None)
-        await pilot.press("r")
+        await pilot.press("2")
+        send = app.view("send")
+        send.query_one("#send-fault", Select).value = "tamper"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: store.count_messages() == 1, what="message created")
+        (message,) = store.list_messages(limit=None)
+        assert message.fault == "tamper"
+
+        def attempts() -> list:
+            return sorted(store.list_attempts(limit=None), key=lambda a: a.number)
+
         await until(
-            pilot,
-            lambda: any(
-                a.trigger == "manual" and a.status == "success" for a in store.list_attempts(limit=None)
-            ),
-            what="manual attempt succeeded",
+            pilot, lambda: [a.status for a in attempts()] == ["failed", "pending"], what="retry waiting"
         )
+        first, retry = attempts()
+        assert first.fault == "tamper" and first.status_code == 401
+        assert (
+            store.list_captures(limit=1)[0].verified is False
+        )  # the receiver's verdict on the tampered body
+        waiting_until = retry.scheduled_at
+        assert waiting_until - first.scheduled_at > 100
+
+        app.engine.receiver_options.accept_invalid = True  # now a consumer that (wrongly) takes anything
+        await pilot.press("4")
+        deliveries = app.view("deliveries")
+        await until(pilot, lambda: deliveries.selected_id == message.id, what="message listed")
+        await until(pilot, lambda: "⚑ tamper" in _timeline(app) and "retry in" in _timeline(app))
+        await pilot.press("r")
+        await until(pilot, lambda: attempts()[-1].status == "success", what="the retry ran now")
+        ran = attempts()
+        assert [(a.number, a.trigger) for a in ran] == [(1, "scheduled"), (2, "scheduled")]
+        assert ran[1].id == retry.id and ran[1].started_at < waiting_until - 100  # the same attempt, early
+        assert ran[1].fault == "tamper" and ran[1].status_code == 200
+        await until(
+            pilot, lambda: "2xx to a tampered message" in _timeline(app), what="accepted fault flagged"
+        )
+        table = deliveries.query_one("#messages-table")
+        await until(
+            pilot, lambda: "2xx: tamper" in str(table.get_row(message.id)[2]), what="listed as accepted"
+        )
+
+        await pilot.press("p")
+        await until(pilot, lambda: len(attempts()) == 3 and attempts()[-1].status == "success", what="replay")
+        assert attempts()[-1].trigger == "manual" and attempts()[-1].number == 3
+
+        await pilot.press("2")
+        send.query_one("#send-fault", Select).value = "out-of-order"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: store.count_messages() == 4, what="a batch of three")
+        assert sorted(m.fault or "" for m in store.list_messages(limit=None)) == [
+            "out-of-order",
+            "out-of-order",
+            "out-of-order",
+            "tamper",
+        ]
         await app.action_quit()

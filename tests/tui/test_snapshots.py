@@ -39,9 +39,13 @@ class TestInbox:
     def test_invalid_request(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "inbox-invalid")
 
+    def test_forwarded_response(self, snap_compare: Any, tmp_path: Path) -> None:
+        """A request forwarded to the developer's app: the "→ app" marker and the app's answer."""
+        assert _shot(snap_compare, tmp_path, "inbox-forwarded")
+
 
 class TestSend:
-    """The catalog, the payload editor with its live check, and the endpoint picker."""
+    """The catalog, the highlighted payload editor with its live check, the endpoint and fault pickers."""
 
     def test_send(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "send")
@@ -55,17 +59,21 @@ class TestEndpoints:
 
 
 class TestDeliveries:
-    """Messages and the timeline of one that is retrying (with its countdown)."""
+    """Messages (one a consumer accepted although tampered) and the timeline of one that is retrying."""
 
     def test_deliveries(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "deliveries")
 
 
 class TestReceiver:
-    """Secrets and the answer-mode controls."""
+    """Secrets, the answer-mode controls, forwarding (target, routes, relay) and the dev loop."""
 
     def test_receiver(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "receiver")
+
+    def test_config_error(self, snap_compare: Any, tmp_path: Path) -> None:
+        """A broken hookdev.toml: the error in the Dev loop card, the status bar marker, the notification."""
+        assert _shot(snap_compare, tmp_path, "receiver-error")
 
 
 class TestHelp:

@@ -11,7 +11,9 @@ def test_version_1_database_gets_new_columns_and_keeps_rows(tmp_path):
     path = tmp_path / "hookdev.db"
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMA.replace(",\n    time_scale REAL\n", "\n"))
-    conn.execute("INSERT INTO messages (id, event_type, payload, created_at) VALUES ('msg_1', 'a.b', x'7b7d', 1.0)")
+    conn.execute(
+        "INSERT INTO messages (id, event_type, payload, created_at) VALUES ('msg_1', 'a.b', x'7b7d', 1.0)"
+    )
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()

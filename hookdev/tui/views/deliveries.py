@@ -269,12 +269,12 @@ class DeliveriesView(Horizontal):
         if a.trigger == "manual":
             line += Content.styled("  manual", "$text-muted")
         line += tag
-        if accepted_fault(fault, a.status_code):
-            line += Content.assemble("  ", accepted_fault_content(fault or ""))
         if a.error:
             line += Content.styled(f"  {a.error}", "$text-error")
         if a.extra.get("retry_after") is not None:
             line += Content.styled(f"  Retry-After {a.extra['retry_after']:g} s", "$text-muted")
+        if accepted_fault(fault, a.status_code):  # on a line of its own: it must not be missed
+            line += Content.assemble("\n      ", accepted_fault_content(fault or ""))
         return line + "\n"
 
     # -- actions --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Label
 from hookdev.models import Attempt, Endpoint
 from hookdev.redact import redact_headers
 from hookdev.render import human_delay
-from hookdev.tui.badges import code_content, mask, status_content
+from hookdev.tui.badges import accepted_fault, code_content, mask, status_content
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.screens.confirm import ConfirmScreen
@@ -279,6 +279,9 @@ class EndpointsView(Vertical):
             note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
         else:
             note = a.error or ("manual" if a.trigger == "manual" else "")
+        if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
+            warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
+            note = f"{warn}{a.fault}" + (f" · {note}" if note else "")
         result = status_content(a.status)
         if a.status_code is not None:
             result = Content.assemble(result, " ", code_content(a.status_code))

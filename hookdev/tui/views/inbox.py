@@ -16,7 +16,7 @@ from hookdev.models import Capture
 from hookdev.tui.badges import verdict_badge
 from hookdev.tui.context import Context
 from hookdev.tui.inbox_model import VERDICTS, Filter, InboxModel
-from hookdev.tui.messages import CaptureChanged, CapturesArrived
+from hookdev.tui.messages import CaptureChanged, CapturesArrived, CatalogReloaded
 from hookdev.tui.screens.confirm import ConfirmScreen
 from hookdev.tui.screens.prompt import Field, PromptScreen
 from hookdev.tui.widgets.capture_detail import CaptureDetail
@@ -143,6 +143,9 @@ class InboxView(Vertical):
             select.value = current
 
     # -- live updates ---------------------------------------------------------------------------
+    def on_catalog_reloaded(self, _: CatalogReloaded) -> None:
+        self._refresh_types()
+
     def on_captures_arrived(self, message: CapturesArrived) -> None:
         self.list.add(message.captures)
 

@@ -31,12 +31,21 @@ _SEND_ANYWAY_WINDOW = 4.0
 
 
 def fault_options() -> list[tuple[Content, str]]:
-    """The fault picker: none first, then every fault with its one-line description."""
-    options = [(Content.assemble("none", Content.styled("  a correct delivery", "$text-muted")), NO_FAULT)]
+    """The fault picker: none first, then every fault with its one-line description.
+
+    ($foreground-muted, not $text-muted: option lists do not resolve the "auto" colour of the latter.)
+    """
+    width = max(map(len, FAULTS)) + 2
+    options = [
+        (
+            Content.assemble("none".ljust(width), Content.styled("a correct delivery", "$foreground-muted")),
+            NO_FAULT,
+        )
+    ]
     for name, description in FAULTS.items():
-        if name == "out-of-order":
-            description += f" (sends {OUT_OF_ORDER_BATCH})"
-        options.append((Content.assemble(name, Content.styled(f"  {description}", "$text-muted")), name))
+        options.append(
+            (Content.assemble(name.ljust(width), Content.styled(description, "$foreground-muted")), name)
+        )
     return options
 
 
@@ -234,7 +243,7 @@ class SendView(Horizontal):
         picker.clear_options()
         picker.add_option((Content.styled("every subscribed endpoint", "bold"), ALL, ALL in chosen))
         for ep in self.ctx.store.list_endpoints():
-            label = Content.assemble(ep.id, Content.styled(f"  {ep.url}", "$text-muted"))
+            label = Content.assemble(ep.id, Content.styled(f"  {ep.url}", "$foreground-muted"))
             if ep.disabled:
                 label = Content.assemble(label, Content.styled("  disabled", "$text-warning"))
             picker.add_option((label, ep.id, ep.id in chosen))
@@ -298,27 +307,37 @@ class SendView(Horizontal):
             )
             return
         data = self.query_one("#send-editor", PayloadEditor).text.encode("utf-8")
-        self.send(self.event_type.name, data, self.chosen_endpoints(), validate=not anyway)
+        self.send(self.event_type.name, data, self.chosen_endpoints(), validate=not anyway, fault=self.fault)
 
     def send(
-        self, event_type: str, data: bytes | None, endpoints: list[str], *, validate: bool = True
+        self,
+        event_type: str,
+        data: bytes | None,
+        endpoints: list[str],
+        *,
+        validate: bool = True,
+        fault: str | None = None,
     ) -> Any:
         from hookdev.sender import SenderError
 
+        count = OUT_OF_ORDER_BATCH if fault == "out-of-order" else 1
         try:
-            result = self.ctx.sender.send(event_type, data, endpoints=endpoints, validate=validate)
+            result = self.ctx.sender.send(
+                event_type, data, endpoints=endpoints, validate=validate, fault=fault, count=count
+            )
         except SenderError as e:
             self.app.notify(str(e), title="Not sent", severity="error")
             return None
-        message = result.messages[0]
+        ids = ", ".join(m.id for m in result.messages)
         where = ", ".join(result.endpoint_ids) or "nobody"
+        with_fault = f" with fault {fault}" if fault else ""
         note = f"\n{result.notes[0]}" if result.notes else ""
         self.app.notify(
-            f"{message.id} ({event_type}) to {where}. Press 4 for Deliveries.{note}",
+            f"{ids} ({event_type}) to {where}{with_fault}. Press 4 for Deliveries.{note}",
             title="Sent",
             severity="warning" if not result.endpoint_ids else "information",
         )
-        self.ctx.engine.log(f"sent {event_type} as {message.id} to {where}")
+        self.ctx.engine.log(f"sent {event_type} as {ids} to {where}{with_fault}")
         return result
 
     def send_test(self) -> Any:

@@ -97,11 +97,12 @@ class DevLoopPanel(Vertical):
             shown = detail[:MAX_ERROR_LINES] or [live.config_error]
             if len(detail) > MAX_ERROR_LINES:
                 shown.append(f"… and {len(detail) - MAX_ERROR_LINES} more")
-            head = Content.assemble(
-                name, Content.styled("✗ not applied, the last good one is kept", "$text-error bold")
-            )
+            head = Content.assemble(name, Content.styled("✗ not applied", "$text-error bold"))
             lines = [Content.styled(f"  {line}", "$text-error") for line in shown]
-            return Content("\n").join([kv([("Config", head)]), *lines])
+            kept = Content.styled(
+                "  the last good configuration stays in use until this is fixed", "$text-muted"
+            )
+            return Content("\n").join([kv([("Config", head)]), *lines, kept])
         if live.config_at is not None:
             state = Content.styled(f"✓ reloaded at {self._clock(live.config_at)}", "$text-success")
         elif self.ctx.engine.config is not None or self.ctx.engine.options.config is not None:
@@ -126,20 +127,28 @@ class DevLoopPanel(Vertical):
 
     @on(Switch.Changed, "#resend-switch")
     def _switched(self, event: Switch.Changed) -> None:
-        self.apply(event.value)
+        if event.value != bool(self.ctx.engine.options.resend_on_change):  # not the switch being set up
+            self.apply(event.value)
 
     @on(Select.Changed, "#resend-mode")
-    def _mode_changed(self) -> None:
-        if self.query_one("#resend-switch", Switch).value:
+    def _mode_changed(self, event: Select.Changed) -> None:
+        changed = event.value != self.ctx.engine.options.resend_mode  # not the select being set up
+        if changed and self.query_one("#resend-switch", Switch).value:
             self.apply(True)
 
     @on(Input.Submitted, "#resend-paths")
-    def _paths_submitted(self) -> None:
+    def _paths_submitted(self, event: Input.Submitted) -> None:
         switch = self.query_one("#resend-switch", Switch)
         if switch.value:
             self.apply(True)
         else:
             switch.value = True  # Enter in the paths field turns it on
+        event.input.blur()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#resend-paths", Input)
+        if box.has_focus:
+            box.blur()
 
     def apply(self, on: bool) -> None:
         """Start (or restart, with the paths and mode shown) or stop re-sending on changes."""

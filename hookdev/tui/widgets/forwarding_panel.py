@@ -54,14 +54,24 @@ class ForwardingPanel(Vertical):
         now = (
             Content.assemble(Content.styled("→ ", "$text-accent"), Content.styled(target, "bold"))
             if target
-            else Content.styled("not forwarding: hookdev answers each request itself", "$text-muted")
+            else Content.styled("not forwarding (hookdev answers itself)", "$text-muted")
         )
         self.query_one("#forward-now", Static).update(kv([("Target", now)]))
         box = self.query_one("#forward-target", Input)
         if not box.has_focus:  # never overwrite what is being typed
             box.value = target or ""
             self._check(None)
-        self.query_one("#forward-more", Static).update(kv(self._routes() + self._relay()))
+        more = kv(self._routes() + self._relay())
+        if self.ctx.live.relay_state == "connected" and self.ctx.live.public_url:
+            # on a line of its own: the URL is long, and people copy it from here
+            more = Content("\n").join(
+                [
+                    more,
+                    Content.styled("Public URL", "$text-muted"),
+                    Content.styled(self.ctx.live.public_url, "bold"),
+                ]
+            )
+        self.query_one("#forward-more", Static).update(more)
 
     def _routes(self) -> list[tuple[str, Content]]:
         routes = self.ctx.engine.receiver_options.routes
@@ -82,8 +92,7 @@ class ForwardingPanel(Vertical):
             return [("Relay", Content.styled("not used (start with --relay URL)", "$text-muted"))]
         if live.relay_state == "connected" and live.public_url:
             return [
-                ("Relay", Content.assemble(Content.styled("● ", "$text-success"), f"connected to {relay}")),
-                ("Public URL", Content.styled(live.public_url, "bold")),
+                ("Relay", Content.assemble(Content.styled("● ", "$text-success"), f"connected to {relay}"))
             ]
         style = "$text-error" if live.relay_state == "refused" else "$text-warning"
         return [("Relay", Content.styled(live.relay_text or f"connecting to {relay}", style))]
@@ -112,7 +121,14 @@ class ForwardingPanel(Vertical):
 
     @on(Input.Submitted, "#forward-target")
     def _submitted(self, event: Input.Submitted) -> None:
-        self.apply(event.value)
+        if self.apply(event.value):
+            event.input.blur()  # done: the number keys switch views again
+
+    def key_escape(self) -> None:
+        box = self.query_one("#forward-target", Input)
+        if box.has_focus:
+            box.blur()
+            self.refresh_state()  # what was typed is dropped
 
     def apply(self, text: str) -> bool:
         """Forward to ``text`` (any parse_target form) from the next request on; empty stops. False: refused."""

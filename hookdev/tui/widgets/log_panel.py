@@ -67,6 +67,9 @@ class LogPanel(ScrollView):
         sync_virtual_size(self, Size(self.size.width, len(self.entries)))
         if at_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
+            if self.scroll_y < len(self.entries) - self.scrollable_content_region.height:
+                # the scrollbar just appeared: the new size applies at the next layout, follow then
+                self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

@@ -2,8 +2,9 @@
 
 Its text is swapped by an edit (``set_text``), not by ``TextArea.load_text``: every reload builds a
 new tree-sitter highlight query and drops the old one, and py-tree-sitter 0.26 corrupts the heap when
-it frees a query that has run (the process segfaults later, anywhere). So each editor builds its query
-once and keeps it for the life of the process; with tree-sitter 0.25 this costs nothing either.
+it frees a query that has run (the process segfaults later, anywhere). hookdev pins tree-sitter below
+0.26; should a newer one be installed anyway, each editor builds its query once and keeps it for the
+life of the process, which is safe with either version and costs one small object per editor.
 """
 
 from __future__ import annotations

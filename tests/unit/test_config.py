@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tomllib
@@ -847,7 +848,8 @@ def test_starter_shows_every_setting_with_an_explanation() -> None:
 
 def test_init_writes_refuses_then_forces(tmp_path: Path) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
+    cwd = tmp_path
+    with contextlib.chdir(cwd):
         result = runner.invoke(init, [])
         assert result.exit_code == 0, result.output
         target = Path(cwd) / CONFIG_FILE
@@ -872,7 +874,9 @@ def test_init_path_and_json(tmp_path: Path) -> None:
     runner = CliRunner()
     elsewhere = tmp_path / "proj"
     elsewhere.mkdir()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
+    cwd = tmp_path / "here"
+    cwd.mkdir()
+    with contextlib.chdir(cwd):
         result = runner.invoke(init, ["--path", str(elsewhere)])
         assert result.exit_code == 0, result.output
         assert (elsewhere / CONFIG_FILE).read_text(encoding="utf-8") == STARTER

@@ -56,7 +56,11 @@ class Listener:
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=20)
+        code = self.proc.wait(timeout=20)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        return code
 
 
 @pytest.fixture
@@ -155,6 +159,8 @@ def test_listen_human_output_and_clean_stop(home):
     assert "POST" in line and "unsigned" in line and "200" in line
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) == 0
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 def test_bad_options_are_usage_errors(home):

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -180,3 +181,15 @@ async def cli(*args: str, home: Path, timeout: float = 60) -> tuple[int, bytes, 
         raise
     assert proc.returncode is not None
     return proc.returncode, out, err
+
+
+async def deliver(workspace: Any, clock: Any = None, bus: Any = None, **run: Any) -> None:
+    """Run a dispatcher (virtual clock by default) until the selected attempts are all done."""
+    from hookdev.delivery.clock import VirtualClock
+    from hookdev.delivery.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(workspace, clock=clock or VirtualClock(), bus=bus, timeout=10)
+    try:
+        await asyncio.wait_for(dispatcher.run(until_idle=True, **run), 60)
+    finally:
+        await dispatcher.aclose()

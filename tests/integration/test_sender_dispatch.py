@@ -10,19 +10,11 @@ import signal
 import sys
 import time
 
-import pytest
-
 from hookdev.delivery.clock import RealClock
 from hookdev.delivery.dispatcher import INTERRUPTED, Dispatcher
 from hookdev.sender import Sender
 from hookdev.workspace import Workspace
-from tests.integration.sender_support import ROOT, consumer_pool
-
-
-@pytest.fixture
-async def consumers():
-    async with consumer_pool() as make:
-        yield make
+from tests.integration.sender_support import ROOT
 
 
 async def until(predicate, timeout=30.0, interval=0.02):

@@ -13,7 +13,7 @@ from hookdev.delivery.clock import VirtualClock
 from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.events import EndpointChanged, EventBus
 from hookdev.sender import Sender, SenderError
-from tests.integration.sender_support import consumer_pool, invoke
+from tests.integration.sender_support import deliver, invoke
 
 ENDPOINT_KEYS = {
     "id",
@@ -30,20 +30,6 @@ ENDPOINT_KEYS = {
     "backlog",
     "pending",
 }
-
-
-@pytest.fixture
-async def consumers():
-    async with consumer_pool() as make:
-        yield make
-
-
-async def deliver(workspace, clock=None, **run):
-    dispatcher = Dispatcher(workspace, clock=clock or VirtualClock(), timeout=10)
-    try:
-        await asyncio.wait_for(dispatcher.run(until_idle=True, **run), 60)
-    finally:
-        await dispatcher.aclose()
 
 
 async def test_cli_add_show_update_list_with_authorization_never_shown(workspace):

@@ -3,7 +3,6 @@ through the CLI, and the faults a consumer should catch."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -11,9 +10,8 @@ import time
 import pytest
 
 from hookdev.delivery.clock import VirtualClock
-from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.sender import Sender, SenderError
-from tests.integration.sender_support import consumer_pool, invoke
+from tests.integration.sender_support import deliver, invoke
 
 ATTEMPT_KEYS = {
     "id",
@@ -30,20 +28,6 @@ ATTEMPT_KEYS = {
     "response_body",
 }
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@pytest.fixture
-async def consumers():
-    async with consumer_pool() as make:
-        yield make
-
-
-async def deliver(workspace, clock=None, **run):
-    dispatcher = Dispatcher(workspace, clock=clock or VirtualClock(), timeout=10)
-    try:
-        await asyncio.wait_for(dispatcher.run(until_idle=True, **run), 60)
-    finally:
-        await dispatcher.aclose()
 
 
 async def test_replay_is_one_manual_attempt_with_the_same_webhook_id(workspace, consumers):

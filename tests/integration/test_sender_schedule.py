@@ -3,7 +3,6 @@ then compressed in real time through the CLI; 410 Gone; Retry-After."""
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import time
@@ -11,25 +10,10 @@ import time
 import pytest
 
 from hookdev.delivery.clock import VirtualClock
-from hookdev.delivery.dispatcher import Dispatcher
 from hookdev.delivery.schedule import MAX_ATTEMPTS, offsets
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
 from hookdev.sender import Sender
-from tests.integration.sender_support import cli, consumer_pool
-
-
-@pytest.fixture
-async def consumers():
-    async with consumer_pool() as make:
-        yield make
-
-
-async def deliver(workspace, clock, bus=None, **run):
-    dispatcher = Dispatcher(workspace, clock=clock, bus=bus, timeout=10)
-    try:
-        await asyncio.wait_for(dispatcher.run(until_idle=True, **run), 60)
-    finally:
-        await dispatcher.aclose()
+from tests.integration.sender_support import cli, deliver
 
 
 def attempts_of(workspace, message_id):

@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -42,7 +43,7 @@ def listen(home: str | None, as_json: bool, **options: Any) -> None:
       hookdev listen --respond fail:3:503
     """
     workspace = open_workspace(home)
-    engine_opts = receiver_options_from_cli(workspace, options)
+    engine_opts = receiver_options_from_cli(options)
     try:
         asyncio.run(_run(workspace, engine_opts, as_json))
     except EngineError as e:
@@ -72,7 +73,7 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
             if as_json:
                 emit_json({"event": "endpoint", "id": event.endpoint_id, "reason": event.reason})
             else:
-                click.echo(f"{fmt_time(None)}  endpoint {event.endpoint_id}: {event.reason}", err=True)
+                click.echo(f"{fmt_time(time.time())}  endpoint {event.endpoint_id}: {event.reason}", err=True)
         elif isinstance(event, StatusChanged):
             if as_json:
                 emit_json(

@@ -13,7 +13,7 @@ from hookdev.config import ConfigError, find_config, load_config
 from hookdev.engine import EngineOptions
 from hookdev.options import build_engine_options
 from hookdev.signing import SCHEMES
-from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT, Workspace
+from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,7 +141,7 @@ def engine_options(f: F) -> F:
     return f
 
 
-def receiver_options_from_cli(workspace: Workspace, o: dict[str, Any]) -> EngineOptions:
+def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     """CLI flags win over hookdev.toml, which wins over the defaults; the file is watched for edits."""
     config_path = None
     if not o.get("no_config"):

@@ -18,7 +18,7 @@ def ui(home: str | None = None, **options: Any) -> None:
     from hookdev.tui.app import HookdevApp  # textual is imported only here
 
     workspace = open_workspace(home)
-    engine_options_ = receiver_options_from_cli(workspace, options)
+    engine_options_ = receiver_options_from_cli(options)
     try:
         HookdevApp(workspace, engine_options_).run()
     finally:

@@ -11,10 +11,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hookdev.models import Endpoint
-from hookdev.signing.standard import generate_secret
-from hookdev.store import Store
+
+if TYPE_CHECKING:
+    from hookdev.store import Store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -75,6 +77,8 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from hookdev.store import Store  # sqlite3: only for the commands that read the database
+
             self._store = Store(self.home / DB_FILE)
             self._ensure_default_endpoint(self._store)
         return self._store
@@ -102,6 +106,8 @@ class Workspace:
 
     # -- receiver secret -----------------------------------------------------------------------
     def receiver_secrets(self) -> ReceiverSecrets:
+        from hookdev.signing.standard import generate_secret
+
         if not self.secrets_path.exists():
             secrets = ReceiverSecrets(generate_secret(), [])
             self._save_secrets(secrets)
@@ -115,6 +121,8 @@ class Workspace:
             raise WorkspaceError(f"cannot read {self.secrets_path}: {e}") from None
 
     def rotate_receiver_secret(self, grace: float = DEFAULT_GRACE) -> ReceiverSecrets:
+        from hookdev.signing.standard import generate_secret
+
         old = self.receiver_secrets()
         now = time.time()
         previous = [(s, exp) for s, exp in old.previous if exp > now]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hookdev.workspace import Workspace, WorkspaceError
+if TYPE_CHECKING:
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +44,8 @@ def home_option(f: F) -> F:
 
 
 def open_workspace(home: str | None) -> Workspace:
+    from hookdev.workspace import Workspace, WorkspaceError
+
     try:
         return Workspace(home)
     except WorkspaceError as e:

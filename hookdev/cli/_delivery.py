@@ -3,27 +3,26 @@ and the progress line printed per attempt."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-import ssl
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hookdev.cli._common import HookdevError, emit_json
 from hookdev.delivery import DEFAULT_TIMEOUT
-from hookdev.delivery.clock import RealClock
 from hookdev.delivery.schedule import describe
 from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
 from hookdev.models import Attempt
 from hookdev.render import iso
-from hookdev.sender import Sender
-from hookdev.workspace import Workspace
+
+if TYPE_CHECKING:
+    import ssl
+
+    from hookdev.sender import Sender
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +56,7 @@ def catalog_option(f: F) -> F:
 
 def make_sender(workspace: Workspace, catalog: str | None = None, bus: EventBus | None = None) -> Sender:
     from hookdev.cli.catalog import catalog_path  # --catalog, else hookdev.toml, else the workspace setting
+    from hookdev.sender import Sender
 
     return Sender(workspace, catalog_path=catalog_path(catalog, str(workspace.home)), bus=bus)
 
@@ -148,6 +148,11 @@ def run_dispatcher(
 ) -> None:
     """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
 
+    import asyncio
+    import contextlib
+    import signal
+
+    from hookdev.delivery.clock import RealClock
     from hookdev.delivery.dispatcher import Dispatcher  # httpx: only for the commands that deliver
 
     async def main() -> None:

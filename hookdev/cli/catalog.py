@@ -6,13 +6,14 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hookdev.catalog import SAMPLE_SOURCE, Catalog, CatalogError, load_catalog
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
-from hookdev.config import ConfigError, project_config
+
+if TYPE_CHECKING:  # hookdev.catalog loads jsonschema: only the commands that read the catalog pay for it
+    from hookdev.catalog import Catalog
 from hookdev.workspace import resolve_home
 
 CATALOG_SETTING = "catalog"
@@ -27,6 +28,8 @@ def catalog_path(catalog: str | None, home: str | None) -> str | None:
     The workspace is only opened when it already exists: asking which event types there are must not
     create ``./.hookdev`` as a side effect.
     """
+    from hookdev.config import ConfigError, project_config
+
     if catalog is not None:
         return catalog
     try:
@@ -54,6 +57,8 @@ def resolve_catalog(catalog: str | None, home: str | None) -> Catalog:
 
 def load_or_fail(path: str | None) -> Catalog:
     """:func:`load_catalog`, with its errors turned into one line that points at ``catalog validate``."""
+    from hookdev.catalog import CatalogError, load_catalog
+
     try:
         return load_catalog(path)
     except CatalogError as e:
@@ -142,6 +147,8 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
 
     PATH defaults to the catalog list and show use. Exit status: 0 valid, 1 invalid, 2 PATH not found.
     """
+    from hookdev.catalog import SAMPLE_SOURCE, CatalogError, load_catalog
+
     target = catalog_path(path, home) if path is None else path
     if target is not None and not os.path.exists(Path(target).expanduser()):
         raise HookdevError(f"no such file or directory: {target}")

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hookdev.cli._common import HookdevError
-from hookdev.config import ConfigError, find_config, load_config
-from hookdev.engine import EngineOptions
-from hookdev.options import build_engine_options
-from hookdev.signing import SCHEMES
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
+if TYPE_CHECKING:
+    from hookdev.engine import EngineOptions
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+# hookdev.signing.SCHEMES, spelled out so `hookdev --help` does not load the signing package (and
+# OpenSSL); tests/unit/test_cli_startup.py checks the two agree.
+SCHEMES = ("standard", "stripe", "github", "shopify", "slack")
 
 
 def engine_options(f: F) -> F:
@@ -143,6 +146,9 @@ def engine_options(f: F) -> F:
 
 def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     """CLI flags win over hookdev.toml, which wins over the defaults; the file is watched for edits."""
+    from hookdev.config import ConfigError, find_config, load_config
+    from hookdev.options import build_engine_options
+
     config_path = None
     if not o.get("no_config"):
         config_path = Path(o["config_file"]) if o.get("config_file") else find_config()

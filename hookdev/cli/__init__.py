@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -79,6 +81,31 @@ class _Group(click.Group):
             command.short_help = SHORT_HELP[cmd_name]
         return command
 
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """As click's, except that a usage error is one line: ``Error: no such option '--yes' (see
+        hookdev endpoints delete --help)``, exit code 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as e:
+            click.echo(f"Error: {usage_line(e)}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
@@ -92,6 +119,21 @@ class _Group(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def usage_line(e: click.UsageError) -> str:
+    """Click's usage error as one line, with where to read more."""
+    if isinstance(e, click.NoSuchOption):
+        text = f"no such option {e.option_name!r}"
+        if e.possibilities:
+            text += f"; did you mean {' or '.join(sorted(e.possibilities))}?"
+    else:
+        text = " ".join(e.format_message().split())
+        text = text[:1].lower() + text[1:]
+        text = text.removesuffix(".")
+    if e.ctx is not None:
+        text += f" (see {e.ctx.command_path} --help)"
+    return text
 
 
 @click.group(

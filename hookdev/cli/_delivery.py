@@ -58,7 +58,25 @@ def make_sender(workspace: Workspace, catalog: str | None = None, bus: EventBus 
     from hookdev.cli.catalog import catalog_path  # --catalog, else hookdev.toml, else the workspace setting
     from hookdev.sender import Sender
 
-    return Sender(workspace, catalog_path=catalog_path(catalog, str(workspace.home)), bus=bus)
+    sender = Sender(workspace, catalog_path=catalog_path(catalog, str(workspace.home)), bus=bus)
+    sender.declared = lambda name: sync_declared(sender, name)
+    return sender
+
+
+def sync_declared(sender: Sender, name: str) -> bool:
+    """When hookdev.toml declares an endpoint ``name`` the workspace has not met yet, create the file's
+    endpoints now (as `listen` would at start) so the name works at once."""
+    from hookdev.config import ConfigError, project_config
+    from hookdev.managed import sync_managed_endpoints
+
+    try:
+        config = project_config()
+    except ConfigError:
+        return False
+    if config.endpoint_named(name) is None:
+        return False
+    input_errors(lambda: sync_managed_endpoints(sender, config))
+    return True
 
 
 def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:

@@ -13,7 +13,7 @@ from hookdev.cli._delivery import catalog_option, input_errors, make_sender
 from hookdev.delivery.validate import MAX_GRACE, InputError
 from hookdev.render import iso
 from hookdev.sender import UNSET, Sender, header_list
-from hookdev.store.delivery import EndpointCounts
+from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE
 
 

@@ -15,8 +15,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt, Endpoint
+from hookdev.presentation import human_delay
 from hookdev.redact import redact_headers
-from hookdev.render import human_delay
 from hookdev.tui.badges import accepted_fault, code_content, mask, status_content
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged

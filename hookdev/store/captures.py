@@ -105,7 +105,7 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_status=r[22],
         forward_error=r[23],
         forward_ms=r[24],
-    )  # type: ignore[arg-type]
+    )
 
 
 class CaptureQueries:

@@ -155,6 +155,7 @@ class Engine:
         scheme = "https" if opts.tls else "http"
         host = f"[{opts.host}]" if ":" in opts.host else opts.host
         self.url = f"{scheme}://{host}:{port}"
+        self.capture_app.receiver_url = self.url
         ssl_kwargs: dict[str, Any] = {}
         if opts.tls:
             from hookdev.tls import server_ssl_kwargs

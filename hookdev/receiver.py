@@ -156,6 +156,15 @@ def _event_type(body: bytes) -> str | None:
 _MAX_SQL_INT = 2**63 - 1
 
 
+def _scope_origin(scope: Scope) -> str | None:
+    """The local address a request arrived on (``scope["server"]``), as a URL origin."""
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+    return f"{scope.get('scheme', 'http')}://{host}:{server[1]}"
+
+
 def _declared_length(headers: list[tuple[str, str]]) -> int:
     """The Content-Length a client claimed, as a number a database column holds (0 when absent or odd).
 
@@ -183,6 +192,9 @@ class CaptureApp:
         self.options = options
         self.bus = bus
         self._client: httpx.AsyncClient | None = None
+        #: The receiver's own URL (the engine sets it once bound): where exports and replays of a
+        #: capture go. Never the request's Host header, which anyone can write.
+        self.receiver_url: str | None = None
         self._batch: list[tuple[Capture, asyncio.Future[str | None]]] = []
 
     @property
@@ -219,6 +231,7 @@ class CaptureApp:
             body_size=size,
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
+            receiver_url=self.receiver_url or _scope_origin(scope),
         )
         if disconnected:
             # Nobody will read an answer: record what arrived, and that it was never answered.
@@ -346,7 +359,9 @@ class CaptureApp:
 
     async def _not_stored(self, send: Send, capture: Capture, error: str) -> None:
         """The truthful answer for a request whose row could not be stored: 500, and why."""
-        body = _json_body({"received": False, "id": capture.id, "error": f"the request was not stored: {error}"})
+        body = _json_body(
+            {"received": False, "id": capture.id, "error": f"the request was not stored: {error}"}
+        )
         await self._answer(send, 500, [("content-type", "application/json")], body)
 
     @staticmethod

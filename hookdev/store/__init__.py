@@ -15,11 +15,14 @@ from hookdev.store.captures import CaptureQueries
 from hookdev.store.delivery import DeliveryQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
-MIGRATIONS: tuple[tuple[int, str, str, str], ...] = ((2, "messages", "time_scale", "REAL"),)
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
+    (2, "messages", "time_scale", "REAL"),
+    (3, "captures", "receiver_url", "TEXT"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -47,7 +50,8 @@ CREATE TABLE IF NOT EXISTS captures (
     forwarded_to TEXT,
     forward_status INTEGER,
     forward_error TEXT,
-    forward_ms REAL
+    forward_ms REAL,
+    receiver_url TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_received ON captures (received_at);
 

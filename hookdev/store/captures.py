@@ -35,6 +35,7 @@ _COLUMNS = (
     "forward_status",
     "forward_error",
     "forward_ms",
+    "receiver_url",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -75,6 +76,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.forward_status,
         c.forward_error,
         c.forward_ms,
+        c.receiver_url,
     )
 
 
@@ -109,6 +111,7 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_status=r[22],
         forward_error=r[23],
         forward_ms=r[24],
+        receiver_url=r[25],
     )  # type: ignore[arg-type]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from tests.integration.test_abuse import assert_alive, assert_recorded, exchange, port_of, request, signed
 
@@ -71,3 +72,30 @@ async def test_a_row_that_cannot_be_stored_fails_alone(workspace, engine_factory
     assert_recorded(workspace, replies)
     assert workspace.store.count_captures(path="/ok") == 30
     await assert_alive(engine, workspace)
+
+
+async def test_a_stripe_signature_replayed_as_github_is_refused_by_the_receiver(workspace, engine_factory):
+    """The receiver's own secret is a plausible Stripe secret: an old Stripe signature made with it,
+    replayed as X-Hub-Signature-256 over "<t>." + body, must not be accepted."""
+    import httpx
+
+    from hookdev.signing import stripe
+
+    engine = await engine_factory()
+    secret = workspace.receiver_secrets().current
+    ts = int(time.time()) - 3600
+    body = b'{"type":"charge.succeeded"}'
+    v1 = stripe.sign(secret, ts, body).split("v1=")[1]
+    async with httpx.AsyncClient() as client:
+        old = await client.post(
+            engine.url + "/s", content=body, headers={"stripe-signature": f"t={ts},v1={v1}"}
+        )
+        replay = await client.post(
+            engine.url + "/g",
+            content=f"{ts}.".encode() + body,
+            headers={"x-hub-signature-256": "sha256=" + v1},
+        )
+    assert old.status_code == 401
+    assert replay.status_code == 401, replay.text
+    stored = workspace.store.get_capture(replay.json()["id"])
+    assert stored.verified is False and stored.scheme == "github" and "stripe" in stored.reason

@@ -172,6 +172,9 @@ class Engine:
             lifespan="off",
             timeout_graceful_shutdown=2,
             h11_max_incomplete_event_size=256 * 1024,
+            # The receiver writes its own Date/Server: a forwarded answer carries the app's, once.
+            server_header=False,
+            date_header=False,
             **ssl_kwargs,
         )
         self._server = _Server(config)

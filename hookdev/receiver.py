@@ -7,6 +7,7 @@ answer back. The row is committed before any answer leaves, so a 2xx always mean
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import logging
 import os
@@ -21,7 +22,16 @@ from starlette.types import Receive, Scope, Send
 
 from hookdev import signing
 from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
-from hookdev.forward import Route, forward, forward_headers, match_route, route_url, target_url
+from hookdev.forward import (
+    DEFAULT_MAX_RESPONSE,
+    ForwardResult,
+    Route,
+    forward,
+    forward_headers,
+    match_route,
+    route_url,
+    target_url,
+)
 from hookdev.ids import new_id
 from hookdev.models import Capture
 from hookdev.store import Store
@@ -128,6 +138,7 @@ class ReceiverOptions:
     forward_to: str | None = None
     routes: list[Route] = field(default_factory=list)
     forward_timeout: float = 30.0
+    max_response: int = DEFAULT_MAX_RESPONSE
     respond: RespondPolicy = field(default_factory=RespondPolicy)
 
 
@@ -154,6 +165,10 @@ def _event_type(body: bytes) -> str | None:
 
 
 _MAX_SQL_INT = 2**63 - 1
+
+
+def _http_date() -> bytes:
+    return email.utils.formatdate(usegmt=True).encode("ascii")
 
 
 def _scope_origin(scope: Scope) -> str | None:
@@ -309,25 +324,40 @@ class CaptureApp:
         if error is not None:
             await self._not_stored(send, capture, error)
             return
-        result = await forward(
-            self.client,
-            url,
-            capture.method,
-            forward_headers(capture.headers, url),
-            capture.body,
-            timeout=self.options.forward_timeout,
-        )
+        try:
+            result = await forward(
+                self.client,
+                url,
+                capture.method,
+                forward_headers(capture.headers, url),
+                capture.body,
+                timeout=self.options.forward_timeout,
+                max_response=self.options.max_response,
+            )
+        except Exception as e:  # forward() reports failures itself; this is the last line of defence
+            log.exception("forwarding %s failed", capture.id)
+            result = ForwardResult(
+                502,
+                [("content-type", "application/json"), ("x-hookdev-error", "forward")],
+                _json_body({"error": f"forwarding failed: {type(e).__name__}: {e}"}),
+                f"forwarding failed: {type(e).__name__}: {e}",
+                0.0,
+                url,
+            )
         capture.status = result.status
         capture.forward_status = result.status if result.error is None else None
         capture.forward_error = result.error
         capture.forward_ms = result.duration_ms
         capture.response_headers = result.headers
         capture.response_body = result.body
-        self.store.update_capture_response(capture)
+        try:
+            self.store.update_capture_response(capture)
+        except Exception:  # the row stays (with no status); the caller still gets the app's answer
+            log.exception("could not record the forwarded answer of %s", capture.id)
         if self.bus is not None:
             self.bus.publish(CaptureUpdated(capture))
         passthrough = [(k, v) for k, v in result.headers if k.lower() not in _NOT_PASSED_BACK]
-        await self._answer(send, result.status, passthrough, result.body)
+        await self._answer(send, result.status, passthrough, result.body, ours=result.error is not None)
 
     async def _insert(self, capture: Capture) -> str | None:
         """Store ``capture`` and return once it is committed: None, or why it could not be stored.
@@ -387,8 +417,17 @@ class CaptureApp:
         return b"".join(chunks), size, False, False
 
     @staticmethod
-    async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    async def _answer(
+        send: Send, status: int, headers: list[tuple[str, str]], body: bytes, *, ours: bool = True
+    ) -> None:
+        """Send one answer. The server adds no Date or Server of its own (the engine turns uvicorn's
+        off), so a forwarded answer carries the app's, once; ours get a Date and ``server: hookdev``."""
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        names = {k.lower() for k, _ in headers}
+        if "date" not in names:
+            raw.append((b"date", _http_date()))
+        if ours and "server" not in names:
+            raw.append((b"server", b"hookdev"))
         raw.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})

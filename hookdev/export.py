@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from hookdev import __version__
 from hookdev.ids import new_id
 from hookdev.models import Capture
+from hookdev.presentation import capture_detail_json, iso
 from hookdev.redact import SENSITIVE, redact_headers
-from hookdev.render import capture_detail_json, iso
 from hookdev.signing.standard import sign_headers
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 

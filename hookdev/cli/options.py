@@ -33,7 +33,7 @@ def engine_options(f: F) -> F:
             "secrets",
             multiple=True,
             metavar="S",
-            help="Another secret to verify with (any scheme; repeatable).",
+            help="Another secret to verify with (repeatable); SCHEME:SECRET (e.g. stripe:whsec_...) binds it to one scheme.",
         ),
         click.option(
             "--scheme",

@@ -29,7 +29,13 @@ def parse_header(text: str) -> tuple[str, str]:
 
 @click.command()
 @home_option
-@click.option("--secret", "secrets", multiple=True, metavar="S", help="Secret to verify with (repeatable).")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="S",
+    help="Secret to verify with (repeatable); SCHEME:SECRET binds it to one scheme.",
+)
 @click.option(
     "-H", "--header", "headers", multiple=True, metavar="'Name: value'", help="A request header (repeatable)."
 )

@@ -27,9 +27,12 @@ from hookdev.tui.widgets.capture_list import CaptureList
 
 def curl_for(capture: Capture, base_url: str) -> str:
     """The capture as a curl command that replays its exact bytes (Authorization read from the env)."""
-    from hookdev.export import export_capture
+    from hookdev.export import ExportError, export_capture
 
-    text = export_capture(capture, "curl", base_url=base_url)
+    try:
+        text = export_capture(capture, "curl", base_url=base_url)
+    except ExportError as e:
+        return f"# {e}"
     return text if isinstance(text, str) else text.decode("utf-8", "replace")
 
 

@@ -16,7 +16,7 @@ from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
 from hookdev.models import Attempt
-from hookdev.render import iso
+from hookdev.presentation import iso
 
 if TYPE_CHECKING:
     import ssl

@@ -12,12 +12,12 @@ from hookdev.cli._common import HookdevError
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
 if TYPE_CHECKING:
-    from hookdev.engine import EngineOptions
+    from hookdev.options import EngineOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # hookdev.signing.SCHEMES, spelled out so `hookdev --help` does not load the signing package (and
-# OpenSSL); tests/unit/test_cli_startup.py checks the two agree.
+# OpenSSL); tests/integration/test_cli_startup.py checks the two agree.
 SCHEMES = ("standard", "stripe", "github", "shopify", "slack")
 
 
@@ -37,7 +37,7 @@ def engine_options(f: F) -> F:
             "secrets",
             multiple=True,
             metavar="S",
-            help="Another secret to verify with (any scheme; repeatable).",
+            help="Another secret to verify with (repeatable); SCHEME:SECRET (e.g. stripe:whsec_...) binds it to one scheme.",
         ),
         click.option(
             "--scheme",
@@ -152,7 +152,7 @@ def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     config_path = None
     if not o.get("no_config"):
         config_path = Path(o["config_file"]) if o.get("config_file") else find_config()
-        if o.get("config_file") and not config_path.exists():
+        if o.get("config_file") and config_path is not None and not config_path.exists():
             raise HookdevError(f"no such config file: {config_path}")
     config = None
     if config_path is not None:

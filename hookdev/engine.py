@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hookdev import runtime
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
 from hookdev.options import EngineOptions, build_engine_options
 from hookdev.receiver import ReceiverOptions, SecretSource, create_receiver
@@ -78,6 +79,10 @@ class Engine:
                 await self.stop()
                 raise EngineError(f"hookdev.toml: {e}") from None
         self.bus.publish(ServerReady(self.url))
+        runtime.announce(self.workspace.home, self.url)  # `hookdev status` sees this receiver
+        self.bus.publish(
+            LogLine("info", f"workspace {self.workspace.home} ({self.workspace.location.reason})", "engine")
+        )
         from hookdev.ops import OpsEmitter
 
         self.bus.subscribe(OpsEmitter(self))
@@ -91,6 +96,8 @@ class Engine:
             self._start_resend_watcher()
 
     async def stop(self) -> None:
+        if self.url:
+            runtime.withdraw(self.workspace.home, self.url)
         self._stop_watchers.set()
         self._stop_resend.set()
         if self.relay_client is not None:

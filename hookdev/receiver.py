@@ -306,6 +306,8 @@ class CaptureApp:
         capture.scheme = verdict.scheme
         capture.verified = verdict.verified
         capture.reason = verdict.reason
+        if verdict.verified is False and _signed_by_hookdev(lowered, verdict.reason):
+            capture.reason = f"{verdict.reason} (signed by another hookdev workspace? see `hookdev status`)"
         capture.webhook_id = verdict.webhook_id
         capture.timestamp_skew = verdict.skew
         if verdict.matched_secret is not None:
@@ -487,3 +489,13 @@ def _status(text: str) -> int:
     if not 100 <= code <= 599:
         raise ValueError
     return code
+
+
+def _signed_by_hookdev(headers: dict[str, str], reason: str | None) -> bool:
+    """A well-formed signature from hookdev's own sender that no secret here matches: most likely a
+    `hookdev send` run against another workspace (another folder, another secret)."""
+    return (
+        reason is not None
+        and " matched any of " in reason
+        and headers.get("user-agent", "").startswith("hookdev/")
+    )

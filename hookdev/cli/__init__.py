@@ -81,7 +81,7 @@ class _Group(click.Group):
             command.short_help = SHORT_HELP[cmd_name]
         return command
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

@@ -50,7 +50,10 @@ def open_workspace(home: str | None) -> Workspace:
 
     try:
         workspace = Workspace(home)
-        if workspace.created and workspace.location.source == "new":  # --home and $HOOKDEV_HOME: as told
+        if workspace.created and workspace.location.source in (
+            "new",
+            "found",
+        ):  # --home, $HOOKDEV_HOME: as told
             secret = workspace.receiver_secrets().current
             click.echo(f"created workspace {display_path(workspace.home)} (secret {secret[:10]}…)", err=True)
     except WorkspaceError as e:

@@ -11,7 +11,7 @@ import click
 
 from hookdev.cli._common import HookdevError, emit_json
 from hookdev.delivery import DEFAULT_TIMEOUT
-from hookdev.delivery.schedule import describe
+from hookdev.delivery.schedule import countdown
 from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
@@ -117,7 +117,7 @@ def attempt_text(a: Attempt, next_attempt: Attempt | None, scale: float, now: fl
         line += click.style(f" [fault: {a.fault}]", fg="magenta")
     if next_attempt is not None:
         wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
-        line += f"; retry {next_attempt.number} in {describe(wait * scale)}"
+        line += f"; retry {next_attempt.number} in {countdown(wait * scale)}"
         if scale != 1:
             line += f" ({wait:.1f} s at time scale {scale:g})"
     elif a.status == "failed":

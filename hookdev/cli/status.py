@@ -122,13 +122,13 @@ def _queues(home: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 
 def _iso(ts: float) -> str:
-    from hookdev.render import iso
+    from hookdev.presentation import iso
 
     return iso(ts) or ""
 
 
 def _print(doc: dict[str, Any], home: Any) -> None:
-    from hookdev.delivery.schedule import describe
+    from hookdev.delivery.schedule import countdown
 
     ws = doc["workspace"]
     where = display_path(home)
@@ -168,7 +168,7 @@ def _print(doc: dict[str, Any], home: Any) -> None:
         first = retries["next"][0]
         click.echo(
             f"retries    {retries['pending']} pending; next: {first['message_id']} -> {first['endpoint_id']}"
-            f" attempt {first['attempt']} in {describe(first['due_in'])}"
+            f" attempt {first['attempt']} in {countdown(first['due_in'])}"
             + ("" if r["running"] else " (runs while `hookdev listen`, the TUI or `hookdev dispatch` runs)")
         )
 

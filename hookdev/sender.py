@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hookdev.delivery import ATTEMPT_PREFIX, FAULTS
 from hookdev.delivery import validate as v
+from hookdev.delivery.formats import fault_applies
 from hookdev.delivery.views import Delivery, endpoint_json, summarize
 from hookdev.events import EndpointChanged, EventBus, MessageCreated
 from hookdev.ids import new_id
@@ -373,6 +374,10 @@ class Sender:
                     + (f" on channels {', '.join(chans)}" if chans else "")
                     + ": the message was created but not delivered (replay it with --endpoint)"
                 )
+        for ep in targets:
+            problem = fault_applies(ep.scheme, fault)
+            if problem is not None:
+                raise SenderError(f"endpoint {ep.id}: {problem}")
         created = time.time()
         due = created if now is None else now
         messages = [

@@ -8,10 +8,10 @@ no textual: the CLI (``cli/check.py``), the TUI and the pytest plugin are three 
 
 from __future__ import annotations
 
-from hookdev.check.specs import CHECKS, IDS, Spec, battery, not_applicable, parse_ids
 from hookdev.check.model import FAIL, PASS, WARN, Exchange, Result, Run
 from hookdev.check.probe import Probe, ProbeError
 from hookdev.check.runner import Runner, Target, new_client
+from hookdev.check.specs import CHECKS, IDS, Spec, battery, not_applicable, parse_ids
 
 __all__ = [
     "CHECKS",

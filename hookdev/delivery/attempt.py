@@ -21,8 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from hookdev import __version__
-from hookdev.delivery import DEFAULT_TIMEOUT
-from hookdev.delivery import formats
+from hookdev.delivery import DEFAULT_TIMEOUT, formats
 from hookdev.delivery.formats import tamper
 from hookdev.models import Endpoint, Headers, Message
 from hookdev.redact import redact_headers

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hookdev.signing import github, shopify, slack
-from hookdev.signing._core import signing_key
 from hookdev.signing import standard as std
+from hookdev.signing._core import signing_key
 
 SCHEMES = ("standard", "stripe", "github", "shopify", "slack")
 DEFAULT_SCHEME = "standard"
@@ -194,7 +194,10 @@ def build(
             ("X-Slack-Signature", slack.sign(signing[0], timestamp, body)),
         ]
         if attempt_number > 1:  # Slack says which retry this is
-            headers += [("X-Slack-Retry-Num", str(attempt_number - 1)), ("X-Slack-Retry-Reason", "http_error")]
+            headers += [
+                ("X-Slack-Retry-Num", str(attempt_number - 1)),
+                ("X-Slack-Retry-Reason", "http_error"),
+            ]
     else:
         raise SchemeError(f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}")
     if fault == "no-signature":
@@ -227,7 +230,9 @@ def _standard(
     ]
 
 
-def _stripe(secrets: Sequence[str], timestamp: int, body: bytes, variant: str | None) -> list[tuple[str, str]]:
+def _stripe(
+    secrets: Sequence[str], timestamp: int, body: bytes, variant: str | None
+) -> list[tuple[str, str]]:
     content = f"{timestamp}.".encode() + body
     v1 = [
         "v1=" + hmac.digest(stripe_key(s), content, "sha256").hex() for s in secrets

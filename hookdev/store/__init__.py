@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from hookdev.store.captures import CaptureQueries
+from hookdev.store.checks import CheckQueries
 from hookdev.store.delivery import DeliveryQueries
 from hookdev.store.settings import SettingsQueries
 
@@ -105,6 +106,18 @@ CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, id);
 CREATE INDEX IF NOT EXISTS attempts_message ON attempts (message_id, endpoint_id, number);
 CREATE INDEX IF NOT EXISTS attempts_endpoint_due ON attempts (endpoint_id, status, scheduled_at);
 
+CREATE TABLE IF NOT EXISTS check_runs (
+    id TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    endpoint_id TEXT,
+    url TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_runs_started ON check_runs (started_at);
+
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -112,7 +125,7 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 
-class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
+class Store(CaptureQueries, DeliveryQueries, CheckQueries, SettingsQueries):
     """The workspace database. Thread-safe through one lock around the shared connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

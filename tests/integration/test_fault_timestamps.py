@@ -83,7 +83,9 @@ async def test_a_retry_of_a_future_message_is_signed_anew_and_still_refused(work
     async def quick(request: Request) -> Response:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        consumer.seen.append({"ok": consumer.verify(body, headers), "headers": headers, "checked_at": time.time()})
+        consumer.seen.append(
+            {"ok": consumer.verify(body, headers), "headers": headers, "checked_at": time.time()}
+        )
         return Response(status_code=next(answers))
 
     app = Starlette(routes=[Route("/hooks", quick, methods=["POST"])])

@@ -37,7 +37,16 @@ def octokit_dir() -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         try:
             done = subprocess.run(
-                [npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", "--prefer-offline", PACKAGE],
+                [
+                    npm,
+                    "install",
+                    "--prefix",
+                    str(cache),
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefer-offline",
+                    PACKAGE,
+                ],
                 capture_output=True,
                 timeout=120,
             )

@@ -196,7 +196,9 @@ async def test_faults_are_caught_by_a_verifying_consumer(workspace, consumers, f
     if fault in ("stale", "future"):  # an hour off from the moment it was sent, and the log says so
         sign = 1 if fault == "future" else -1
         assert int(received.timestamp) - received.at == pytest.approx(sign * 3600, abs=2)
-        assert attempt.extra["fault_note"] == ("timestamp 1 h ahead" if fault == "future" else "timestamp 1 h behind")
+        assert attempt.extra["fault_note"] == (
+            "timestamp 1 h ahead" if fault == "future" else "timestamp 1 h behind"
+        )
     else:
         assert "fault_note" not in attempt.extra
 

@@ -52,7 +52,9 @@ def _hmac_only(secret: str, headers: dict[str, str], body: bytes) -> bool:
     ts = headers.get("webhook-timestamp") or headers.get("svix-timestamp") or ""
     sigs = headers.get("webhook-signature") or headers.get("svix-signature") or ""
     key = base64.b64decode(secret.removeprefix("whsec_"))
-    expected = base64.b64encode(hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
+    ).decode()
     return any(s.startswith("v1,") and hmac.compare_digest(s[3:], expected) for s in sigs.split(" "))
 
 
@@ -95,5 +97,48 @@ def consumer_app(secret: str, flaws: Flaws | None = None) -> tuple[Starlette, Co
     app = Starlette(
         routes=[Route("/hooks", hooks, methods=["POST"]), Route("/effects", effects, methods=["GET"])],
         exception_handlers={RuntimeError: crash},
+    )
+    return app, state
+
+
+_DELIVERY_ID = {
+    "standard": "webhook-id",
+    "stripe": None,  # Stripe consumers dedupe on the event id in the body
+    "github": "x-github-delivery",
+    "shopify": "x-shopify-webhook-id",
+    "slack": None,
+}
+
+
+def scheme_consumer_app(scheme: str, secret: str, *, verify: bool = True) -> tuple[Starlette, ConsumerState]:
+    """A consumer of ``scheme``'s deliveries that verifies with the provider's own library (see
+    tests.support.verifiers), acknowledges unknown types and duplicates; ``verify=False`` is naive."""
+    from tests.support.verifiers import official
+
+    check = official(scheme, secret)
+    state = ConsumerState()
+
+    async def hooks(request: Request) -> Response:
+        state.requests += 1
+        body = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if verify and not check(body, headers):
+            return PlainTextResponse("invalid signature", status_code=400)
+        header = _DELIVERY_ID[scheme]
+        key = (
+            (headers.get(header) or headers.get("svix-id") or "")
+            if header
+            else hashlib.sha256(body).hexdigest()
+        )
+        if key not in state.seen:
+            state.seen.add(key)
+            state.effects += 1
+        return JSONResponse({"ok": True})
+
+    async def effects(request: Request) -> Response:
+        return PlainTextResponse(str(state.effects))
+
+    app = Starlette(
+        routes=[Route("/hooks", hooks, methods=["POST"]), Route("/effects", effects, methods=["GET"])]
     )
     return app, state

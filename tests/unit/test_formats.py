@@ -59,13 +59,16 @@ def test_every_fault_is_refused_in_the_schemes_terms(scheme: str, fault: str) ->
 def test_timestamp_faults_are_an_hour_off_the_moment_of_signing(scheme: str) -> None:
     now = time.time()
     for fault, sign in (("stale", -1), ("future", 1)):
-        signed = build(scheme, [SECRETS[scheme]], message_id="m", event_type="t", body=BODY, fault=fault, now=now)
+        signed = build(
+            scheme, [SECRETS[scheme]], message_id="m", event_type="t", body=BODY, fault=fault, now=now
+        )
         h = {k.lower(): v for k, v in signed.headers}
-        raw = {
-            "standard": lambda: h["webhook-timestamp"],
-            "stripe": lambda: h["stripe-signature"].split(",")[0][2:],
-            "slack": lambda: h["x-slack-request-timestamp"],
-        }[scheme]()
+        if scheme == "standard":
+            raw = h["webhook-timestamp"]
+        elif scheme == "stripe":
+            raw = h["stripe-signature"].split(",")[0][2:]
+        else:
+            raw = h["x-slack-request-timestamp"]
         assert int(raw) == int(now) + sign * 3600
         assert signed.note == ("timestamp 1 h ahead" if sign > 0 else "timestamp 1 h behind")
 
@@ -108,7 +111,9 @@ def test_provider_headers() -> None:
 
 
 def test_github_vector_from_the_docs() -> None:
-    signed = build("github", ["It's a Secret to Everybody"], message_id="m", event_type="push", body=b"Hello, World!")
+    signed = build(
+        "github", ["It's a Secret to Everybody"], message_id="m", event_type="push", body=b"Hello, World!"
+    )
     assert dict(signed.headers)["X-Hub-Signature-256"] == (
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     )

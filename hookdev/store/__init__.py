@@ -1,7 +1,8 @@
 """SQLite (WAL) storage: the only package that speaks SQL. Returns plain dataclasses.
 
 One connection per Store, opened once and kept: the request path does one insert on it with no
-per-request setup. Query groups live in mixins, one module each (captures, delivery, settings).
+per-request setup. Query groups live in mixins, one module each: captures, endpoints, messages,
+attempts, claims (the dispatcher's leases) and settings; ``rows`` maps the delivery rows to dataclasses.
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from hookdev.store.attempts import AttemptQueries
 from hookdev.store.captures import CaptureQueries
 from hookdev.store.checks import CheckQueries
-from hookdev.store.delivery import DeliveryQueries
+from hookdev.store.claims import ClaimQueries
+from hookdev.store.endpoints import EndpointQueries
+from hookdev.store.messages import MessageQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
-MIGRATIONS: tuple[tuple[int, str, str, str], ...] = ((2, "messages", "time_scale", "REAL"),)
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
+    (2, "messages", "time_scale", "REAL"),
+    (3, "endpoints", "scheme", "TEXT NOT NULL DEFAULT 'standard'"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -67,7 +74,8 @@ CREATE TABLE IF NOT EXISTS endpoints (
     managed INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    rate_next REAL
+    rate_next REAL,
+    scheme TEXT NOT NULL DEFAULT 'standard'
 );
 
 CREATE TABLE IF NOT EXISTS messages (
@@ -125,7 +133,15 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 
-class Store(CaptureQueries, DeliveryQueries, CheckQueries, SettingsQueries):
+class Store(
+    CaptureQueries,
+    EndpointQueries,
+    MessageQueries,
+    AttemptQueries,
+    ClaimQueries,
+    CheckQueries,
+    SettingsQueries,
+):
     """The workspace database. Thread-safe through one lock around the shared connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -4,47 +4,23 @@ ordinary messages and finished manual attempts, tagged ``extra["check"]``, so De
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from typing import Any
 
 from hookdev.models import Attempt, Message
-from hookdev.store.delivery import _AT_INSERT, _at_row
+from hookdev.store.base import QueriesBase
+from hookdev.store.rows import ATTEMPT_INSERT, MESSAGE_COLUMNS, attempt_row, marks, message_row
 
-_MSG_INSERT = (
-    "INSERT INTO messages (id, event_type, channels, payload, created_at, fault, time_scale) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
+_MSG_INSERT = f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({marks(len(MESSAGE_COLUMNS))})"
 
 
-class CheckQueries:
-    conn: sqlite3.Connection
-    lock: threading.RLock
-
+class CheckQueries(QueriesBase):
     def record_check_delivery(self, message: Message, attempt: Attempt) -> None:
         """A check's message and its FINISHED attempt, in one transaction (never pending: no dispatcher
         may send it again), whatever the endpoint's state (a check target may be disabled)."""
         assert attempt.status not in ("pending", "sending"), "record an attempt once it finished"
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self.conn.execute(
-                    _MSG_INSERT,
-                    (
-                        message.id,
-                        message.event_type,
-                        json.dumps(message.channels),
-                        message.payload,
-                        message.created_at,
-                        message.fault,
-                        message.time_scale,
-                    ),
-                )
-                self.conn.execute(_AT_INSERT, _at_row(attempt))
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self._write() as conn:
+            conn.execute(_MSG_INSERT, message_row(message))
+            conn.execute(ATTEMPT_INSERT, attempt_row(attempt))
 
     def save_check_run(self, run: Any) -> None:
         """Insert or replace a run (a :class:`hookdev.check.model.Run`)."""

@@ -146,6 +146,7 @@ def endpoint_json(
         "description": e.description,
         "secret": secret,
         "signs_with": "receiver secret" if e.secret is None else "endpoint secret",
+        "scheme": e.scheme,
         "events": e.events,
         "channels": e.channels,
         "rate_limit": e.rate_limit,

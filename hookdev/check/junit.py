@@ -43,4 +43,5 @@ def junit_xml(run: Run) -> bytes:
             out = ET.SubElement(case, "system-out")
             out.text = (f"WARNING: {r.reason}\n" if r.verdict == WARN else f"{r.reason}\n") + text
     ET.indent(suites)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"

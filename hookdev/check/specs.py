@@ -7,6 +7,7 @@ timestamp, Stripe's libraries only refuse the past, only Standard Webhooks has t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hookdev.delivery.formats import FAULT_OFFSET_TEXT, SCHEMES, TIMESTAMP_SCHEMES, VARIANTS
@@ -187,7 +188,7 @@ def battery(scheme: str, only: list[str] | None = None, skip: list[str] | None =
     return chosen
 
 
-def parse_ids(values: tuple[str, ...] | list[str] | str | None) -> list[str]:
+def parse_ids(values: Sequence[str] | str | None) -> list[str]:
     """``--only a,b --only c`` -> ['a', 'b', 'c'] (blank items dropped)."""
     if values is None:
         return []

@@ -20,13 +20,14 @@ from hookdev.store.endpoints import EndpointQueries
 from hookdev.store.messages import MessageQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
 MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
     (2, "messages", "time_scale", "REAL"),
-    (3, "endpoints", "scheme", "TEXT NOT NULL DEFAULT 'standard'"),
+    (3, "captures", "receiver_url", "TEXT"),
+    (4, "endpoints", "scheme", "TEXT NOT NULL DEFAULT 'standard'"),
 )
 
 SCHEMA = """
@@ -55,7 +56,8 @@ CREATE TABLE IF NOT EXISTS captures (
     forwarded_to TEXT,
     forward_status INTEGER,
     forward_error TEXT,
-    forward_ms REAL
+    forward_ms REAL,
+    receiver_url TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_received ON captures (received_at);
 

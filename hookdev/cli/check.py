@@ -19,7 +19,7 @@ from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.formats import SCHEMES, SchemeError, build
 from hookdev.delivery.validate import InputError, check_secret
 from hookdev.models import Endpoint
-from hookdev.render import iso
+from hookdev.presentation import iso
 from hookdev.sender import Sender
 from hookdev.signing import SecretError
 from hookdev.workspace import Workspace

@@ -29,6 +29,7 @@ COMMANDS = (
     "replay",
     "recover",
     "dispatch",
+    "check",
     "relay",
     "tls",
     "init",

@@ -55,6 +55,7 @@ SHORT_HELP = {
     "replay": "Send a message again now (same webhook-id, fresh signature).",
     "recover": "Resend what failed to an endpoint in a time window.",
     "dispatch": "Deliver pending attempts (the dispatcher on its own).",
+    "check": "Prove a webhook consumer correct: a battery of deliveries, graded.",
     "relay": "Run a relay on a public host so webhooks reach your laptop.",
     "tls": "Local HTTPS: the workspace CA.",
     "init": "Write a commented starter hookdev.toml.",

@@ -51,6 +51,7 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "status": (("status",), HEAVY),
     "catalog list": (("catalog", "list"), (*SERVERS, *NET, "hookdev.engine", "hookdev.tui")),
     "catalog show": (("catalog", "show", "code.scanned"), (*SERVERS, *NET, "hookdev.engine", "hookdev.tui")),
+    "check help": (("check", "--help"), (*SERVERS, "hookdev.engine", "hookdev.tui")),
     "send": (("send", "code.scanned", "--endpoint", "ep_local"), (*SERVERS, "hookdev.engine", "hookdev.tui")),
 }
 

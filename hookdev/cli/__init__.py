@@ -130,9 +130,7 @@ def usage_line(e: click.UsageError) -> str:
         if e.possibilities:
             text += f"; did you mean {' or '.join(sorted(e.possibilities))}?"
     else:
-        text = " ".join(e.format_message().split())
-        text = text[:1].lower() + text[1:]
-        text = text.removesuffix(".")
+        text = " ".join(e.format_message().split()).removesuffix(".")
     if e.ctx is not None:
         text += f" (see {e.ctx.command_path} --help)"
     return text

@@ -359,11 +359,11 @@ def test_a_signed_curl_command_piped_to_sh_sends_the_body_it_signed(tmp_path: Pa
             "Error: no such option '--yess'; did you mean --yes? (see hookdev endpoints delete --help)",
         ),
         (("inbox", "--zzz"), "Error: no such option '--zzz' (see hookdev inbox --help)"),
-        (("send",), "Error: missing argument 'TYPE' (see hookdev send --help)"),
-        (("frobnicate",), "Error: no such command 'frobnicate' (see hookdev --help)"),
+        (("send",), "Error: Missing argument 'TYPE' (see hookdev send --help)"),
+        (("frobnicate",), "Error: No such command 'frobnicate' (see hookdev --help)"),
         (
             ("listen", "--port", "x"),
-            "Error: invalid value for '--port': 'x' is not a valid integer range (see hookdev listen --help)",
+            "Error: Invalid value for '--port': 'x' is not a valid integer range (see hookdev listen --help)",
         ),
     ],
 )

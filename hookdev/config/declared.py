@@ -209,6 +209,12 @@ SETTINGS: tuple[Setting, ...] = (
         lo=0,
     ),
     Setting(
+        "max_response",
+        "size",
+        10 * 1024 * 1024,  # hookdev.forward.DEFAULT_MAX_RESPONSE (a test keeps them equal)
+        "Largest answer of your app passed back when forwarding; past it, 502 with the reason.",
+    ),
+    Setting(
         "resend_on_change",
         "paths",
         (),

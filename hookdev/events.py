@@ -112,4 +112,6 @@ class EventBus:
         if not isinstance(event, LogLine):
             for failed, problem in failures:
                 name = getattr(failed, "__qualname__", type(failed).__name__)
-                self.publish(LogLine("error", f"{name} failed on {type(event).__name__}: {problem}", "events"))
+                self.publish(
+                    LogLine("error", f"{name} failed on {type(event).__name__}: {problem}", "events")
+                )

@@ -32,6 +32,7 @@ RESPOND_KEYS = ("mode", "status", "count", "delay", "retry_after")
 ROUTE_KEYS = ("path", "to", "secret", "scheme")
 ENDPOINT_KEYS = (
     "name", "url", "events", "channels", "rate_limit", "headers", "description", "disabled", "secret",
+    "scheme",
 )  # fmt: skip
 
 _MAX_SHOWN = 10  # issues listed in one error message
@@ -95,6 +96,7 @@ class EndpointConfig:
     description: str = ""
     disabled: bool = False
     secret: str | None = field(default=None, repr=False)  # None: generated once and kept
+    scheme: str = "standard"  # the provider format deliveries are signed in (one of SCHEMES)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ ENDPOINTS = """\
 # description = ""               # a note shown in listings
 # disabled = false               # true: keep the endpoint but deliver nothing to it
 # secret = "whsec_..."           # signing secret, whsec_ + base64; unset: generated once and kept
+# scheme = "standard"            # sign as: standard | stripe | github | shopify | slack
 """
 
 _COMMENT_AT = 33  # the column comments start at

@@ -19,7 +19,9 @@ from hookdev.catalog.candidate import MISSING, Candidate, SchemaUnusable
 from hookdev.catalog.model import CatalogIssue, json_path, json_type, quote
 from hookdev.catalog.resolve import Resolver
 
-_JSON_SCHEMA_FORMAT = re.compile(r"^application/(schema\+json|schema\+yaml|vnd\.aai\.asyncapi(\+json|\+yaml)?)(;.*)?$")
+_JSON_SCHEMA_FORMAT = re.compile(
+    r"^application/(schema\+json|schema\+yaml|vnd\.aai\.asyncapi(\+json|\+yaml)?)(;.*)?$"
+)
 
 
 def is_asyncapi(doc: object) -> bool:
@@ -30,7 +32,9 @@ def from_asyncapi(doc: dict[str, Any], file: str, issues: list[CatalogIssue]) ->
     version = doc.get("asyncapi")
     major = re.match(r"^(\d+)\.", version) if isinstance(version, str) else None
     if not major or int(major[1]) not in (2, 3):
-        issues.append(CatalogIssue(file, "$.asyncapi", f"AsyncAPI 2.x or 3.x is supported (found {quote(version)})"))
+        issues.append(
+            CatalogIssue(file, "$.asyncapi", f"AsyncAPI 2.x or 3.x is supported (found {quote(version)})")
+        )
         return []
     resolver = Resolver(doc)
     found: dict[str, tuple[str, Any, str]] = {}  # identity -> (key, message node, path)
@@ -108,7 +112,12 @@ def _candidate(resolver: Resolver, key: str, node: Any, where: str, file: str) -
             raise SchemaUnusable(dangling, where)
         example: Any = MISSING
         examples = message.get("examples")
-        if isinstance(examples, list) and examples and isinstance(examples[0], dict) and "payload" in examples[0]:
+        if (
+            isinstance(examples, list)
+            and examples
+            and isinstance(examples[0], dict)
+            and "payload" in examples[0]
+        ):
             example = examples[0]["payload"]
         else:
             top = resolver.follow(payload)
@@ -122,14 +131,25 @@ def _candidate(resolver: Resolver, key: str, node: Any, where: str, file: str) -
         return Candidate(name, "", file, where, lambda: {}, problem=problem)
     schema_node = payload
     return Candidate(
-        name, description, file, where, lambda: resolver.schema(schema_node), example, where + ".examples[0].payload"
+        name,
+        description,
+        file,
+        where,
+        lambda: resolver.schema(schema_node),
+        example,
+        where + ".examples[0].payload" if example is not MISSING else where,
+        no_example="no example (give the message examples with a payload, or the payload schema an example)",
     )
 
 
 def _describe(name: str, message: dict[str, Any]) -> str:
     summary = message.get("summary")
     norm = re.compile(r"[^a-z0-9]")
-    if isinstance(summary, str) and summary.strip() and norm.sub("", summary.lower()) != norm.sub("", name.lower()):
+    if (
+        isinstance(summary, str)
+        and summary.strip()
+        and norm.sub("", summary.lower()) != norm.sub("", name.lower())
+    ):
         return " ".join(summary.split())
     for key in ("description", "title"):
         value = message.get(key)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hookdev.catalog.model import Catalog, TypeInfo
+from hookdev.catalog.model import Catalog, CatalogIssue, TypeInfo
 
 MIN_SIZE = 64 * 1024
 VERSION = 1
@@ -48,8 +48,28 @@ def _files(cache_dir: str | os.PathLike[str], path: Path) -> tuple[Path, Path]:
     return base / f"{name}.index.json", base / f"{name}.doc.json"
 
 
-def lookup(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key) -> tuple[Any, dict[str, TypeInfo]] | None:
-    """The cached (document, index by name) for ``path`` when its key still matches, else None."""
+@dataclass
+class Hit:
+    """A usable cache entry: the index now, the parsed document when a type is first built."""
+
+    infos: list[TypeInfo]
+    issues: list[CatalogIssue]
+    doc_file: Path
+    doc_sha256: str
+
+    def document(self) -> Any:
+        """The cached parsed document; None if it went missing or changed under us."""
+        try:
+            raw = self.doc_file.read_bytes()
+            if hashlib.sha256(raw).hexdigest() != self.doc_sha256:
+                return None
+            return json.loads(raw)
+        except (OSError, ValueError):
+            return None
+
+
+def lookup(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key) -> Hit | None:
+    """The cache entry for ``path`` when its key (size, mtime, hash) still matches, else None."""
     if cache_dir is None or key.size < MIN_SIZE:
         return None
     index_file, doc_file = _files(cache_dir, path)
@@ -57,13 +77,11 @@ def lookup(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key) -> tu
         index = json.loads(index_file.read_text(encoding="utf-8"))
         if index.get("version") != VERSION or index.get("key") != key.as_dict():
             return None
-        doc = json.loads(doc_file.read_text(encoding="utf-8"))
-        if hashlib.sha256(doc_file.read_bytes()).hexdigest() != index.get("doc_sha256"):
-            return None
-        infos = {t["name"]: TypeInfo(**t) for t in index["types"]}
+        infos = [TypeInfo(**t) for t in index["types"]]
+        issues = [CatalogIssue(**i) for i in index["issues"]]
+        return Hit(infos, issues, doc_file, str(index["doc_sha256"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    return doc, infos
 
 
 def store(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key, doc: Any, catalog: Catalog) -> None:
@@ -80,6 +98,7 @@ def store(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key, doc: A
             "key": key.as_dict(),
             "doc_sha256": hashlib.sha256(doc_bytes).hexdigest(),
             "types": [info.as_dict() for info in catalog.infos()],
+            "issues": [i.as_dict() for i in catalog.issues],
         }
         _write(doc_file, doc_bytes)
         _write(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))

@@ -30,6 +30,7 @@ class Candidate:
     example_where: str = ""  # JSON path of the example, for messages
     problem: CatalogIssue | None = None
     multi: bool = True  # messages name the type ("code.scanned example at ...")
+    no_example: str = "no example"  # what ``validate`` says when there is none, with the format's hint
 
 
 class SchemaUnusable(Exception):

@@ -185,15 +185,14 @@ def read_document(file: File, label: str, issues: list[CatalogIssue]) -> tuple[b
     suffix = file.name.lower().rsplit(".", 1)[-1] if "." in file.name else ""
     try:
         if suffix == "json":
-            doc = parse_json(text)
+            doc = parse_json(text)  # JSON is JSON already: string keys, no NaN, no aliases to expand
         elif suffix in ("yaml", "yml"):
-            doc = parse_yaml(text)
+            doc = jsonable(parse_yaml(text))
         else:
             try:
                 doc = parse_json(text)
             except ValueError:
-                doc = parse_yaml(text)
-        doc = jsonable(doc)
+                doc = jsonable(parse_yaml(text))
     except ValueError as e:
         issues.append(CatalogIssue(label, "", str(e)))
         return False, None
@@ -207,5 +206,3 @@ def read_document(file: File, label: str, issues: list[CatalogIssue]) -> tuple[b
         issues.append(CatalogIssue(label, "", "the file is empty"))
         return False, None
     return True, doc
-
-

@@ -41,7 +41,6 @@ from hookdev.catalog.model import (
 )
 
 EXTENSIONS = (".json", ".yaml", ".yml")
-NO_EXAMPLE = "no example (give the media type an example or examples, or the schema examples)"
 
 
 def load_catalog(
@@ -84,16 +83,44 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
     keyed = key_of_file(p)
     hit = cache.lookup(cache_dir, p, keyed[0]) if keyed else None
     if hit is not None:
-        doc, infos = hit
-        candidates = [(c, infos.get(c.name) if isinstance(c.name, str) else None) for c in candidates_of(doc, source, issues)]
-        return _finish(Catalog(_entries(candidates, issues), source, issues), strict)
+        return _finish(Catalog(_cached_entries(hit, source), source, list(hit.issues)), strict)
     ok, doc = read_document(_Bytes(p, keyed[1]) if keyed else p, source, issues)
     if not ok:
         return _finish(Catalog({}, source, issues), strict)
-    catalog = Catalog(_entries([(c, None) for c in candidates_of(doc, source, issues)], issues), source, issues)
+    catalog = Catalog(
+        _entries([(c, None) for c in candidates_of(doc, source, issues)], issues), source, issues
+    )
     if keyed and catalog.entries:
         cache.store(cache_dir, p, keyed[0], doc, catalog)
     return _finish(catalog, strict)
+
+
+def _cached_entries(hit: Any, source: str) -> dict[str, Entry]:
+    """Entries from a cache index; the cached document is parsed only when a type is first built."""
+    found: dict[str, Candidate] = {}
+
+    def candidate(name: str) -> Candidate:
+        if not found:
+            doc = hit.document()
+            if doc is None:
+                raise CatalogError(
+                    [CatalogIssue(source, "", "the catalog cache changed while in use; run again")]
+                )
+            for c in candidates_of(doc, source, []):
+                if isinstance(c.name, str):
+                    found.setdefault(c.name, c)
+        return found[name]
+
+    def entry(info: TypeInfo) -> Entry:
+        def build(thorough: bool) -> EventType:
+            et = materialise(candidate(info.name), info.name, thorough)
+            made.info = info_of(et)
+            return et
+
+        made = Entry(info, build)
+        return made
+
+    return {info.name: entry(info) for info in sorted(hit.infos, key=lambda i: i.name)}
 
 
 def key_of_file(p: Path) -> tuple[Any, bytes] | None:
@@ -135,7 +162,9 @@ def validate_catalog(path: str | os.PathLike[str] | None = None) -> list[Catalog
 # -- turning candidates into entries ---------------------------------------------------------------
 
 
-def _entries(found: Iterable[tuple[Candidate, TypeInfo | None]], issues: list[CatalogIssue]) -> dict[str, Entry]:
+def _entries(
+    found: Iterable[tuple[Candidate, TypeInfo | None]], issues: list[CatalogIssue]
+) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     seen: dict[str, str] = {}
     for c, known in found:
@@ -158,14 +187,14 @@ def _entries(found: Iterable[tuple[Candidate, TypeInfo | None]], issues: list[Ca
 
 
 def _entry(c: Candidate, name: str, known: TypeInfo | None) -> Entry:
-    def build() -> EventType:
-        et = materialise(c, name)
+    def build(thorough: bool) -> EventType:
+        et = materialise(c, name, thorough)
         entry.info = info_of(et)
         return et
 
     if c.problem is not None:
         et = EventType(name, c.description, {}, None, c.file, problem=c.problem)
-        return Entry(info_of(et), lambda: et, et)
+        return Entry(info_of(et), lambda thorough: et, et, True)
     if known is not None:
         entry = Entry(known, build)
     elif c.example is MISSING:
@@ -177,13 +206,16 @@ def _entry(c: Candidate, name: str, known: TypeInfo | None) -> Entry:
     return entry
 
 
-def materialise(c: Candidate, name: str) -> EventType:
-    """Resolve and check the schema, check the example, synthesise one when needed."""
+def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
+    """Resolve the schema (and with ``thorough``, check it against the metaschema), check the example,
+    synthesise one when needed."""
     from hookdev.catalog.openapi import Unusable
     from hookdev.catalog.schema import schema_errors, schema_problem
     from hookdev.catalog.synth import SynthesisError, synthesize
 
     prefix = f"{name} " if c.multi else ""
+    if c.problem is not None:
+        return EventType(name, c.description, {}, None, c.file, problem=c.problem)
 
     def unusable(issue: CatalogIssue, schema: dict[str, Any] | None = None) -> EventType:
         return EventType(name, c.description, schema or {}, None, c.file, problem=issue)
@@ -195,14 +227,16 @@ def materialise(c: Candidate, name: str) -> EventType:
     except RecursionError:
         return unusable(CatalogIssue(c.file, c.where, "nested too deeply"))
     if not isinstance(schema, dict):
-        return unusable(CatalogIssue(c.file, "", f"must be a JSON object, not {json_type(schema)}", f"{prefix}schema"))
-    problem = schema_problem(schema)
+        return unusable(
+            CatalogIssue(c.file, "", f"must be a JSON object, not {json_type(schema)}", f"{prefix}schema")
+        )
+    problem = schema_problem(schema) if thorough else None
     if problem is not None:
         return unusable(CatalogIssue(c.file, problem[0], problem[1], f"{prefix}schema"))
     example = c.example
     subject = f"{prefix}example"
     if example is MISSING:
-        notes = [CatalogIssue(c.file, c.example_where or c.where, NO_EXAMPLE)]
+        notes = [CatalogIssue(c.file, c.example_where or c.where, c.no_example)]
     elif isinstance(example, Unusable):
         notes = [CatalogIssue(c.file, example.where, example.message)]
     elif not isinstance(example, dict):
@@ -230,12 +264,18 @@ def _sample_dir() -> Traversable:
     return resources.files("hookdev").joinpath("sample_catalog")
 
 
-def _load_directory(directory: Path | Traversable, label: str | None, issues: list[CatalogIssue]) -> list[Candidate]:
+def _load_directory(
+    directory: Path | Traversable, label: str | None, issues: list[CatalogIssue]
+) -> list[Candidate]:
     """Every event type in the directory's catalog files, in file name order (not recursive)."""
     shown = label if label is not None else str(directory)
     try:
         files = sorted(
-            (f for f in directory.iterdir() if f.name.lower().endswith(EXTENSIONS) and not f.name.startswith(".")),
+            (
+                f
+                for f in directory.iterdir()
+                if f.name.lower().endswith(EXTENSIONS) and not f.name.startswith(".")
+            ),
             key=lambda f: f.name,
         )
         files = [f for f in files if f.is_file()]
@@ -243,7 +283,9 @@ def _load_directory(directory: Path | Traversable, label: str | None, issues: li
         issues.append(CatalogIssue(shown, "", f"cannot list the directory: {e.strerror or e}"))
         return []
     if not files:
-        issues.append(CatalogIssue(shown, "", "no event type files (*.json, *.yaml, *.yml) in this directory"))
+        issues.append(
+            CatalogIssue(shown, "", "no event type files (*.json, *.yaml, *.yml) in this directory")
+        )
         return []
     found: list[Candidate] = []
     for f in files:
@@ -279,7 +321,9 @@ def candidates_of(doc: object, label: str, issues: list[CatalogIssue]) -> list[C
     return []
 
 
-def _from_entry(entry: object, file: str, where: str, multi: bool, issues: list[CatalogIssue]) -> Candidate | None:
+def _from_entry(
+    entry: object, file: str, where: str, multi: bool, issues: list[CatalogIssue]
+) -> Candidate | None:
     """A candidate from a ``{name, description, schema, example}`` object; ``where`` is its path."""
     if not isinstance(entry, dict):
         issues.append(CatalogIssue(file, where, f"expected an event type object, found {json_type(entry)}"))
@@ -306,6 +350,7 @@ def _from_entry(entry: object, file: str, where: str, multi: bool, issues: list[
         where,
         lambda: schema,
         entry.get("example", MISSING),
-        (where + ".example") if where else "$.example",
+        where,
         multi=multi,
+        no_example="no example (give the event type an example)",
     )

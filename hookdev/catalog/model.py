@@ -214,15 +214,22 @@ class TypeInfo:
 
 @dataclass
 class Entry:
-    """One type of a catalog: its :class:`TypeInfo`, and how to build the full :class:`EventType`."""
+    """One type of a catalog: its :class:`TypeInfo`, and how to build the full :class:`EventType`.
+
+    ``build(thorough)``: a thorough build also checks the schema against the draft 2020-12 metaschema,
+    which costs up to a second on a big inlined schema; everyday use (list, show, send) relies on
+    validation itself to find a schema it cannot use, ``catalog validate`` and strict loading on both.
+    """
 
     info: TypeInfo
-    build: Callable[[], EventType]
+    build: Callable[[bool], EventType]
     built: EventType | None = None
+    thorough: bool = False
 
-    def event_type(self) -> EventType:
-        if self.built is None:
-            self.built = self.build()
+    def event_type(self, thorough: bool = False) -> EventType:
+        if self.built is None or (thorough and not self.thorough):
+            self.built = self.build(thorough)
+            self.thorough = thorough
         return self.built
 
 
@@ -285,7 +292,8 @@ class Catalog:
     def all_issues(self) -> list[CatalogIssue]:
         """Every problem: the index's, plus each type's (missing or invalid example, unusable schema)."""
         out = list(self.issues)
-        for et in self:
+        for name in self.names():
+            et = self.entries[name].event_type(thorough=True)
             for issue in (*et.notes, *([et.problem] if et.problem else [])):
                 if issue not in out:
                     out.append(issue)
@@ -306,8 +314,8 @@ class Catalog:
         return "the bundled sample catalog" if self.source == SAMPLE_SOURCE else f"catalog {self.source}"
 
 
-def _constant(et: EventType) -> Callable[[], EventType]:
-    return lambda: et
+def _constant(et: EventType) -> Callable[[bool], EventType]:
+    return lambda thorough: et
 
 
 def _info(et: EventType) -> TypeInfo:

@@ -33,7 +33,11 @@ def from_openapi(doc: dict[str, Any], file: str, issues: list[CatalogIssue]) -> 
     version = _version(doc.get("openapi"))
     if version is None or version < (3, 0):
         issues.append(
-            CatalogIssue(file, "$.openapi", f"webhooks need OpenAPI 3.0 or later (found {quote(doc.get('openapi', doc.get('swagger')))})")
+            CatalogIssue(
+                file,
+                "$.openapi",
+                f"webhooks need OpenAPI 3.0 or later (found {quote(doc.get('openapi', doc.get('swagger')))})",
+            )
         )
         return []
     key = "webhooks" if "webhooks" in doc else "x-webhooks" if "x-webhooks" in doc else None
@@ -87,7 +91,16 @@ def _candidate(resolver: Resolver, name: str, item: Any, file: str, where: str) 
         example, example_where = _example(resolver, media, at)
     except (SchemaUnusable, RecursionError) as e:
         return unusable(e, where)
-    candidate = Candidate(name, description, file, where, lambda: resolver.schema(node), example, example_where)
+    candidate = Candidate(
+        name,
+        description,
+        file,
+        where,
+        lambda: resolver.schema(node),
+        example,
+        example_where,
+        no_example="no example (give the media type an example or examples, or the schema examples)",
+    )
     if example is MISSING:
         candidate.example = _schema_example(resolver, node)
     return candidate
@@ -100,7 +113,11 @@ def describe(name: str, op: dict[str, Any], item: Any, body: Any) -> str:
         return summary.strip()
     holders: list[Any] = [op, body, item]
     for holder in holders:
-        if isinstance(holder, dict) and isinstance(holder.get("description"), str) and holder["description"].strip():
+        if (
+            isinstance(holder, dict)
+            and isinstance(holder.get("description"), str)
+            and holder["description"].strip()
+        ):
             return str(holder["description"]).strip()
     if isinstance(item, dict) and isinstance(item.get("summary"), str) and _says_more(item["summary"], name):
         return str(item["summary"]).strip()

@@ -67,7 +67,9 @@ def parse_path(text: str) -> tuple[Path, str]:
             elif inner.isdigit():
                 parts.append(int(inner))
             else:
-                raise OverrideError(f"cannot read the path in {text!r}: [{inner}] is not an index or a quoted key")
+                raise OverrideError(
+                    f"cannot read the path in {text!r}: [{inner}] is not an index or a quoted key"
+                )
             i = end + 1
             expect_key = False
             continue
@@ -129,16 +131,22 @@ def _set(root: Any, path: Path, value: Any) -> Any:
     where = json_path(path)
     if isinstance(last, int):
         if not isinstance(node, list):
-            raise OverrideError(f"cannot set {where}: {json_path(path[:-1])} is {json_type(node)}, not an array")
+            raise OverrideError(
+                f"cannot set {where}: {json_path(path[:-1])} is {json_type(node)}, not an array"
+            )
         if last < len(node):
             node[last] = value
         elif last == len(node):
             node.append(value)
         else:
-            raise OverrideError(f"cannot set {where}: the array has {len(node)} item(s) (use [{len(node)}] to append)")
+            raise OverrideError(
+                f"cannot set {where}: the array has {len(node)} item(s) (use [{len(node)}] to append)"
+            )
     else:
         if not isinstance(node, dict):
-            raise OverrideError(f"cannot set {where}: {json_path(path[:-1])} is {json_type(node)}, not an object")
+            raise OverrideError(
+                f"cannot set {where}: {json_path(path[:-1])} is {json_type(node)}, not an object"
+            )
         node[last] = value
     return root
 
@@ -147,7 +155,9 @@ def _child(node: Any, part: str | int, path: Path, create: Any) -> Any:
     where = json_path(path)
     if isinstance(part, int):
         if not isinstance(node, list):
-            raise OverrideError(f"cannot reach {where}: {json_path(path[:-1])} is {json_type(node)}, not an array")
+            raise OverrideError(
+                f"cannot reach {where}: {json_path(path[:-1])} is {json_type(node)}, not an array"
+            )
         if part < len(node):
             return node[part]
         if part == len(node):
@@ -155,7 +165,9 @@ def _child(node: Any, part: str | int, path: Path, create: Any) -> Any:
             return create
         raise OverrideError(f"cannot reach {where}: the array has {len(node)} item(s)")
     if not isinstance(node, dict):
-        raise OverrideError(f"cannot reach {where}: {json_path(path[:-1])} is {json_type(node)}, not an object")
+        raise OverrideError(
+            f"cannot reach {where}: {json_path(path[:-1])} is {json_type(node)}, not an object"
+        )
     if part not in node or node[part] is None:
         node[part] = create
     return node[part]
@@ -169,7 +181,9 @@ def _unset(root: Any, path: Path) -> None:
         elif isinstance(part, str) and isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            raise OverrideError(f"nothing to unset at {json_path(path)}: {json_path(path[: depth + 1])} does not exist")
+            raise OverrideError(
+                f"nothing to unset at {json_path(path)}: {json_path(path[: depth + 1])} does not exist"
+            )
     last = path[-1]
     if isinstance(last, int) and isinstance(node, list) and last < len(node):
         del node[last]

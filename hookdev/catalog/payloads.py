@@ -40,7 +40,10 @@ def build_payloads(
     if vary and data is not None:
         raise PayloadError("--vary makes the payloads from the schema: it cannot be combined with --data")
     if vary:
-        return [_finish(et, obj, None, overrides, validate, generated=True) for obj in vary_examples(et, count, seed)]
+        return [
+            _finish(et, obj, None, overrides, validate, generated=True)
+            for obj in vary_examples(et, count, seed)
+        ]
     if data is not None:
         obj = _parse(data)  # JSON even when not validated: a webhook body other parsers accept
         return [_finish(et, obj, data, overrides, validate, generated=False)] * count
@@ -81,7 +84,13 @@ def _parse(data: bytes) -> object:
 
 
 def _finish(
-    et: EventType, obj: object, raw: bytes | None, overrides: Sequence[Override], validate: bool, *, generated: bool
+    et: EventType,
+    obj: object,
+    raw: bytes | None,
+    overrides: Sequence[Override],
+    validate: bool,
+    *,
+    generated: bool,
 ) -> bytes:
     from hookdev.catalog.schema import validate_payload
 

@@ -94,11 +94,12 @@ def schema_problem(schema: dict[str, Any]) -> tuple[str, str] | None:
 
 def schema_errors(schema: dict[str, Any], instance: object, *, file: str, subject: str) -> list[CatalogIssue]:
     """Every way ``instance`` fails ``schema``, each with its JSON path; sorted by path, then message."""
+    _import_jsonschema()
     from jsonschema.exceptions import ValidationError, best_match
 
     v = validator(schema)
     try:
-        errors = list(v.iter_errors(instance))
+        errors = list(v.iter_errors(instance))  # type: ignore[arg-type]
     except RecursionError:
         return [CatalogIssue(file, "", "cannot validate: the schema's $refs loop without end", subject)]
     except Exception as e:  # noqa: BLE001 - unresolvable $ref, a pattern Python's re rejects, ...
@@ -114,7 +115,7 @@ def schema_errors(schema: dict[str, Any], instance: object, *, file: str, subjec
 
 def is_valid(schema: dict[str, Any], instance: object) -> bool:
     try:
-        return bool(validator(schema).is_valid(instance))
+        return bool(validator(schema).is_valid(instance))  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - a schema that cannot be used validates nothing
         return False
 

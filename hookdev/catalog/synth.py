@@ -53,7 +53,7 @@ def synthesize(schema: dict[str, Any], *, seed: int | None = None, now: dt.datet
         value = _MISSING
     if value is not _MISSING and _valid(check, value):
         return value
-    found = _fallback(schema)
+    found = _fallback(schema) if _small(schema) else _MISSING
     if found is not _MISSING and _valid(check, found):
         return found
     errors = []
@@ -67,7 +67,9 @@ def synthesize(schema: dict[str, Any], *, seed: int | None = None, now: dt.datet
         from hookdev.catalog.schema import message_of
 
         first = errors[0]
-        raise SynthesisError(f"cannot make a valid example: at {json_path(first.absolute_path)}: {message_of(first)}")
+        raise SynthesisError(
+            f"cannot make a valid example: at {json_path(first.absolute_path)}: {message_of(first)}"
+        )
     raise SynthesisError("cannot make a valid example from this schema")
 
 
@@ -78,6 +80,16 @@ def _valid(check: Any, value: Any) -> bool:
     try:
         return bool(check.is_valid(value))
     except Exception:  # noqa: BLE001 - a $ref that does not resolve, a pattern re rejects
+        return False
+
+
+def _small(schema: dict[str, Any]) -> bool:
+    """hypothesis-jsonschema takes minutes on a schema of GitHub's size; it is for small ones."""
+    import json
+
+    try:
+        return len(json.dumps(schema)) <= 20_000
+    except (TypeError, ValueError):
         return False
 
 
@@ -111,7 +123,7 @@ class _Generator:
         self.rng = rng
         self.now = now
         self.check = validator(root)
-        self.counter = 0
+        self.variant = 0  # > 0: make a different value than before (unique array items)
 
     # -- helpers ----------------------------------------------------------------------------------
     def resolve(self, ref: str) -> Any:
@@ -228,7 +240,9 @@ class _Generator:
 
     def kind(self, s: dict[str, Any]) -> str:
         t = s.get("type")
-        types = [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else []
+        types = (
+            [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else []
+        )
         if not types:
             if any(k in s for k in _OBJECTY):
                 return "object"
@@ -282,10 +296,10 @@ class _Generator:
     def string(self, s: dict[str, Any], key: str) -> str:
         fmt = s.get("format")
         pattern = s.get("pattern")
-        lo = s.get("minLength") if isinstance(s.get("minLength"), int) else 0
-        hi = s.get("maxLength") if isinstance(s.get("maxLength"), int) else None
+        lo = _int(s, "minLength") or 0
+        hi = _int(s, "maxLength")
         if isinstance(pattern, str):
-            text = regex_instance(pattern, self.rng, lo, hi)
+            text = regex_instance(pattern, self.rng, lo, hi, self.variant)
             if text is not None:
                 return text
         if isinstance(fmt, str) and fmt in _FORMATS:
@@ -315,13 +329,14 @@ class _Generator:
             return _date_time(self, key)
         if self.rng is not None:
             return f"{key or 'value'}-{self.token(6)}"
-        return f"example {key}" if key else "example"
+        suffix = f" {self.variant + 1}" if self.variant else ""
+        return (f"example {key}" if key else "example") + suffix
 
     # -- containers -------------------------------------------------------------------------------
     def array(self, s: dict[str, Any], key: str, depth: int, refs: tuple[str, ...]) -> list[Any]:
-        lo = s.get("minItems") if isinstance(s.get("minItems"), int) else 0
-        hi = s.get("maxItems") if isinstance(s.get("maxItems"), int) else None
-        prefix = s.get("prefixItems") if isinstance(s.get("prefixItems"), list) else []
+        lo = _int(s, "minItems") or 0
+        hi = _int(s, "maxItems")
+        prefix = _list(s, "prefixItems")
         items = s.get("items", {})
         want = max(lo, 1 if depth < 4 else 0, len(prefix) if depth < 4 else 0)
         if self.rng is not None and depth < 4:
@@ -335,13 +350,18 @@ class _Generator:
             sub = prefix[i] if i < len(prefix) else items
             if sub is False:
                 break
-            for attempt in range(5):
-                value = self.make(sub, single, depth, refs)
-                if not unique or value not in out:
-                    break
-                value = _distinct(value, i + attempt + 1)
-                if value not in out:
-                    break
+            value = self.make(sub, single, depth, refs)
+            if unique and value in out:
+                for variant in range(1, 8):
+                    self.variant = variant + i
+                    try:
+                        value = self.make(sub, single, depth, refs)
+                    finally:
+                        self.variant = 0
+                    if value not in out:
+                        break
+                else:
+                    value = _distinct(value, i)
             out.append(value)
         contains = s.get("contains")
         if isinstance(contains, dict) and not any(self.valid(contains, v) for v in out):
@@ -353,10 +373,10 @@ class _Generator:
         return out
 
     def object(self, s: dict[str, Any], depth: int, refs: tuple[str, ...]) -> dict[str, Any]:
-        props = s.get("properties") if isinstance(s.get("properties"), dict) else {}
-        required = [r for r in s.get("required", []) if isinstance(r, str)] if isinstance(s.get("required"), list) else []
+        props = _dict(s, "properties")
+        required = [r for r in _list(s, "required") if isinstance(r, str)]
         extra = s.get("additionalProperties", True)
-        deps = s.get("dependentRequired") if isinstance(s.get("dependentRequired"), dict) else {}
+        deps = _dict(s, "dependentRequired")
         minimal = len(refs) != len(set(refs))
         names = list(required)
         if not minimal and depth <= 2:
@@ -367,7 +387,7 @@ class _Generator:
                 if isinstance(dep, str) and dep not in names:
                     names.append(dep)
             i += 1
-        lo = s.get("minProperties") if isinstance(s.get("minProperties"), int) else 0
+        lo = _int(s, "minProperties") or 0
         for k in props:
             if len(names) >= lo:
                 break
@@ -379,7 +399,16 @@ class _Generator:
             n += 1
         out: dict[str, Any] = {}
         for name in names:
-            out[name] = self.make(self.property_schema(s, props, name, extra), name, depth, refs)
+            sub = self.property_schema(s, props, name, extra)
+            if name in required:
+                out[name] = self.make(sub, name, depth, refs)
+                continue
+            try:  # an optional property that cannot be made valid is left out
+                value = self.make(sub, name, depth, refs)
+            except SynthesisError:
+                continue
+            if not _risky(sub) or self.valid(sub, value):
+                out[name] = value
         hi = s.get("maxProperties")
         if isinstance(hi, int) and len(out) > hi:
             for name in [k for k in out if k not in required][: len(out) - hi]:
@@ -399,6 +428,26 @@ class _Generator:
                 except re.error:
                     continue
         return extra if isinstance(extra, dict) else {}
+
+
+def _int(s: dict[str, Any], key: str) -> int | None:
+    value = s.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _list(s: dict[str, Any], key: str) -> list[Any]:
+    value = s.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _dict(s: dict[str, Any], key: str) -> dict[str, Any]:
+    value = s.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _risky(s: Any) -> bool:
+    """Whether a schema combines keywords the walk may not satisfy (so its value is checked)."""
+    return isinstance(s, dict) and any(k in s for k in ("allOf", "oneOf", "anyOf", "not", "if", "$ref"))
 
 
 def _is_null_schema(s: Any) -> bool:
@@ -540,7 +589,9 @@ _PREFERRED = string.ascii_lowercase + string.digits + string.ascii_uppercase + "
 _PRINTABLE = [chr(c) for c in range(32, 127)]
 
 
-def regex_instance(pattern: str, rng: random.Random | None, min_len: int = 0, max_len: int | None = None) -> str | None:
+def regex_instance(
+    pattern: str, rng: random.Random | None, min_len: int = 0, max_len: int | None = None, variant: int = 0
+) -> str | None:
     """A string that ``re.search(pattern, ...)`` accepts, within the lengths when it can; None if not."""
     import re._parser as sre_parse  # the stdlib's own regex parser
 
@@ -553,7 +604,7 @@ def regex_instance(pattern: str, rng: random.Random | None, min_len: int = 0, ma
     for extra in (0, 1, 2, 4, 8, 16, 32, 64, 128, 256):
         if max_len is not None and extra and best is not None and len(best) >= max_len:
             break
-        text = _RegexWriter(rng, extra).write(parsed)
+        text = _RegexWriter(rng, extra, variant).write(parsed)
         if text is None or not compiled.search(text):
             continue
         if best is None:
@@ -568,11 +619,11 @@ def regex_instance(pattern: str, rng: random.Random | None, min_len: int = 0, ma
 
 
 class _RegexWriter:
-    def __init__(self, rng: random.Random | None, extra: int) -> None:
+    def __init__(self, rng: random.Random | None, extra: int, variant: int = 0) -> None:
         self.rng = rng
         self.extra = extra  # extra repetitions for open-ended repeats, to reach a minLength
         self.groups: dict[int, str] = {}
-        self.i = 0
+        self.i = variant  # where the deterministic walk through each character class starts
 
     def write(self, parsed: Any) -> str | None:
         try:
@@ -624,7 +675,9 @@ class _RegexWriter:
             raise _NoChar
         if self.rng is not None:
             return self.rng.choice(allowed)
-        ordered = sorted(allowed, key=lambda ch: (_PREFERRED.find(ch) % 1000 if ch in _PREFERRED else 1000, ch))
+        ordered = sorted(
+            allowed, key=lambda ch: (_PREFERRED.find(ch) % 1000 if ch in _PREFERRED else 1000, ch)
+        )
         ch = ordered[self.i % len(ordered)]
         self.i += 1
         return ch

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from hookdev.cli._common import HookdevError, emit_json
-from hookdev.cli.catalog import catalog_path_option as catalog_option
+from hookdev.cli.catalog import catalog_path_option as catalog_option  # noqa: F401 - re-exported
 from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.clock import RealClock
 from hookdev.delivery.schedule import describe

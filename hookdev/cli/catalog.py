@@ -235,7 +235,9 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
     except CatalogError as e:
         issues = e.issues
     if as_json:
-        emit_json({"ok": not issues, "source": label, "count": count, "issues": [i.as_dict() for i in issues]})
+        emit_json(
+            {"ok": not issues, "source": label, "count": count, "issues": [i.as_dict() for i in issues]}
+        )
         if issues:
             raise click.exceptions.Exit(1)
         return

@@ -188,7 +188,11 @@ class TestValidate:
         result = run("validate", "events", "--json")
         assert result.exit_code == 1
         report = json.loads(result.stdout)
-        assert (report["ok"], report["count"], report["source"]) == (False, 2, "events")  # both types load (one synthesised)
+        assert (report["ok"], report["count"], report["source"]) == (
+            False,
+            2,
+            "events",
+        )  # both types load (one synthesised)
         assert report["issues"][0] == {
             "file": os.path.join("events", "order.paid.json"),
             "path": "$.data",

@@ -504,7 +504,9 @@ class TestErrors:
 
     def test_missing_fields(self, tmp_path: Path) -> None:
         file = write(tmp_path / "x.json", {"name": "a", "description": "no schema"})
-        assert [str(i) for i in issues_of(file)] == [f'{file}: missing required field "schema" (event type "a")']
+        assert [str(i) for i in issues_of(file)] == [
+            f'{file}: missing required field "schema" (event type "a")'
+        ]
         file = write(tmp_path / "y.json", {"description": "nothing"})
         assert [str(i) for i in issues_of(file)] == [f'{file}: missing required fields "name", "schema"']
         listed = write(tmp_path / "l.yaml", [event_doc("ok"), {"schema": {}, "example": {}}, "text"])
@@ -535,7 +537,11 @@ class TestErrors:
             ("x.yaml", b"", "the file is empty"),
             ("x.yaml", b"# only a comment\n", "the file is empty"),
             ("x.json", b"[]", "the list of event types is empty"),
-            ("x.json", b'"text"', "expected an event type object, a list of them, or an OpenAPI or AsyncAPI document"),
+            (
+                "x.json",
+                b'"text"',
+                "expected an event type object, a list of them, or an OpenAPI or AsyncAPI document",
+            ),
             ("x.yaml", b"example: !!binary aGk=\nname: a\nschema: {}\n", "a YAML bytes value is not JSON"),
             ("x.yaml", b"a: &a [*a]\n", "recursive YAML alias"),
             ("x.yaml", b"a: .nan\n", "nan is not a JSON number"),

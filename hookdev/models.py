@@ -37,6 +37,7 @@ class Capture:
     forward_status: int | None = None
     forward_error: str | None = None
     forward_ms: float | None = None
+    receiver_url: str | None = None  # the receiver it arrived on: where exports and replays go
 
 
 @dataclass

@@ -10,8 +10,7 @@ import click
 
 from hookdev.cli._common import HookdevError
 from hookdev.config import ConfigError, find_config, load_config
-from hookdev.engine import EngineOptions
-from hookdev.options import build_engine_options
+from hookdev.options import EngineOptions, build_engine_options
 from hookdev.signing import SCHEMES
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
@@ -34,7 +33,7 @@ def engine_options(f: F) -> F:
             "secrets",
             multiple=True,
             metavar="S",
-            help="Another secret to verify with (any scheme; repeatable).",
+            help="Another secret to verify with (repeatable); SCHEME:SECRET (e.g. stripe:whsec_...) binds it to one scheme.",
         ),
         click.option(
             "--scheme",
@@ -146,7 +145,7 @@ def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     config_path = None
     if not o.get("no_config"):
         config_path = Path(o["config_file"]) if o.get("config_file") else find_config()
-        if o.get("config_file") and not config_path.exists():
+        if o.get("config_file") and config_path is not None and not config_path.exists():
             raise HookdevError(f"no such config file: {config_path}")
     config = None
     if config_path is not None:

@@ -89,7 +89,7 @@ class _YamlLoader(yaml.SafeLoader):
 _CSafe: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, when PyYAML was built with it
 
 
-class _FastYamlLoader(_CSafe):  # type: ignore[misc,valid-type]
+class _FastYamlLoader(_CSafe):
     """The same, on libyaml: ten times faster on a big document (its error messages say a little less)."""
 
 

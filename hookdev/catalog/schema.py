@@ -41,7 +41,7 @@ def _lazy_iri(rule: str) -> Any:
     def check(instance: object) -> bool:
         if not isinstance(instance, str):
             return True
-        from rfc3987_syntax import is_valid_syntax  # the slow grammar build, paid only here
+        from rfc3987_syntax import is_valid_syntax  # type: ignore[import-untyped]  # slow: paid only here
 
         return bool(is_valid_syntax(rule, instance))
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import re._constants as c  # type: ignore[import-not-found]  # the stdlib's regex parser, to write instances
+import re._parser as sre_parse  # type: ignore[import-not-found]
 import string
 import uuid
 from collections.abc import Callable
@@ -593,7 +595,6 @@ def regex_instance(
     pattern: str, rng: random.Random | None, min_len: int = 0, max_len: int | None = None, variant: int = 0
 ) -> str | None:
     """A string that ``re.search(pattern, ...)`` accepts, within the lengths when it can; None if not."""
-    import re._parser as sre_parse  # the stdlib's own regex parser
 
     try:
         parsed = sre_parse.parse(pattern)
@@ -635,7 +636,6 @@ class _RegexWriter:
         return "".join(self.node(op, av) for op, av in items)
 
     def node(self, op: Any, av: Any) -> str:
-        import re._constants as c
 
         if op is c.LITERAL:
             return chr(av)
@@ -688,7 +688,6 @@ class _NoChar(Exception):
 
 
 def _category(cat: Any) -> list[str]:
-    import re._constants as c
 
     digits = list(string.digits)
     word = list(string.ascii_letters + string.digits + "_")
@@ -705,7 +704,6 @@ def _category(cat: Any) -> list[str]:
 
 
 def _charset(items: Any) -> list[str]:
-    import re._constants as c
 
     allowed: set[str] = set()
     negate = False

@@ -151,8 +151,10 @@ class Engine:
         it), the snapshot replaced, ``SettingsChanged`` published. Values are in snapshot form
         (``Settings`` field types); raises ValueError for an unknown setting."""
         new = self._settings.replace(**values)
-        if "catalog" in values and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(new.catalog)  # raises (SenderError) before anything changes
+        if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
+            self.sender._load_catalog(
+                self.sender.catalog_source(new.catalog)
+            )  # raises before anything changes
         self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
         return self._replace(new, "runtime")
 
@@ -293,9 +295,14 @@ class Engine:
     def catalog(self) -> Catalog:
         return self.sender.catalog
 
-    def reload_catalog(self) -> None:
-        """Re-read the catalog; raises CatalogError/SenderError and keeps the old one when it is broken."""
-        self.sender.reload_catalog()
+    def reload_catalog(self) -> list[str]:
+        """Re-read the catalog; raises CatalogError/SenderError and keeps the old one when it is unusable.
+
+        Returns the problems of a catalog that loaded per type all the same (a file that does not parse,
+        a type whose schema cannot be used), for the dev loop to report.
+        """
+        fresh = self.sender.reload_catalog()
+        return [str(issue) for issue in fresh.issues]
 
     def apply_config(self, config: Config) -> list[str]:
         """Apply an (already validated) hookdev.toml: its settings (below the flags and the runtime
@@ -306,8 +313,10 @@ class Engine:
         layers = self._layers.with_file(config)
         new = resolve(layers)
         notes: list[str] = []
-        if new.catalog != self._settings.catalog:
-            self.sender._load_catalog(new.catalog)  # raises before anything changes
+        if new.catalog is not None and new.catalog != self._settings.catalog:
+            self.sender._load_catalog(
+                self.sender.catalog_source(new.catalog)
+            )  # raises before anything changes
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):
             notes.append("host/port changes apply at the next start")
             new = new.replace(host=self._settings.host, port=self._settings.port)

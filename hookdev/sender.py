@@ -25,7 +25,8 @@ from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
 
 if TYPE_CHECKING:
-    from hookdev.catalog import Catalog
+    from hookdev.catalog import Catalog, Override
+    from hookdev.catalog.lookup import CatalogSource
 
 MAX_OLD_SECRETS = 10
 MAX_BATCH = 1000
@@ -78,6 +79,7 @@ class Sender:
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
+        catalog_source: CatalogSource | None = None,
         wake: Callable[[], None] | None = None,
         time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
@@ -90,7 +92,8 @@ class Sender:
         self._time_scale = time_scale
         self._catalog = catalog
         self._catalog_path = catalog_path
-        self._catalog_loaded_from: str | None = None
+        self._catalog_source = catalog_source
+        self._catalog_loaded_from: CatalogSource | None = None
 
     @property
     def time_scale(self) -> float:
@@ -98,35 +101,46 @@ class Sender:
         return self._time_scale() if callable(self._time_scale) else self._time_scale
 
     # -- catalog ----------------------------------------------------------------------------------
-    def _catalog_source(self) -> str | None:
-        """``catalog_path``, else the workspace's ``catalog`` setting (None: the bundled sample)."""
-        path = self._catalog_path() if callable(self._catalog_path) else self._catalog_path
-        return str(path) if path else self.store.get_setting("catalog")
+    def catalog_source(self, flag: str | None = None) -> CatalogSource:
+        """Where the catalog comes from now: ``catalog_source`` when given, else ``flag`` or the
+        ``catalog_path`` source, the workspace setting, the bundled sample (one lookup:
+        :func:`hookdev.catalog.lookup.catalog_source`)."""
+        from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
+
+        if self._catalog_source is not None and flag is None:
+            return self._catalog_source
+        path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        return catalog_source(
+            flag=path,
+            setting=self.store.get_setting(WORKSPACE_SETTING),
+            workspace_home=self.workspace.home,
+        )
 
     @property
     def catalog(self) -> Catalog:
-        """The catalog its source names, loaded on first use and again when the source changes."""
-        source = self._catalog_source()
+        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given),
+        loaded on first use and again when the source changes (the engine's settings name a new one)."""
+        source = self.catalog_source()
         if self._catalog is None or (
             self._catalog_loaded_from is not None and source != self._catalog_loaded_from
         ):
             self._catalog = self._load_catalog(source)
-            self._catalog_loaded_from = source or ""
+            self._catalog_loaded_from = source
         return self._catalog
 
     def reload_catalog(self) -> Catalog:
         """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
-        new one is broken."""
-        source = self._catalog_source()
+        new one is unusable."""
+        source = self.catalog_source()
         fresh = self._load_catalog(source)
-        self._catalog, self._catalog_loaded_from = fresh, source or ""
+        self._catalog, self._catalog_loaded_from = fresh, source
         return fresh
 
-    def _load_catalog(self, source: str | None) -> Catalog:
-        from hookdev.catalog import CatalogError, load_catalog  # jsonschema: only when needed
+    def _load_catalog(self, source: CatalogSource) -> Catalog:
+        from hookdev.catalog import CatalogError  # jsonschema: only when needed
 
         try:
-            return load_catalog(source)
+            return source.load()
         except CatalogError as e:
             first = e.issues[0] if e.issues else "unknown problem"
             more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
@@ -319,32 +333,36 @@ class Sender:
             self.bus.publish(EndpointChanged(endpoint.id, endpoint, reason))
 
     # -- messages ---------------------------------------------------------------------------------
-    def payload(self, event_type: str, data: bytes | None, validate: bool = True) -> bytes:
-        """The bytes a message carries: the catalog example, or ``data`` exactly as given once checked."""
+    def payload(
+        self, event_type: str, data: bytes | None, validate: bool = True, overrides: Sequence[Override] = ()
+    ) -> bytes:
+        """The bytes a message carries: the example or ``data`` (exactly as given), with ``overrides``."""
+        return self.payloads(event_type, data, validate=validate, overrides=overrides)[0]
+
+    def payloads(
+        self,
+        event_type: str,
+        data: bytes | None,
+        *,
+        validate: bool = True,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
+        count: int = 1,
+    ) -> list[bytes]:
+        """One body per message (see :func:`hookdev.catalog.payloads.build_payloads`)."""
+        from hookdev.catalog.payloads import PayloadError, build_payloads
+
         try:
             et = self.catalog.get(event_type)
         except KeyError as e:
             raise SenderError(str(e)) from None
-        if data is None:
-            return et.example_bytes()
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise SenderError(f"the data is not UTF-8 text (byte {e.start})") from None
-        from hookdev.catalog import parse_data, validate_payload
-
-        try:
-            parsed = parse_data(text)
-        except ValueError as e:
-            raise SenderError(f"the data is not valid JSON: {e}") from None
-        if validate:
-            issues = validate_payload(et, parsed)
-            if issues:
-                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                raise SenderError(
-                    f"the data does not match the {event_type} schema: {issues[0]}{more} (--no-validate sends it anyway)"
-                )
-        return data
+            return build_payloads(
+                et, data, overrides=overrides, validate=validate, vary=vary, seed=seed, count=count
+            )
+        except PayloadError as e:
+            raise SenderError(str(e)) from None
 
     def matching_endpoints(self, event_type: str, channels: Sequence[str]) -> list[Endpoint]:
         """Enabled endpoints subscribed to ``event_type`` whose channels (if any) overlap ``channels``."""
@@ -368,6 +386,9 @@ class Sender:
         count: int = 1,
         now: float | None = None,
         time_scale: float | None = None,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
     ) -> SendResult:
         """Create ``count`` messages and queue their first attempts (due at ``now``, clock time).
 
@@ -384,7 +405,9 @@ class Sender:
         if fault == "out-of-order" and count < 2:
             raise SenderError("the out-of-order fault needs a batch: --count N with N >= 2")
         chans = v.check_channels(channels, v.MAX_MESSAGE_CHANNELS, "a message")
-        body = self.payload(event_type, data, validate)
+        bodies = self.payloads(
+            event_type, data, validate=validate, overrides=overrides, vary=vary, seed=seed, count=count
+        )
         notes: list[str] = []
         if endpoints:
             targets: list[Endpoint] = []
@@ -418,7 +441,7 @@ class Sender:
         due = created if now is None else now
         messages = [
             Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault, time_scale)
-            for i in range(count)
+            for i, body in enumerate(bodies)
         ]
         attempts = [
             Attempt(

@@ -82,6 +82,13 @@ class EndpointsView(Vertical):
             id="endpoints.toggle",
         ),
         Binding(
+            "c",
+            "check",
+            "Check",
+            tooltip="Run the hookdev check battery against the endpoint: a live scorecard",
+            id="endpoints.check",
+        ),
+        Binding(
             "d",
             "delete",
             "Delete",
@@ -312,6 +319,13 @@ class EndpointsView(Vertical):
                     f"{ep.id} is disabled; {done[1]} pending attempt(s) canceled.", title="Endpoint"
                 )
         self.reload()
+
+    def action_check(self) -> None:
+        ep = self.selected()
+        if ep is not None:
+            from hookdev.tui.screens.check_run import open_check
+
+            open_check(self, ep)
 
     def action_delete(self) -> None:
         ep = self.selected()

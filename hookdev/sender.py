@@ -79,12 +79,13 @@ class Sender:
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
-        catalog_source: CatalogSource | None = None,
+        catalog_source: CatalogSource | Callable[[], CatalogSource] | None = None,
         wake: Callable[[], None] | None = None,
         time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
         """``catalog_path`` and ``time_scale`` may be sources (callables) the sender reads on every use:
-        the engine passes its current settings, so a reload changes them without a new Sender."""
+        the engine passes its current settings, so a reload changes them without a new Sender.
+        ``catalog_source`` may be a callable too, asked once, on first use."""
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
@@ -110,6 +111,8 @@ class Sender:
         :func:`hookdev.catalog.lookup.catalog_source`)."""
         from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
 
+        if callable(self._catalog_source):  # looked up on first use (`endpoints list` never needs it)
+            self._catalog_source = self._catalog_source()
         if self._catalog_source is not None and flag is None:
             return self._catalog_source
         path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)

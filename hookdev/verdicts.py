@@ -10,11 +10,14 @@ words, never the secret itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hookdev import signing
-from hookdev.forward import Route
 from hookdev.models import Capture
 from hookdev.signing import Verdict
+
+if TYPE_CHECKING:  # hookdev.forward loads httpx: `verify` and `sign` must not pay for it
+    from hookdev.forward import Route
 
 
 def verification_secrets(

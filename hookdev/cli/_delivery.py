@@ -49,7 +49,7 @@ def make_sender(
     from hookdev.cli.catalog import find_catalog
     from hookdev.sender import Sender
 
-    sender = Sender(workspace, catalog_source=find_catalog(catalog, None, strict, workspace), bus=bus)
+    sender = Sender(workspace, catalog_source=lambda: find_catalog(catalog, None, strict, workspace), bus=bus)
     sender.declared = lambda name: sync_declared(sender, name)
     return sender
 

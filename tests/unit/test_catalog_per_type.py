@@ -333,3 +333,13 @@ class TestSearch:
         ]  # letters in order
         assert [t.name for g in search(infos, "hook created") for t in g.types] == ["ping"]  # descriptions
         assert search(infos, "zzz") == []
+
+
+def test_a_vanished_cache_document_falls_back_to_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.json", big_document())
+    cache = tmp_path / "cache"
+    load_catalog(path, cache_dir=cache)
+    for doc in (cache / "catalog").glob("*.doc.json"):
+        doc.unlink()
+    cat = load_catalog(path, cache_dir=cache)  # the index still matches: served from it
+    assert cat.get("issues.0").status == "synthesized"  # built from the file itself

@@ -53,7 +53,7 @@ def find_catalog(
         config=config.catalog,
         setting=setting,
         strict_flag=strict,
-        config_strict=getattr(config, "strict", None),
+        config_strict=config.strict,
         workspace_home=home_dir if exists else None,
     )
 

@@ -10,6 +10,10 @@ from typing import Any
 
 import click
 
+from hookdev import __version__
+from hookdev.cli._common import home_option
+from hookdev.cli.options import engine_options
+
 
 def _skip_unused_imports() -> None:
     """Spare the commands that deliver two imports they never use (a third of `import httpx`).
@@ -26,10 +30,6 @@ def _skip_unused_imports() -> None:
 
 
 _skip_unused_imports()
-
-from hookdev import __version__
-from hookdev.cli._common import home_option
-from hookdev.cli.options import engine_options
 
 COMMANDS = (
     "ui",

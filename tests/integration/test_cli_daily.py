@@ -400,3 +400,71 @@ def test_retry_countdowns_use_the_schedules_units() -> None:
     assert countdown(4.6) == "5s"
     assert countdown(0) == "0s"
     assert countdown(36000 - 2) == "10h"
+
+
+# -- the dev loop ----------------------------------------------------------------------------------
+
+
+class ListenWith(Listen):
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hookdev", "listen", "--port", "0", "--json", *args],
+            cwd=cwd,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.ready = self.next_event("ready")
+
+
+def test_send_wait_shows_every_attempt_including_another_processes(tmp_path: Path) -> None:
+    env = env_without_home(HOOKDEV_HOME=str(tmp_path / "ws"))
+    # A running listen (its dispatcher competes for the retries) whose receiver fails 4 times, then 200.
+    listen = ListenWith(tmp_path, env, "--respond", "fail:4:503")
+    try:
+        sent = hd(tmp_path, "send", "code.scanned", "--wait", "--time-scale", "3600", env=env)
+        assert sent.returncode == 0, sent.stderr
+        message_id = sent.stdout.decode().split()[0]
+        lines = [
+            line for line in sent.stderr.decode().splitlines() if f"{message_id} -> ep_local  attempt" in line
+        ]
+        numbers = [int(line.split("attempt ")[1].split(":")[0]) for line in lines]
+        assert sorted(numbers) == [1, 2, 3, 4, 5], lines  # each attempt once, whoever made it
+        attempts = json.loads(hd(tmp_path, "attempts", "--message", message_id, "--json", env=env).stdout)
+        assert len(attempts) == 5
+        by_number = dict(zip(numbers, lines, strict=True))
+        # countdowns in the schedule's own units, as of when each attempt ended
+        assert "retry 2 in 5s" in by_number[1] and "retry 3 in 5m" in by_number[2]
+        assert "retry 4 in 30m" in by_number[3] and "retry 5 in 2h" in by_number[4]
+        assert ": 200 in" in by_number[5]
+    finally:
+        listen.stop()
+
+
+def test_replaying_a_faulted_message_is_clean_unless_asked_and_says_which(tmp_path: Path) -> None:
+    env = env_without_home(HOOKDEV_HOME=str(tmp_path / "ws"))
+    listen = ListenWith(tmp_path, env, "--accept-invalid")
+    try:
+        sent = json.loads(hd(tmp_path, "send", "code.scanned", "--fault", "tamper", "--json", env=env).stdout)
+        assert listen.next_event("request")["verified"] is False
+        message_id = sent["message_id"]
+
+        clean = hd(tmp_path, "replay", message_id, env=env)
+        assert clean.returncode == 0, clean.stderr
+        assert (
+            f"replaying {message_id} clean (it was sent with fault tamper; --fault repeats it)"
+            in clean.stderr.decode()
+        )
+        assert listen.next_event("request")["verified"] is True
+
+        again = hd(tmp_path, "replay", message_id, "--fault", "--json", env=env)
+        doc = json.loads(again.stdout)
+        assert doc["fault"] == "tamper" and doc["message_fault"] == "tamper"
+        assert doc["attempts"][0]["fault"] == "tamper"
+        assert listen.next_event("request")["verified"] is False
+
+        explicit = json.loads(hd(tmp_path, "replay", message_id, "--no-fault", "--json", env=env).stdout)
+        assert explicit["fault"] is None and explicit["attempts"][0]["fault"] is None
+        assert listen.next_event("request")["verified"] is True
+    finally:
+        listen.stop()

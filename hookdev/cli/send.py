@@ -242,7 +242,9 @@ class OtherProcesses:
         by_number = {(a.message_id, a.endpoint_id, a.number): a for a in attempts}
         finished = [a for a in attempts if a.status in ("success", "failed") and a.id not in self.printed]
         for a in sorted(finished, key=lambda a: (a.started_at or a.scheduled_at, a.number)):
-            next_attempt = by_number.get((a.message_id, a.endpoint_id, a.number + 1))  # when its retry was due
+            next_attempt = by_number.get(
+                (a.message_id, a.endpoint_id, a.number + 1)
+            )  # when its retry was due
             line = attempt_line(a, next_attempt, self.scale)
             click.echo(line + click.style("  (by another hookdev process)", fg="bright_black"), err=True)
             self.printed.add(a.id)

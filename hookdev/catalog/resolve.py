@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from hookdev.catalog.candidate import SchemaUnusable
 from hookdev.catalog.documents import MAX_NODES
+from hookdev.catalog.model import quote
 
 # Keywords whose value is a schema, a list of schemas, or a map of schemas. Everything else in a schema
 # (example, const, enum, default, discriminator, ...) is data and is copied untouched.
@@ -40,11 +41,11 @@ class Resolver:
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise SchemaUnusable(f"only local $refs (#/...) are supported, not {ref!r}")
+            raise SchemaUnusable(f"only local $refs (#/...) are supported, not {quote(ref)}")
         node: Any = self.doc
         fragment = unquote(ref[1:])
         if fragment and not fragment.startswith("/"):
-            raise SchemaUnusable(f"cannot resolve $ref {ref!r}: not a JSON pointer")
+            raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: not a JSON pointer")
         for token in fragment.split("/")[1:] if fragment else []:
             token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and token in node:
@@ -52,7 +53,7 @@ class Resolver:
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise SchemaUnusable(f"cannot resolve $ref {ref!r}: {token!r} not found")
+                raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: {quote(token)} not found")
         return node
 
     def follow(self, node: Any) -> Any:
@@ -61,7 +62,7 @@ class Resolver:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen:
-                raise SchemaUnusable(f"$ref {ref!r} refers to itself")
+                raise SchemaUnusable(f"$ref {quote(ref)} refers to itself")
             seen.add(ref)
             node = self.pointer(ref)
         return node

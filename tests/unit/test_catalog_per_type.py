@@ -114,7 +114,7 @@ class TestPerType:
         deleted = cat.get("org.deleted")
         assert deleted.example is None
         assert deleted.problem is not None
-        assert "cannot resolve $ref '#/components/schemas/Gone'" in deleted.problem.message
+        assert 'cannot resolve $ref "#/components/schemas/Gone"' in deleted.problem.message
 
     def test_descriptions_summary_then_description_then_body(self, tmp_path: Path) -> None:
         doc = document()

@@ -165,7 +165,12 @@ def list_types(catalog: str | None, strict: bool, home: str | None, as_json: boo
 
 
 def _one_line(info: TypeInfo) -> str:
-    return info.summary() if info.status != "unusable" else f"{info.summary() or ''} ({info.reason})".strip()
+    if info.status != "unusable":
+        return info.summary()
+    reason = (
+        info.reason.split(": ", 1)[1] if info.reason.startswith("$") and ": " in info.reason else info.reason
+    )
+    return f"{info.summary()} ({reason})".strip()
 
 
 def _footer(cat: Catalog, infos: list[TypeInfo]) -> None:
@@ -209,12 +214,14 @@ def show(event_type: str, catalog: str | None, strict: bool, home: str | None, a
         click.secho("example: synthesised from the schema, because:", fg="yellow")
         for note in et.notes:
             click.echo(f"  {note.brief()}")
-    click.echo("")
-    click.secho("schema:", bold=True)
-    click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
-    click.echo("")
-    click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
-    click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
+    if et.schema:
+        click.echo("")
+        click.secho("schema:", bold=True)
+        click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
+    if et.example is not None:
+        click.echo("")
+        click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
+        click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
 
 
 @catalog.command("validate")

@@ -241,9 +241,14 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
         raise HookdevError(f"no such file or directory: {target}")
     label = source.label
     count = 0
+
+    def progress(done: int, total: int) -> None:
+        if total >= 50 and sys.stderr.isatty():  # a big document: say how far it got
+            click.echo(f"\rchecking {done}/{total} event types…", err=True, nl=done == total)
+
     try:
         cat = source.load()
-        issues = cat.all_issues()
+        issues = cat.all_issues(progress)
         count = len(cat)
     except CatalogError as e:
         issues = e.issues

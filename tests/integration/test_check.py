@@ -213,3 +213,29 @@ async def test_provider_batteries_against_official_libraries(scheme: str) -> Non
         got = {r.id: r.verdict for r in run.results}
         fails = set() if verify else {i for i in ids if i in REFUSALS}
         assert got == {i: ("fail" if i in fails else "pass") for i in ids}, [r.reason for r in run.results]
+
+
+async def test_check_in_stripe_format_from_the_command_line(tmp_path: Path) -> None:
+    secret = "whsec_" + "t" * 32
+    for verify, code_wanted in ((True, 0), (False, 1)):
+        app, _ = scheme_consumer_app("stripe", secret, verify=verify)
+        async with serve(app) as url:
+            code, out, err = await invoke(
+                "check",
+                url,
+                "--scheme",
+                "stripe",
+                "--secret",
+                secret,
+                "--json",
+                "--skip",
+                "concurrent",
+                home=tmp_path / f"ws{verify}",
+            )
+        got = verdicts(out)
+        assert code == code_wanted, err
+        assert "future" not in got and "svix-headers" not in got and "rotation" in got
+        assert {k for k, v in got.items() if v == "fail"} == (
+            set() if verify else {"tampered", "stale", "wrong-secret", "unsigned"}
+        )
+        assert all(json.loads(line)["scheme"] == "stripe" for line in out.splitlines())

@@ -205,7 +205,11 @@ class Sender:
         if scheme is not None:
             endpoint.scheme = v.check_scheme(scheme)
             if endpoint.secret is not None:
-                v.check_secret(endpoint.secret, endpoint.scheme)
+                try:
+                    v.check_secret(endpoint.secret, endpoint.scheme)
+                except v.InputError:  # e.g. a Slack hex secret cannot sign Standard Webhooks: a new one
+                    endpoint.secret = random_secret(endpoint.scheme)
+                    endpoint.old_secrets = []
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")

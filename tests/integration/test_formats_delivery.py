@@ -127,3 +127,13 @@ async def test_endpoints_cli_scheme(tmp_path: Path) -> None:
         "send", "code.scanned", "--endpoint", data["id"], "--fault", "stale", home=tmp_path
     )
     assert code == 2 and "signs no timestamp" in err.decode()
+
+
+async def test_switching_to_a_scheme_the_secret_cannot_sign_makes_a_new_secret(workspace: Any) -> None:
+    sender = Sender(workspace)
+    endpoint = sender.add_endpoint("https://example.com/s", scheme="slack")
+    assert endpoint.secret is not None and not endpoint.secret.startswith("whsec_")
+    same = sender.update_endpoint(endpoint.id, scheme="github")  # any text secret signs GitHub
+    assert same.secret == endpoint.secret
+    switched = sender.update_endpoint(endpoint.id, scheme="standard")
+    assert switched.secret is not None and switched.secret.startswith("whsec_")

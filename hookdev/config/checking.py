@@ -41,7 +41,9 @@ _RESERVED_PREFIXES = ("webhook-", "svix-", "x-svix-", "x-amz-", "content-")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # The endpoint secret format Svix accepts.
 _ENDPOINT_SECRET = re.compile(r"(whsec_)?[a-zA-Z0-9+/=]{32,100}")
-_TEXT_SECRET = re.compile(r"[!-~](?:[ -~]{6,198})[!-~]")  # HMAC keys of the text-keyed schemes (Stripe, GitHub, ...)
+_TEXT_SECRET = re.compile(
+    r"[!-~](?:[ -~]{6,198})[!-~]"
+)  # HMAC keys of the text-keyed schemes (Stripe, GitHub, ...)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*")
 _SIZE_UNITS = {
     "": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3,

@@ -239,3 +239,29 @@ async def test_check_in_stripe_format_from_the_command_line(tmp_path: Path) -> N
             set() if verify else {"tampered", "stale", "wrong-secret", "unsigned"}
         )
         assert all(json.loads(line)["scheme"] == "stripe" for line in out.splitlines())
+
+
+async def test_recover_leaves_the_checks_refused_deliveries_alone(workspace: Workspace) -> None:
+    import time as _time
+
+    from hookdev.sender import Sender
+
+    sender = Sender(workspace)
+    app, _ = consumer_app(SECRET)
+    async with serve(app) as url:
+        endpoint = sender.add_endpoint(url, secret=SECRET)
+        async with new_client() as client:
+            runner = Runner(
+                Target(url, "standard", [SECRET], [], endpoint.id),
+                client=client,
+                event_type="code.created",
+                payload=b'{"type":"code.created","data":{}}',
+                recorder=workspace.store,
+            )
+            run = await runner.run(battery("standard", only=["valid", "tampered", "unsigned"]))
+    assert [r.verdict for r in run.results] == ["pass", "pass", "pass"]
+    failed = [
+        a for a in workspace.store.list_attempts(endpoint_id=endpoint.id, limit=None) if a.status == "failed"
+    ]
+    assert len(failed) == 2  # the refusals are failed attempts, as the platform would record them
+    assert sender.recover(endpoint.id, since=_time.time() - 60) == []  # but nothing to recover

@@ -75,6 +75,7 @@ class Engine:
             self.workspace,
             bus=self.bus,
             catalog_path=lambda: self._settings.catalog,
+            catalog_strict=lambda: self._settings.strict,
             wake=self.wake_dispatcher,
             time_scale=lambda: self._settings.time_scale,
         )

@@ -80,6 +80,7 @@ class Sender:
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
         catalog_source: CatalogSource | None = None,
+        catalog_strict: bool | Callable[[], bool] = False,
         wake: Callable[[], None] | None = None,
         time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
@@ -93,6 +94,7 @@ class Sender:
         self._catalog = catalog
         self._catalog_path = catalog_path
         self._catalog_source = catalog_source
+        self._catalog_strict = catalog_strict
         self._catalog_loaded_from: CatalogSource | None = None
 
     @property
@@ -110,9 +112,11 @@ class Sender:
         if self._catalog_source is not None and flag is None:
             return self._catalog_source
         path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        strict = self._catalog_strict() if callable(self._catalog_strict) else self._catalog_strict
         return catalog_source(
             flag=path,
             setting=self.store.get_setting(WORKSPACE_SETTING),
+            strict_flag=strict,
             workspace_home=self.workspace.home,
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,7 +53,7 @@ def find_catalog(
         config=config.catalog,
         setting=setting,
         strict_flag=strict,
-        config_strict=getattr(config, "strict", None),
+        config_strict=config.strict,
         workspace_home=home_dir if exists else None,
     )
 
@@ -152,9 +154,13 @@ def list_types(catalog: str | None, strict: bool, home: str | None, as_json: boo
     width = max((len(i.name) for i in infos), default=0)
     tagged = any(i.status != "ok" for i in infos)
     tag_width = max((len(_TAGS[i.status]) for i in infos), default=0)
+    columns = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0  # a pipe gets whole lines
     for info in infos:
         tag = f"  {_TAGS[info.status]:<{tag_width}}" if tagged else ""
-        click.echo(f"{info.name:<{width}}{tag}  {_one_line(info)}".rstrip())
+        line = f"{info.name:<{width}}{tag}  {_one_line(info)}".rstrip()
+        if columns and len(line) > columns:
+            line = line[: max(columns - 1, width)] + "…"
+        click.echo(line)
     _footer(cat, infos)
 
 

@@ -334,6 +334,7 @@ def build_config(check: Checker, data: dict[str, Any], path: Path | None) -> Con
             )
     return Config(
         catalog=values["catalog"],
+        strict=values["strict"],
         time_scale=values["time_scale"],
         ops_endpoint=ops_endpoint,
         receiver=receiver,

@@ -796,6 +796,7 @@ def test_find_config_looks_in_the_directory_only(tmp_path: Path, monkeypatch: py
 
 def test_starter_parses_to_the_defaults(tmp_path: Path) -> None:
     assert parse_config(STARTER, tmp_path / CONFIG_FILE) == Config(
+        strict=False,
         time_scale=DEFAULT_TIME_SCALE,
         receiver=ReceiverConfig(
             host=DEFAULT_HOST,

@@ -270,8 +270,12 @@ class Engine:
             )
 
         assert opts.relay is not None
+        from hookdev.tunnel.client import relay_urls
+        from hookdev.tunnel.owners import channel_key
+
+        key = channel_key(self.workspace.home, relay_urls(opts.relay)[0], channel)
         self.relay_client = RelayClient(
-            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status
+            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status, key=key
         )
         self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -15,9 +22,14 @@ class RelayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.channels = Gauge("hookdev_relay_channels_connected", "Channels with a client on this instance", registry=r)
+        self.channels = Gauge(
+            "hookdev_relay_channels_connected", "Channels with a client on this instance", registry=r
+        )
         self.requests = Counter(
-            "hookdev_relay_requests", "Public requests answered by this instance, by status", ["status"], registry=r
+            "hookdev_relay_requests",
+            "Public requests answered by this instance, by status",
+            ["status"],
+            registry=r,
         )
         self.request_bytes = Counter(
             "hookdev_relay_request_body_bytes", "Request body bytes relayed to clients", registry=r

@@ -266,7 +266,9 @@ class Relay:
             )
             return
         if not isinstance(session, str) or not 16 <= len(session) <= 128:
-            await self._refuse(websocket, p.CLOSE_BAD_REQUEST, "claim without a valid session key", "protocol")
+            await self._refuse(
+                websocket, p.CLOSE_BAD_REQUEST, "claim without a valid session key", "protocol"
+            )
             return
         if not p.valid_key(key):
             await self._refuse(
@@ -321,7 +323,7 @@ class Relay:
             if self.channels.get(name) is channel:
                 del self.channels[name]
                 if self.cluster is not None:
-                    await self.cluster.release(name)
+                    await self.cluster.release(name, channel.session)
             self.metrics.channels.set(len(self.channels))
             log.info("channel %s: client left (%d live)", _short(name), len(self.channels))
 
@@ -367,7 +369,9 @@ class Relay:
         """Take a slot (and ``size`` bytes) of the channel's budget, or say why not."""
         budget = self.budgets.setdefault(name, Budget())
         if budget.in_flight >= self.max_in_flight:
-            return f"this channel already has {self.max_in_flight} requests waiting for its client; retry later"
+            return (
+                f"this channel already has {self.max_in_flight} requests waiting for its client; retry later"
+            )
         if budget.buffered + size > self.max_buffered:
             return f"this channel already holds {self.max_buffered} bytes for its client; retry later"
         budget.in_flight += 1
@@ -444,7 +448,9 @@ class Relay:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                return _text(413, f"request body is larger than this relay accepts ({self.max_body} bytes)"), held
+                return _text(
+                    413, f"request body is larger than this relay accepts ({self.max_body} bytes)"
+                ), held
             if size > held:  # no (or a lying) Content-Length: take budget as the bytes come
                 if budget.buffered + size - held > self.max_buffered:
                     return _busy(

@@ -260,6 +260,22 @@ def _raise_file_limit(wanted: int) -> int:
     "($HOOKDEV_RELAY_REDIS; needs: pip install 'hookdev[relay]').",
 )
 @click.option(
+    "--redis-prefix",
+    envvar="HOOKDEV_RELAY_REDIS_PREFIX",
+    default="hookdev:relay:",
+    show_default=True,
+    metavar="P",
+    help="Prefix of the relay's Redis keys (to share one Redis between relay deployments).",
+)
+@click.option(
+    "--lease",
+    envvar="HOOKDEV_RELAY_LEASE",
+    type=click.FloatRange(min=1, max=3600),
+    default=10.0,
+    show_default=True,
+    help="With --redis: seconds a dead instance's channels stay leased before they expire.",
+)
+@click.option(
     "--release",
     metavar="CHANNEL",
     help="Release a channel's ownership (in --state or --redis) so anyone may claim it again, then exit.",
@@ -288,6 +304,8 @@ def relay(
     body_timeout: float,
     state_path: str | None,
     redis_url: str | None,
+    redis_prefix: str,
+    lease: float,
     release: str | None,
     log_format: str,
     as_json: bool,
@@ -323,7 +341,7 @@ def relay(
         from hookdev.tunnel.cluster import Cluster, RedisMissing
 
         try:
-            cluster = Cluster(redis_url)
+            cluster = Cluster(redis_url, prefix=redis_prefix, lease=lease)
         except (RedisMissing, ValueError) as e:
             raise HookdevError(f"--redis: {e}") from None
     try:

@@ -183,7 +183,7 @@ async def test_1100_connections_that_never_finish_headers_do_not_lock_callers_ou
 
 
 async def test_a_stalled_body_is_cut_and_never_relayed() -> None:
-    guard = ConnectionGuard(GuardLimits(head_timeout=5, body_timeout=0.5, max_connections=100))
+    guard = ConnectionGuard(GuardLimits(head_timeout=1, body_timeout=0.5, max_connections=100))
     echo = EchoApp()
     async with serve(create_relay_app(), http=guard.protocol_class()) as relay_url:
         port = int(relay_url.rsplit(":", 1)[1])
@@ -233,7 +233,7 @@ def test_running_out_of_file_descriptors_is_one_line_per_interval() -> None:
         import time
 
         flood = []
-        deadline = time.monotonic() + 4
+        deadline = time.monotonic() + 2.5
         while time.monotonic() < deadline:  # the relay hits EMFILE and asyncio retries accept() every second
             with contextlib.suppress(OSError):
                 s = socket.create_connection(("127.0.0.1", port), timeout=1)

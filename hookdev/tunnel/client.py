@@ -16,6 +16,7 @@ The scope has no lifespan ``state``: an app that needs shared state should keep 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import secrets
@@ -265,7 +266,7 @@ class RelayClient:
                             request_id = str(header["id"])
                             task = asyncio.create_task(self._answer(ws, request_id, header, body))
                             tasks[request_id] = task
-                            task.add_done_callback(lambda _t, rid=request_id: tasks.pop(rid, None))
+                            task.add_done_callback(functools.partial(_forget, tasks, request_id))
                     else:
                         control = p.parse_text(message)
                         if control["type"] == "cancel":
@@ -334,6 +335,10 @@ class RelayClient:
             await self._send(ws, frame)
         except ConnectionClosed:
             pass  # the relay already told the caller the client went away
+
+
+def _forget(tasks: dict[str, asyncio.Task[None]], request_id: str, _task: object) -> None:
+    tasks.pop(request_id, None)
 
 
 def _text(status: int, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

@@ -491,6 +491,10 @@ def test_relay_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
         assert ready["connect"] == f"hookdev listen --relay {ready['public_url']} --relay-token T"
         status = httpx.get(ready["listen"] + "/", timeout=DEADLINE)
         assert status.json()["channels"] == 0
+        health = httpx.get(ready["listen"] + "/healthz", timeout=DEADLINE)
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok" and health.json()["redis"] == "off"
+        assert "hookdev_relay_channels_connected 0.0" in httpx.get(ready["listen"] + "/metrics").text
         missing = httpx.post(ready["listen"] + f"/c/{new_channel_name()}", content=b"{}", timeout=DEADLINE)
         assert missing.status_code == 404
         proc.send_signal(signal.SIGINT)

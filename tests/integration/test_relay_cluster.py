@@ -59,7 +59,9 @@ async def instance(redis_url: str, prefix: str, **options: Any) -> AsyncIterator
 @contextlib.asynccontextmanager
 async def instances(redis_url: str, prefix: str, n: int, **options: Any) -> AsyncIterator[list[str]]:
     async with contextlib.AsyncExitStack() as stack:
-        urls = [(await stack.enter_async_context(instance(redis_url, prefix, **options)))[0] for _ in range(n)]
+        urls = [
+            (await stack.enter_async_context(instance(redis_url, prefix, **options)))[0] for _ in range(n)
+        ]
         yield urls
 
 
@@ -168,7 +170,19 @@ class Balancer:
 
 def _start_relay(redis_url: str, prefix: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hookdev", "relay", "--host", "127.0.0.1", "--port", "0", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "hookdev",
+            "relay",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--json",
+            "--log-format",
+            "json",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -197,7 +211,9 @@ async def test_losing_an_instance_the_client_reclaims_through_another(redis_url:
         ports = [int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])]
         statuses: list[RelayStatus] = []
         async with Balancer(ports) as balanced, httpx.AsyncClient(timeout=10) as http:
-            client = RelayClient(balanced, echo.app, channel=new_channel_name(), key=KEY_A, on_status=statuses.append)
+            client = RelayClient(
+                balanced, echo.app, channel=new_channel_name(), key=KEY_A, on_status=statuses.append
+            )
             async with running_client(client):
                 path = f"/c/{client.channel}/hook"
                 assert (await http.post(b + path, content=b"before")).content == b"echo:before"
@@ -221,6 +237,9 @@ async def test_losing_an_instance_the_client_reclaims_through_another(redis_url:
                 proc.kill()
                 _, err = proc.communicate()
             assert "Traceback" not in err, err
+            logs = [json.loads(line) for line in err.splitlines()]  # --log-format json: every line
+            assert all({"time", "level", "logger", "instance", "message"} <= set(e) for e in logs)
+            assert any("claimed" in e["message"] for e in logs) or proc is procs[0]
 
 
 async def test_500_concurrent_requests_over_the_instances_none_lost_none_duplicated(

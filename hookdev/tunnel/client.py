@@ -452,3 +452,8 @@ async def call_app(
     if status is None:
         raise RuntimeError("the app returned without answering")
     return status, headers, b"".join(chunks)
+
+
+def _forget(tasks: dict[str, asyncio.Task[None]], request_id: str, _task: asyncio.Task[None]) -> None:
+    """Done callback: drop a finished request's task."""
+    tasks.pop(request_id, None)

@@ -173,6 +173,11 @@ class DeliveriesView(Horizontal):
         self.selected_id = ids[table.cursor_row] if ids and 0 <= table.cursor_row < len(ids) else None
         self.show_timeline()
 
+    def select_message(self, message_id: str) -> None:
+        """Show one message's timeline (e.g. a check's delivery, from the Endpoints view)."""
+        self.selected_id = message_id
+        self.reload()
+
     @on(DataTable.RowHighlighted, "#messages-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value if event.row_key is not None else None

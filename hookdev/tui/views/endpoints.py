@@ -76,10 +76,17 @@ class EndpointsView(Vertical):
         ),
         Binding(
             "o",
-            "toggle",
+            "toggle_enabled",
             "On/off",
             tooltip="Disable (cancels pending attempts) or enable",
             id="endpoints.toggle",
+        ),
+        Binding(
+            "c",
+            "check",
+            "Check",
+            tooltip="Run the hookdev check battery against the endpoint: a live scorecard",
+            id="endpoints.check",
         ),
         Binding(
             "d",
@@ -298,7 +305,7 @@ class EndpointsView(Vertical):
 
         self.app.push_screen(RecoverScreen(ep.id, self.ctx.now), done)
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         ep = self.selected()
         if ep is None:
             return
@@ -312,6 +319,13 @@ class EndpointsView(Vertical):
                     f"{ep.id} is disabled; {done[1]} pending attempt(s) canceled.", title="Endpoint"
                 )
         self.reload()
+
+    def action_check(self) -> None:
+        ep = self.selected()
+        if ep is not None:
+            from hookdev.tui.screens.check_run import open_check
+
+            open_check(self, ep)
 
     def action_delete(self) -> None:
         ep = self.selected()

@@ -8,6 +8,7 @@ import datetime as dt
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt
@@ -49,7 +50,7 @@ class AttemptLog(Vertical):
         table = self.query_one("#attempts-table", DataTable)
         if not table.row_count or not 0 <= table.cursor_row < table.row_count:
             return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
 
 def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
@@ -62,7 +63,11 @@ def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
         note = a.error or ("manual" if a.trigger == "manual" else "")
     if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
         warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
-        note = f"{warn}{a.fault}" + (f" · {note}" if note else "")
+        detail = a.extra.get("fault_note")  # e.g. "timestamp 1 h ahead"
+        note = f"{warn}{a.fault}" + (f" ({detail})" if detail else "") + (f" · {note}" if note else "")
+    check = a.extra.get("check")
+    if isinstance(check, dict) and check.get("check"):  # a delivery of `hookdev check`
+        note = f"check {check['check']}" + (f" · {note}" if note else "")
     result = status_content(a.status)
     if a.status_code is not None:
         result = Content.assemble(result, " ", code_content(a.status_code))

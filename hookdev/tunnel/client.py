@@ -337,10 +337,6 @@ class RelayClient:
             pass  # the relay already told the caller the client went away
 
 
-def _forget(tasks: dict[str, asyncio.Task[None]], request_id: str, _task: object) -> None:
-    tasks.pop(request_id, None)
-
-
 def _text(status: int, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return status, [(b"content-type", b"text/plain; charset=utf-8")], (message + "\n").encode()
 

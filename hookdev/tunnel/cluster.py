@@ -157,7 +157,7 @@ class Cluster:
         pool = aioredis.BlockingConnectionPool.from_url(
             self.url, max_connections=64, timeout=5, socket_connect_timeout=3, socket_keepalive=True
         )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        self.redis = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
         try:
             await asyncio.wait_for(self.redis.ping(), 5)
         except Exception:

@@ -114,8 +114,6 @@ class Owners:
     def _save(self) -> None:
         if self.path is None:
             return
-        from hookdev.workspace import write_private
-
         data = {
             "version": 1,
             "channels": {n: {"key_sha256": h, "seen": round(s)} for n, (h, s) in self._bindings.items()},
@@ -127,10 +125,18 @@ class Owners:
             log.error("cannot write the relay state file %s: %s", self.path, e.strerror or e)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (never group or world readable)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
 def channel_key(home: str | os.PathLike[str], relay_base: str, channel: str) -> str:
     """The owner key of ``channel`` on the relay at ``relay_base``, created and saved on first use."""
-    from hookdev.workspace import write_private
-
     path = Path(home) / KEYS_FILE
     keys: dict[str, Any] = {}
     with contextlib.suppress(FileNotFoundError):

@@ -133,6 +133,8 @@ class Balancer:
     def __init__(self, ports: list[int]) -> None:
         self.ports = ports
         self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.handlers: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> str:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -141,10 +143,17 @@ class Balancer:
     async def __aexit__(self, *exc: object) -> None:
         assert self.server is not None
         self.server.close()
+        for writer in self.writers:
+            writer.close()
+        await asyncio.gather(*self.handlers, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.server.wait_closed(), 5)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        self.writers.add(writer)
         for port in self.ports:
             try:
                 up_reader, up_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -154,6 +163,7 @@ class Balancer:
         else:
             writer.close()
             return
+        self.writers.add(up_writer)
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:

@@ -78,40 +78,83 @@ class Sender:
         *,
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
-        catalog_path: str | os.PathLike[str] | None = None,
-        catalog_source: CatalogSource | None = None,
+        catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
+        catalog_source: CatalogSource | Callable[[], CatalogSource] | None = None,
+        catalog_strict: bool | Callable[[], bool] = False,
         wake: Callable[[], None] | None = None,
-        time_scale: float = 1.0,
+        time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
+        """``catalog_path`` and ``time_scale`` may be sources (callables) the sender reads on every use:
+        the engine passes its current settings, so a reload changes them without a new Sender.
+        ``catalog_source`` may be a callable too, asked once, on first use."""
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
         self.wake = wake
-        self.time_scale = time_scale  # stamped on messages sent (when not 1): their retries are compressed
+        self._time_scale = time_scale
         self._catalog = catalog
         self._catalog_path = catalog_path
         self._catalog_source = catalog_source
+        self._catalog_strict = catalog_strict
+        self._catalog_loaded_from: CatalogSource | None = None
+        # Asked once when a name is unknown: create the endpoint if hookdev.toml declares it (the CLI sets
+        # it, so `--endpoint orders-app` works before `listen` ever synced the file); True: retry.
+        self.declared: Callable[[str], bool] | None = None
+
+    @property
+    def time_scale(self) -> float:
+        """Stamped on messages sent (when not 1): their retries are compressed."""
+        return self._time_scale() if callable(self._time_scale) else self._time_scale
 
     # -- catalog ----------------------------------------------------------------------------------
+    def catalog_source(self, flag: str | None = None) -> CatalogSource:
+        """Where the catalog comes from now: ``catalog_source`` when given, else ``flag`` or the
+        ``catalog_path`` source, the workspace setting, the bundled sample (one lookup:
+        :func:`hookdev.catalog.lookup.catalog_source`)."""
+        from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
+
+        if callable(self._catalog_source):  # looked up on first use (`endpoints list` never needs it)
+            self._catalog_source = self._catalog_source()
+        if self._catalog_source is not None and flag is None:
+            return self._catalog_source
+        path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        strict = self._catalog_strict() if callable(self._catalog_strict) else self._catalog_strict
+        return catalog_source(
+            flag=path,
+            setting=self.store.get_setting(WORKSPACE_SETTING),
+            strict_flag=strict,
+            workspace_home=self.workspace.home,
+        )
+
     @property
     def catalog(self) -> Catalog:
-        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given)."""
-        if self._catalog is None:
-            from hookdev.catalog import CatalogError
-            from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
-
-            source = self._catalog_source or catalog_source(
-                flag=self._catalog_path,
-                setting=self.store.get_setting(WORKSPACE_SETTING),
-                workspace_home=self.workspace.home,
-            )
-            try:
-                self._catalog = source.load()
-            except CatalogError as e:
-                first = e.issues[0] if e.issues else "unknown problem"
-                more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
-                raise SenderError(f"cannot load the event catalog: {first}{more}") from None
+        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given),
+        loaded on first use and again when the source changes (the engine's settings name a new one)."""
+        source = self.catalog_source()
+        if self._catalog is None or (
+            self._catalog_loaded_from is not None and source != self._catalog_loaded_from
+        ):
+            self._catalog = self._load_catalog(source)
+            self._catalog_loaded_from = source
         return self._catalog
+
+    def reload_catalog(self) -> Catalog:
+        """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
+        new one is unusable."""
+        source = self.catalog_source()
+        fresh = self._load_catalog(source)
+        self._catalog, self._catalog_loaded_from = fresh, source
+        return fresh
+
+    def _load_catalog(self, source: CatalogSource) -> Catalog:
+        from hookdev.catalog import CatalogError  # jsonschema: only when needed
+
+        try:
+            return source.load()
+        except CatalogError as e:
+            first = e.issues[0] if e.issues else "unknown problem"
+            more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
+            raise SenderError(f"cannot load the event catalog: {first}{more}") from None
 
     def _check_event_types(self, names: Iterable[str]) -> list[str]:
         out: list[str] = []
@@ -126,11 +169,49 @@ class Sender:
 
     # -- endpoints --------------------------------------------------------------------------------
     def endpoint(self, ref: str) -> Endpoint:
-        """An endpoint by id or unique id prefix/suffix."""
+        """An endpoint by its hookdev.toml name, id, or a unique name prefix or id prefix/suffix.
+
+        Unknown or ambiguous: a one-line SenderError listing the candidates."""
+        by_name = self.endpoint_ids_by_name()
+        if ref in by_name and (found := self.store.get_endpoint(by_name[ref])) is not None:
+            return found
         found = self.store.find_endpoint(ref)
-        if found is None:
-            raise SenderError(self._miss("endpoints", "endpoint", ref, "hookdev endpoints list"))
-        return found
+        if found is not None:
+            return found
+        names = [n for n in by_name if n.startswith(ref)] if ref else []
+        ids = self.store.id_matches("endpoints", ref, 6) if ref else []
+        matches = names + [i for i in ids if i not in {by_name[n] for n in names}]
+        if len(matches) == 1:
+            hit = self.store.get_endpoint(by_name.get(matches[0], matches[0]))
+            if hit is not None:
+                return hit
+        if len(matches) > 1:
+            raise SenderError(f"endpoint {ref!r} is ambiguous: it matches {_listing(matches)}")
+        if self.declared is not None and not ref.startswith("ep_"):
+            declared, self.declared = self.declared, None  # once: no loop
+            try:
+                if declared(ref):
+                    return self.endpoint(ref)
+            finally:
+                self.declared = declared
+        known = [self.endpoint_names().get(e.id) or e.id for e in self.store.list_endpoints()]
+        raise SenderError(
+            f"no endpoint {ref!r}; "
+            + (
+                f"known: {_listing(known)}"
+                if known
+                else "there are none (add one: hookdev endpoints add URL)"
+            )
+        )
+
+    def endpoint_ids_by_name(self) -> dict[str, str]:
+        """Endpoints declared in hookdev.toml: name -> id (kept by the managed-endpoint sync)."""
+        known = self.store.get_setting("managed_endpoints", {}) or {}
+        return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+    def endpoint_names(self) -> dict[str, str]:
+        """id -> hookdev.toml name, for the endpoints that have one."""
+        return {v: k for k, v in self.endpoint_ids_by_name().items()}
 
     def endpoints(self) -> list[Endpoint]:
         return self.store.list_endpoints()
@@ -205,7 +286,11 @@ class Sender:
         if scheme is not None:
             endpoint.scheme = v.check_scheme(scheme)
             if endpoint.secret is not None:
-                v.check_secret(endpoint.secret, endpoint.scheme)
+                try:
+                    v.check_secret(endpoint.secret, endpoint.scheme)
+                except v.InputError:  # e.g. a Slack hex secret cannot sign Standard Webhooks: a new one
+                    endpoint.secret = random_secret(endpoint.scheme)
+                    endpoint.old_secrets = []
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
@@ -283,9 +368,10 @@ class Sender:
         if counts is None:
             counts = self.store.endpoint_counts(time.time(), endpoint.id).get(endpoint.id, EndpointCounts())
         secret = endpoint.secret if endpoint.secret is not None else self.workspace.receiver_secrets().current
-        return endpoint_json(
+        data = endpoint_json(
             endpoint, secret=secret, backlog=counts.backlog, pending=counts.pending, sending=counts.sending
         )
+        return {"id": data.pop("id"), "name": self.endpoint_names().get(endpoint.id), **data}
 
     @staticmethod
     def _check_unmanaged(endpoint: Endpoint, what: str, force: bool) -> None:
@@ -434,6 +520,26 @@ class Sender:
         self._wake()
         return SendResult(messages, endpoint_ids, queued, notes)
 
+    def send_operational(self, event_type: str, data: dict[str, Any], endpoint_id: str) -> Message | None:
+        """An operational webhook (the platform's own event about deliveries) to ``endpoint_id``: an
+        ordinary signed message with retries, its payload ``{"type", "timestamp", "data"}`` built here
+        (never checked against the catalog). None when the endpoint is gone or disabled."""
+        from hookdev.catalog import payload_bytes
+        from hookdev.presentation import iso
+
+        if self.store.get_endpoint(endpoint_id) is None:
+            return None
+        now = time.time()
+        body = payload_bytes({"type": event_type, "timestamp": iso(now), "data": data})
+        message = Message(new_id("msg"), event_type, body, now)
+        attempt = Attempt(new_id(ATTEMPT_PREFIX), message.id, endpoint_id, 1, "scheduled", "pending", now)
+        if not self.store.enqueue([message], [attempt]):
+            return None
+        if self.bus is not None:
+            self.bus.publish(MessageCreated(message, (endpoint_id,)))
+        self._wake()
+        return message
+
     def message(self, ref: str) -> Message:
         found = self.store.find_message(ref)
         if found is None:
@@ -520,6 +626,12 @@ class Sender:
     def _wake(self) -> None:
         if self.wake is not None:
             self.wake()
+
+
+def _listing(items: Sequence[str], most: int = 8) -> str:
+    """``a, b, c`` (and ``, ... (N more)`` past ``most``): candidates on one line."""
+    shown = ", ".join(items[:most])
+    return shown + (f", ... ({len(items) - most} more)" if len(items) > most else "")
 
 
 def header_list(pairs: Iterable[str]) -> Headers:

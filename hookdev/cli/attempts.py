@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
-from hookdev.cli._delivery import input_errors, outcome_text
+from hookdev.cli._delivery import input_errors
+from hookdev.cli.render import outcome_text
 from hookdev.delivery.views import attempt_json
 from hookdev.models import Attempt
 from hookdev.sender import Sender

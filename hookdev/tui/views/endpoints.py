@@ -259,8 +259,8 @@ class EndpointsView(Vertical):
                 "Rotate", self.ctx.sender.rotate_secret, ep.id, parse_duration(values["grace"] or "0")
             )
             if info is not None:
-                if ep.secret is None:
-                    self.ctx.engine.secret_source.refresh()
+                if ep.secret is None:  # it signs with the receiver's secret
+                    self.ctx.engine.receiver_secret_rotated()
                 self.app.notify(
                     f"{ep.id} signs with a new secret"
                     + (f"; {len(info.previous)} old one(s) still sign too" if info.previous else "."),

@@ -288,3 +288,49 @@ async def post(base: str, path: str, body: bytes) -> tuple[int, bytes]:
         writer.close()
     head, _, content = raw.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), content
+
+
+async def test_health_says_when_redis_is_gone_and_release_works_through_redis(
+    redis_url: str, prefix: str
+) -> None:
+    channel = new_channel_name()
+    own = contextlib.ExitStack()
+    own_redis = own.enter_context(redis_server())
+    try:
+        async with instance(own_redis, prefix) as (url, _), httpx.AsyncClient(timeout=DEADLINE) as http:
+            assert (await http.get(url + "/healthz")).json()["redis"] == "ok"
+            own.close()  # Redis goes away under a running instance
+            health = await http.get(url + "/healthz")
+            assert health.status_code == 503
+            assert health.json()["status"] == "degraded" and health.json()["redis"] == "unreachable"
+    finally:
+        own.close()
+
+    async with instance(redis_url, prefix) as (url, _), httpx.AsyncClient(timeout=DEADLINE) as http:
+        owner = RelayClient(url, EchoApp().app, channel=channel, key=KEY_A)
+        async with running_client(owner):
+            pass
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "hookdev",
+                "relay",
+                "--release",
+                channel,
+                "--redis",
+                redis_url,
+                "--redis-prefix",
+                prefix,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+            cwd=Path(__file__).parents[2],
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"channel {channel} released"
+        newcomer = RelayClient(url, EchoApp().app, channel=channel, key=KEY_B)
+        async with running_client(newcomer):
+            assert (await http.post(url + f"/c/{channel}", content=b"n")).content == b"echo:n"

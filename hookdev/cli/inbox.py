@@ -49,9 +49,13 @@ def inbox(
         emit_json([capture_json(c) for c in captures])
         return
     if not captures:
-        click.echo(
-            "no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)", err=True
-        )
+        if verdict or event_type or path:
+            click.echo("no requests match the filter", err=True)
+        else:
+            click.echo(
+                "no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)",
+                err=True,
+            )
         return
     for c in captures:
         click.echo(f"{c.id}  {capture_line(c)}")

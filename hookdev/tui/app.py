@@ -19,12 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 
 from hookdev import events as ev
 from hookdev.engine import Engine, EngineError, EngineOptions
 from hookdev.models import Capture
-from hookdev.tui.commands import binding_commands, help_sections
+from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
 from hookdev.tui.live_status import CONFIG_ERROR_PREFIX
 from hookdev.tui.messages import (
@@ -82,6 +82,14 @@ class HookdevApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?", tooltip="All keys", id="app.help"),
         Binding(
             "ctrl+l", "toggle_log", "Log", show=False, tooltip="Show or hide the log panel", id="app.log"
+        ),
+        Binding(
+            "escape",
+            "leave_input",
+            "Leave the field",
+            show=False,
+            tooltip="Leave a text field (then 1-5 switch views again)",
+            id="app.leave_input",
         ),
     ]
 
@@ -336,9 +344,25 @@ class HookdevApp(App[None]):
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Global keys stay quiet while a dialog is open (a `t` in a confirm dialog must not send)."""
-        if action in ("show", "send_test", "toggle_log") and isinstance(self.screen, ModalScreen):
+        if action in ("show", "send_test", "toggle_log", "leave_input") and isinstance(
+            self.screen, ModalScreen
+        ):
             return False
+        if action == "leave_input":  # escape is only ours while a text field has focus
+            return isinstance(self.focused, Input | TextArea)
         return True
+
+    def action_leave_input(self) -> None:
+        """Escape in a text field: the view decides (the Inbox filter clears), else focus its main widget."""
+        focused = self.focused
+        for name, _ in VIEWS:
+            view = self.view(name)
+            if focused is not None and view in focused.ancestors:
+                leave = getattr(view, "leave_input", None)
+                if leave is None or not leave(focused):
+                    view.focus_default()
+                return
+        self.screen.set_focus(None)
 
     def action_show(self, name: str) -> None:
         self.query_one("#views", TabbedContent).active = f"tab-{name}"
@@ -353,6 +377,12 @@ class HookdevApp(App[None]):
     def action_toggle_log(self) -> None:
         self._log_toggled = True
         self.log_visible = not self.log_visible
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """The palette's Screenshot: into a folder that exists or can be made (the toast says where)."""
+        return super().deliver_screenshot(filename, str(screenshot_directory(path)), time_format)
 
     # -- discoverability ------------------------------------------------------------------------
     def help_sections(self) -> list[Section]:

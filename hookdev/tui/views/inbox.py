@@ -186,11 +186,13 @@ class InboxView(Vertical):
         event.stop()
         self.apply_filter()
 
-    def key_escape(self) -> None:
+    def leave_input(self, widget: object) -> bool:
+        """Escape in the filter clears it and goes back to the list."""
         box = self.query_one("#inbox-filter", Input)
-        if box.has_focus:
+        if widget is box:
             box.value = ""
-            self.list.focus()
+        self.list.focus()
+        return True
 
     def action_focus_filter(self) -> None:
         self.query_one("#inbox-filter", Input).focus()

@@ -37,6 +37,7 @@ class Capture:
     forward_status: int | None = None
     forward_error: str | None = None
     forward_ms: float | None = None
+    replay_of: str | None = None  # the capture this one replays (``hookdev inbox replay``, the Inbox's p/e)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from hookdev import signing
+from hookdev.capture_replay import replay_of
 from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
 from hookdev.forward import Route, forward, forward_headers, match_route, route_url, target_url
 from hookdev.ids import new_id
@@ -199,6 +200,7 @@ class CaptureApp:
             body_size=size,
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
+            replay_of=replay_of(headers),
         )
         if disconnected:
             # Nobody will read an answer: record what arrived, and that it was never answered.

@@ -15,11 +15,14 @@ from hookdev.store.captures import CaptureQueries
 from hookdev.store.delivery import DeliveryQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
-MIGRATIONS: tuple[tuple[int, str, str, str], ...] = ((2, "messages", "time_scale", "REAL"),)
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
+    (2, "messages", "time_scale", "REAL"),
+    (4, "captures", "replay_of", "TEXT"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (
@@ -47,7 +50,8 @@ CREATE TABLE IF NOT EXISTS captures (
     forwarded_to TEXT,
     forward_status INTEGER,
     forward_error TEXT,
-    forward_ms REAL
+    forward_ms REAL,
+    replay_of TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_received ON captures (received_at);
 
@@ -111,6 +115,12 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 """
 
+# Partial indexes: a request with no webhook-id (or that is no replay) costs nothing at insert.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS captures_webhook_id ON captures (webhook_id, received_at) WHERE webhook_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS captures_replay_of ON captures (replay_of) WHERE replay_of IS NOT NULL;
+"""
+
 
 class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
     """The workspace database. Thread-safe through one lock around the shared connection."""
@@ -133,6 +143,7 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
             self.conn.executescript(SCHEMA)
             if version:
                 self._migrate(version)
+            self.conn.executescript(INDEXES)  # after the migrations: they may index new columns
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _migrate(self, version: int) -> None:

@@ -35,6 +35,7 @@ _COLUMNS = (
     "forward_status",
     "forward_error",
     "forward_ms",
+    "replay_of",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -75,6 +76,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.forward_status,
         c.forward_error,
         c.forward_ms,
+        c.replay_of,
     )
 
 
@@ -105,6 +107,7 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_status=r[22],
         forward_error=r[23],
         forward_ms=r[24],
+        replay_of=r[25],
     )  # type: ignore[arg-type]
 
 
@@ -244,6 +247,24 @@ class CaptureQueries:
             )
             args += [like] * 6
         return where, args
+
+    def find_replay(self, original_id: str, since: float) -> str | None:
+        """The newest capture a receiver made of a replay of ``original_id`` since ``since``."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE replay_of = ? AND received_at >= ?"
+                " AND ifnull(client, '') != 'hookdev replay' ORDER BY received_at DESC LIMIT 1",
+                (original_id, since),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def replays_of(self, original_id: str) -> list[str]:
+        """Ids of the captures replaying ``original_id``, oldest first."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT id FROM captures WHERE replay_of = ? ORDER BY received_at", (original_id,)
+            ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def delete_capture(self, capture_id: str) -> bool:
         with self.lock:

@@ -87,9 +87,7 @@ class ReplayRequest:
 
 def from_capture(capture: Capture) -> ReplayRequest:
     """The capture's request as a replay sends it: framing headers and any old replay link dropped."""
-    headers = [
-        (k, v) for k, v in capture.headers if k.lower() not in _FRAMING and k.lower() != REPLAY_HEADER
-    ]
+    headers = [(k, v) for k, v in capture.headers if k.lower() not in _FRAMING and k.lower() != REPLAY_HEADER]
     target = capture.path + (f"?{capture.query}" if capture.query else "")
     return ReplayRequest(capture.method, target, headers, capture.body)
 
@@ -124,7 +122,9 @@ def parse_request_text(text: str, original: ReplayRequest) -> ReplayRequest:
         raise ReplayError(f"line 1: expected `METHOD /path`, got {lines[0][:80]!r}")
     method, target = parts[0].upper(), parts[1]
     if not target.startswith("/"):
-        raise ReplayError(f"line 1: the path must start with / (the destination is chosen apart), got {target[:80]!r}")
+        raise ReplayError(
+            f"line 1: the path must start with / (the destination is chosen apart), got {target[:80]!r}"
+        )
     kept = {k.lower(): v for k, v in original.headers if k.lower() in SENSITIVE}
     headers: Headers = []
     for n, line in enumerate(lines[1:], 2):
@@ -142,7 +142,10 @@ def parse_request_text(text: str, original: ReplayRequest) -> ReplayRequest:
         body = body[:-1]  # the final newline an editor adds on save
     data = original.body if body == original_text else body.encode("utf-8")
     edited = (
-        method != original.method or target != original.target or headers != original.headers or data != original.body
+        method != original.method
+        or target != original.target
+        or headers != original.headers
+        or data != original.body
     )
     return ReplayRequest(method, target, headers, data, edited=edited)
 
@@ -168,7 +171,10 @@ def resign(
         elif scheme == "shopify":
             fresh = [("x-shopify-hmac-sha256", shopify.sign(secret, body))]
         else:
-            fresh = [("x-slack-request-timestamp", str(ts)), ("x-slack-signature", slack.sign(secret, ts, body))]
+            fresh = [
+                ("x-slack-request-timestamp", str(ts)),
+                ("x-slack-signature", slack.sign(secret, ts, body)),
+            ]
     except signing.SecretError as e:
         raise ReplayError(str(e)) from None
     kept = [(k, v) for k, v in request.headers if k.lower() not in SIGNATURE_HEADERS]
@@ -181,7 +187,9 @@ def destination(base: str, request: ReplayRequest, route: Route | None = None) -
     one), or where ``route`` sends this path. Only http(s) URLs with a host."""
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ReplayError(f"replay destination must be an http:// or https:// URL with a host, got {base[:100]!r}")
+        raise ReplayError(
+            f"replay destination must be an http:// or https:// URL with a host, got {base[:100]!r}"
+        )
     if route is not None:
         return route_url(route, request.path, request.query)
     return target_url(base, request.path, request.query)
@@ -229,7 +237,11 @@ class ReplayResult:
 
 
 async def send(
-    request: ReplayRequest, url: str, original_id: str, *, client: httpx.AsyncClient | None = None,
+    request: ReplayRequest,
+    url: str,
+    original_id: str,
+    *,
+    client: httpx.AsyncClient | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> ReplayResult:
     """Send ``request`` to ``url`` with the replay link header; never raises for network errors."""

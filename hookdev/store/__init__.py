@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from hookdev.store import search_index
 from hookdev.store.captures import CaptureQueries
 from hookdev.store.delivery import DeliveryQueries
 from hookdev.store.settings import SettingsQueries
@@ -134,6 +135,8 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
         self.lock = threading.RLock()
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
+        self._index_conn: sqlite3.Connection | None = None
+        self._search_attached = False
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
@@ -168,21 +171,61 @@ class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
         self._checkpointer.start()
 
     def _checkpoint_loop(self, interval: float) -> None:
+        """Checkpoints, and the search index brought up to date (both on their own connections)."""
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        index = search_index.open_index(search_index.path_for(self.path))
         try:
             while not self._stop_checkpoints.wait(interval):
                 try:
+                    search_index.catch_up(conn, index, limit=20 * search_index.BATCH)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:
                     pass  # busy or locked: the next round catches up
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
+            index.close()
+
+    # -- the search index ---------------------------------------------------------------------
+    @property
+    def indexing_in_background(self) -> bool:
+        return self._checkpointer is not None
+
+    def _index(self) -> sqlite3.Connection:
+        if self._index_conn is None:
+            self._index_conn = search_index.open_index(search_index.path_for(self.path))
+        return self._index_conn
+
+    def attach_search(self) -> None:
+        """Make ``search.captures_fts`` visible to this connection's queries (once)."""
+        if self._search_attached:
+            return
+        self._index()  # the file and its schema exist
+        with self.lock:
+            self.conn.execute("ATTACH DATABASE ? AS search", (str(search_index.path_for(self.path)),))
+        self._search_attached = True
+
+    def index_captures(self, limit: int | None = None) -> int:
+        """Bring the search index up to date now (a process without the background thread)."""
+        with self.lock:
+            return search_index.catch_up(self.conn, self._index(), limit)
+
+    def reset_search(self) -> None:
+        with self.lock:
+            search_index.reset(self._index())
+
+    def search_indexed_upto(self) -> int:
+        self.attach_search()
+        with self.lock:
+            return search_index.indexed_upto(self.conn, "search")
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._stop_checkpoints.set()
             self._checkpointer.join(timeout=10)
             self._checkpointer = None
+        if self._index_conn is not None:
+            self._index_conn.close()
+            self._index_conn = None
         with self.lock:
             self.conn.close()

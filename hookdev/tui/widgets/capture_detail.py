@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -98,7 +99,43 @@ def headers_content(headers: Iterable[tuple[str, str]]) -> Content:
     return Content.assemble(*parts) if parts else Content.styled("(no headers)", "$text-muted")
 
 
-def overview_content(c: Capture, utc: bool) -> Content:
+@dataclass(frozen=True)
+class Related:
+    """What the store knows around a capture: its webhook-id's other captures, and its replays."""
+
+    same_webhook_id: int = 0  # captures carrying its webhook-id, itself included
+    first_id: str | None = None  # the first of them
+    replays: tuple[str, ...] = ()
+
+
+def related_rows(c: Capture, related: Related) -> list[tuple[str, str | Content]]:
+    rows: list[tuple[str, str | Content]] = []
+    if c.replay_of:
+        rows.append(
+            ("Replay of", Content.assemble(Content.styled(c.replay_of, "$text-accent"), "  (f jumps to it)"))
+        )
+    if related.same_webhook_id > 1:
+        times = f"webhook-id seen {related.same_webhook_id} times"
+        if related.first_id == c.id:
+            rows.append(("Duplicates", Content.styled(f"{times}; this is the first", "$text-warning")))
+        else:
+            rows.append(
+                (
+                    "Duplicate",
+                    Content.assemble(
+                        Content.styled(f"⚠ {times}; first ", "$text-warning bold"),
+                        Content.styled(related.first_id or "-", "$text-accent"),
+                        "  (f jumps to it)",
+                    ),
+                )
+            )
+    if related.replays:
+        shown = ", ".join(related.replays[-3:]) + (" …" if len(related.replays) > 3 else "")
+        rows.append(("Replays", f"{len(related.replays)}: {shown}"))
+    return rows
+
+
+def overview_content(c: Capture, utc: bool, related: Related | None = None) -> Content:
     scheme = {"standard": "Standard Webhooks"}.get(c.scheme or "", c.scheme or "")
     head: list[Content | str] = [verdict_badge(c.verified)]
     if scheme:
@@ -131,6 +168,7 @@ def overview_content(c: Capture, utc: bool) -> Content:
     rows.append(("Answered", answer_summary(c)))
     if c.route:
         rows.append(("Route", c.route))
+    rows += related_rows(c, related or Related())
     rows.append(("Capture id", c.id))
     return Content.assemble(*head, _kv(rows))
 
@@ -209,6 +247,7 @@ class CaptureDetail(Vertical):
         super().__init__(id=id)
         self.utc = utc
         self.capture: Capture | None = None
+        self.related = Related()
         self._rendered: set[str] = set()
         self._body_width: int | None = None
 
@@ -228,8 +267,9 @@ class CaptureDetail(Vertical):
     def _set(self, key: str, content: Content | str) -> None:
         self.query_one(f"#detail-{key}-text", ContentView).update(content)
 
-    def show(self, capture: Capture | None) -> None:
+    def show(self, capture: Capture | None, related: Related | None = None) -> None:
         self.capture = capture
+        self.related = related or Related()
         if capture is None:
             for key, _ in self.TABS:
                 self._set(key, Content.styled("Select a request to see it here.", "$text-muted"))
@@ -245,7 +285,7 @@ class CaptureDetail(Vertical):
             return
         self._rendered.add(key)
         if key == "overview":
-            self._set("overview", overview_content(capture, self.utc))
+            self._set("overview", overview_content(capture, self.utc, self.related))
         elif key == "headers":
             self._set("headers", headers_content(capture.headers))
         elif key == "body":

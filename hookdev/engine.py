@@ -1,4 +1,7 @@
-"""The engine: receiver, dispatcher, relay client and watchers on ONE asyncio loop.
+"""The engine, the composition root: receiver, dispatcher, relay client and watchers on ONE asyncio loop.
+
+The HTTP server it runs the receiver on lives in ``hookdev.server``; the options it starts from in
+``hookdev.options``.
 
 `hookdev listen` and the TUI both run an Engine and subscribe to its EventBus; neither has logic of
 its own about receiving or delivering.
@@ -8,102 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import logging
-import socket
 import time
-from collections.abc import Generator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
-from hookdev.forward import Route
-from hookdev.receiver import DEFAULT_MAX_BODY, ReceiverOptions, RespondPolicy, SecretSource, create_receiver
-from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT, Workspace
+from hookdev.options import EngineOptions, build_engine_options
+from hookdev.receiver import ReceiverOptions, SecretSource, create_receiver
+from hookdev.server import EngineError, ReceiverServer, bind_socket
+from hookdev.workspace import Workspace
 
-
-class EngineError(Exception):
-    """The engine cannot start (port in use, bad TLS files, ...): a one-line reason."""
-
-
-@dataclass
-class EngineOptions:
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    time_scale: float = 1.0
-    catalog: str | None = None
-    secrets: list[str] = field(default_factory=list)
-    scheme: str | None = None
-    tolerance: float = 300.0
-    max_body: int = DEFAULT_MAX_BODY
-    accept_invalid: bool = False
-    forward_to: str | None = None
-    routes: list[Route] = field(default_factory=list)
-    forward_timeout: float = 30.0
-    relay: str | None = None
-    relay_token: str | None = None
-    channel: str | None = None
-    tls: bool = False
-    respond: RespondPolicy = field(default_factory=RespondPolicy)
-    dispatch: bool = True
-    config_path: Path | None = None  # hookdev.toml to watch and re-apply on edits
-    cli: dict[str, Any] = field(default_factory=dict)  # the flags given, which keep winning on reload
-    resend_on_change: list[Path] = field(default_factory=list)
-    resend_mode: str = "new"
-    ops_endpoint: str | None = None
-    config: Any = None  # the hookdev.toml Config read at start
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: the host (CLI or TUI) owns signals and shutdown."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-class _BusLogHandler(logging.Handler):
-    """Routes uvicorn's and httpx's log records to the bus, so nothing paints over a TUI."""
-
-    def __init__(self, bus: EventBus) -> None:
-        super().__init__(logging.INFO)
-        self.bus = bus
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage()
-        except Exception:  # a malformed log call must never break the server
-            text = str(record.msg)
-        level = (
-            "error"
-            if record.levelno >= logging.ERROR
-            else "warning"
-            if record.levelno >= logging.WARNING
-            else "info"
-        )
-        self.bus.publish(LogLine(level, text, source=record.name))
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then (proto 0 costs a ~40 ms delayed ACK per answer).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        sock.close()
-        if e.errno == errno.EADDRINUSE:
-            raise EngineError(
-                f"port {port} on {host} is already in use (another hookdev?); choose another with --port"
-            ) from None
-        raise EngineError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
+__all__ = ["Engine", "EngineError", "EngineOptions", "bind_socket"]
 
 
 class Engine:
@@ -141,45 +59,16 @@ class Engine:
         self.public_url: str | None = None
         self.dispatcher: Any = None
         self.relay_client: Any = None
-        self._sock: socket.socket | None = None
-        self._server: _Server | None = None
+        self.server = ReceiverServer(self.app, self.bus)
         self._tasks: list[asyncio.Task[Any]] = []
-        self._log_handler = _BusLogHandler(self.bus)
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         opts = self.options
-        self._sock = bind_socket(opts.host, opts.port)
-        self.store.start_checkpointer()
-        port = self._sock.getsockname()[1]
-        scheme = "https" if opts.tls else "http"
-        host = f"[{opts.host}]" if ":" in opts.host else opts.host
-        self.url = f"{scheme}://{host}:{port}"
-        ssl_kwargs: dict[str, Any] = {}
-        if opts.tls:
-            from hookdev.tls import server_ssl_kwargs
-
-            ssl_kwargs = server_ssl_kwargs(self.workspace.home)
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx"):
-            logger = logging.getLogger(name)
-            logger.handlers = [self._log_handler]
-            logger.propagate = False
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-            h11_max_incomplete_event_size=256 * 1024,
-            **ssl_kwargs,
+        self.url = await self.server.start(
+            opts.host, opts.port, tls_home=self.workspace.home if opts.tls else None
         )
-        self._server = _Server(config)
-        self._tasks.append(asyncio.create_task(self._serve(), name="hookdev-receiver"))
-        while not self._server.started:
-            if self._tasks[0].done():
-                exc = self._tasks[0].exception()
-                raise EngineError(f"the receiver failed to start: {exc}")
-            await asyncio.sleep(0.01)
+        self.store.start_checkpointer()
         self._point_default_endpoint()
         if opts.config is not None:
             try:
@@ -200,13 +89,6 @@ class Engine:
         if opts.resend_on_change:
             self._start_resend_watcher()
 
-    async def _serve(self) -> None:
-        assert self._server is not None and self._sock is not None
-        try:
-            await self._server.serve(sockets=[self._sock])
-        finally:
-            self._sock.close()
-
     async def stop(self) -> None:
         self._stop_watchers.set()
         self._stop_resend.set()
@@ -216,18 +98,16 @@ class Engine:
                     t.cancel()
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
-        if self._server is not None:
-            self._server.should_exit = True
+        self.server.request_stop()
         for task in self._tasks:
-            if task.get_name() != "hookdev-receiver":
-                task.cancel()
+            task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await self.server.wait_stopped()
         await self.capture_app.aclose()
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx"):
-            logging.getLogger(name).removeHandler(self._log_handler)
+        self.server.detach_logs()
 
     # -- parts ----------------------------------------------------------------------------------
     def _point_default_endpoint(self) -> None:
@@ -309,7 +189,6 @@ class Engine:
 
         Raises ValueError for a value that only fails when applied (e.g. a bad forward target)."""
         from hookdev.managed import sync_managed_endpoints
-        from hookdev.options import build_engine_options
 
         new = build_engine_options(self.options.cli, config)
         notes: list[str] = []

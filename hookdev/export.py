@@ -18,8 +18,8 @@ from typing import Any
 from hookdev import __version__
 from hookdev.ids import new_id
 from hookdev.models import Capture
+from hookdev.presentation import capture_detail_json, iso
 from hookdev.redact import SENSITIVE, redact_headers
-from hookdev.render import capture_detail_json, iso
 from hookdev.signing.standard import sign_headers
 
 FORMATS = ("curl", "httpie", "python", "raw")

@@ -18,7 +18,7 @@ from hookdev.events import AttemptFinished, EndpointChanged, MessageCreated
 from hookdev.ids import new_id
 from hookdev.managed import SETTING as MANAGED_SETTING
 from hookdev.models import Attempt, Message
-from hookdev.render import iso
+from hookdev.presentation import iso
 
 FAILING_AFTER = 4
 OPS_EVENT_TYPES = (

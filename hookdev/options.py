@@ -6,13 +6,44 @@ value given on the command line keeps winning over an edited file.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hookdev.config import Config, empty_config, first_set, parse_size
-from hookdev.engine import EngineOptions
 from hookdev.forward import Route, parse_route, parse_target
 from hookdev.receiver import DEFAULT_MAX_BODY, RespondPolicy, parse_respond
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
+
+
+@dataclass
+class EngineOptions:
+    """What an Engine starts with: the settings layered from flags, hookdev.toml and defaults."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    time_scale: float = 1.0
+    catalog: str | None = None
+    secrets: list[str] = field(default_factory=list)
+    scheme: str | None = None
+    tolerance: float = 300.0
+    max_body: int = DEFAULT_MAX_BODY
+    accept_invalid: bool = False
+    forward_to: str | None = None
+    routes: list[Route] = field(default_factory=list)
+    forward_timeout: float = 30.0
+    relay: str | None = None
+    relay_token: str | None = None
+    channel: str | None = None
+    tls: bool = False
+    respond: RespondPolicy = field(default_factory=RespondPolicy)
+    dispatch: bool = True
+    config_path: Path | None = None  # hookdev.toml to watch and re-apply on edits
+    cli: dict[str, Any] = field(default_factory=dict)  # the flags given, which keep winning on reload
+    resend_on_change: list[Path] = field(default_factory=list)
+    resend_mode: str = "new"
+    ops_endpoint: str | None = None
+    config: Config | None = None  # the hookdev.toml Config read at start
 
 
 def _cli_size(text: str) -> int:

@@ -21,7 +21,7 @@ from hookdev.events import EndpointChanged, EventBus, MessageCreated
 from hookdev.ids import new_id
 from hookdev.models import Attempt, Endpoint, Headers, Message
 from hookdev.signing.standard import generate_secret
-from hookdev.store.delivery import EndpointCounts
+from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
 
 if TYPE_CHECKING:

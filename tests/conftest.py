@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from hookdev.engine import Engine, EngineOptions
+from hookdev.engine import Engine
+from hookdev.options import EngineOptions
 from hookdev.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -56,6 +56,6 @@ def emit_json(obj: Any) -> None:
 
 
 def fmt_time(ts: float | None) -> str:
-    from hookdev.render import clock
+    from hookdev.presentation import clock
 
     return clock(ts)

@@ -21,7 +21,7 @@ from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
 from hookdev.models import Attempt
-from hookdev.render import iso
+from hookdev.presentation import iso
 from hookdev.sender import Sender
 from hookdev.workspace import Workspace
 

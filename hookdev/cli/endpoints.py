@@ -11,9 +11,9 @@ import click
 from hookdev.cli._common import emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, input_errors, make_sender
 from hookdev.delivery.validate import MAX_GRACE, InputError
-from hookdev.render import iso
+from hookdev.presentation import iso
 from hookdev.sender import UNSET, Sender, header_list
-from hookdev.store.delivery import EndpointCounts
+from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE
 
 

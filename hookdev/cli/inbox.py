@@ -7,9 +7,9 @@ import json
 import click
 
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.cli.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
 from hookdev.export import ARCHIVE_FORMATS, FORMATS, export_capture, to_har, to_ndjson
 from hookdev.redact import redact_headers
-from hookdev.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
 from hookdev.signing import SCHEMES
 from hookdev.signing.standard import SecretError
 

@@ -13,6 +13,7 @@ import click
 
 from hookdev.cli._common import HookdevError, emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli.options import engine_options, receiver_options_from_cli
+from hookdev.cli.render import attempt_line, capture_json, capture_line, iso
 from hookdev.engine import Engine, EngineError
 from hookdev.events import (
     AttemptFinished,
@@ -22,7 +23,6 @@ from hookdev.events import (
     RequestCaptured,
     StatusChanged,
 )
-from hookdev.render import attempt_line, capture_json, capture_line, iso
 
 
 @click.command()

@@ -10,8 +10,7 @@ import click
 
 from hookdev.cli._common import HookdevError
 from hookdev.config import ConfigError, find_config, load_config
-from hookdev.engine import EngineOptions
-from hookdev.options import build_engine_options
+from hookdev.options import EngineOptions, build_engine_options
 from hookdev.signing import SCHEMES
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 

@@ -17,7 +17,7 @@ from hookdev.cli._delivery import (
 from hookdev.delivery.validate import parse_when
 from hookdev.delivery.views import attempt_json
 from hookdev.events import EventBus
-from hookdev.render import iso
+from hookdev.presentation import iso
 
 
 @click.command()

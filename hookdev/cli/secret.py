@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hookdev.cli._common import emit_json, home_option, json_option, open_workspace
-from hookdev.render import iso
+from hookdev.presentation import iso
 from hookdev.workspace import DEFAULT_GRACE
 
 

@@ -32,7 +32,7 @@ from hookdev.delivery.schedule import MAX_ATTEMPTS, RETRY_AFTER_STATUSES, next_d
 from hookdev.events import AttemptFinished, AttemptStarted, EndpointChanged, EventBus, LogLine
 from hookdev.ids import new_id
 from hookdev.models import Attempt, Endpoint, Message
-from hookdev.store.delivery import AttemptFilter
+from hookdev.store.attempts import AttemptFilter
 from hookdev.workspace import Workspace
 
 INTERRUPTED = "interrupted: hookdev stopped during the attempt"

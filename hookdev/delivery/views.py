@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hookdev.models import Attempt, Endpoint, Message
+from hookdev.presentation import iso
 from hookdev.redact import headers_json
-from hookdev.render import iso
 
 
 @dataclass

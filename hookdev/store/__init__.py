@@ -1,7 +1,8 @@
 """SQLite (WAL) storage: the only package that speaks SQL. Returns plain dataclasses.
 
 One connection per Store, opened once and kept: the request path does one insert on it with no
-per-request setup. Query groups live in mixins, one module each (captures, delivery, settings).
+per-request setup. Query groups live in mixins, one module each: captures, endpoints, messages,
+attempts, claims (the dispatcher's leases) and settings; ``rows`` maps the delivery rows to dataclasses.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import threading
 from pathlib import Path
 
 from hookdev.store import search_index
+from hookdev.store.attempts import AttemptQueries
 from hookdev.store.captures import CaptureQueries
-from hookdev.store.delivery import DeliveryQueries
+from hookdev.store.claims import ClaimQueries
+from hookdev.store.endpoints import EndpointQueries
+from hookdev.store.messages import MessageQueries
 from hookdev.store.settings import SettingsQueries
 
 SCHEMA_VERSION = 4
@@ -123,7 +127,7 @@ CREATE INDEX IF NOT EXISTS captures_replay_of ON captures (replay_of) WHERE repl
 """
 
 
-class Store(CaptureQueries, DeliveryQueries, SettingsQueries):
+class Store(CaptureQueries, EndpointQueries, MessageQueries, AttemptQueries, ClaimQueries, SettingsQueries):
     """The workspace database. Thread-safe through one lock around the shared connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -22,8 +22,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 
 from hookdev import events as ev
-from hookdev.engine import Engine, EngineError, EngineOptions
+from hookdev.engine import Engine, EngineError
 from hookdev.models import Capture
+from hookdev.options import EngineOptions
 from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
 from hookdev.tui.live_status import CONFIG_ERROR_PREFIX

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from hookdev.render import verdict_word
+from hookdev.presentation import verdict_word
 
 STATUS_STYLE = {
     "success": "$text-success",

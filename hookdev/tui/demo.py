@@ -14,10 +14,10 @@ from pathlib import Path
 
 from hookdev import signing
 from hookdev.catalog import load_catalog
-from hookdev.engine import EngineOptions
 from hookdev.events import StatusChanged
 from hookdev.forward import Route
 from hookdev.models import Attempt, Capture, Endpoint, Message
+from hookdev.options import EngineOptions
 from hookdev.receiver import secret_label
 from hookdev.signing.standard import sign_headers
 from hookdev.tunnel.client import RelayStatus

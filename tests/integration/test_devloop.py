@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 
 from hookdev.config import load_config
-from hookdev.engine import Engine, EngineOptions
+from hookdev.engine import Engine
 from hookdev.events import StatusChanged
+from hookdev.options import EngineOptions
 from tests.conftest import wait_for
 
 CONFIG = """

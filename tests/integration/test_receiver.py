@@ -13,7 +13,7 @@ import pytest
 from standardwebhooks import Webhook as StandardWebhook
 from svix.webhooks import Webhook as SvixWebhook
 
-from hookdev.render import capture_json
+from hookdev.presentation import capture_json
 from hookdev.signing.standard import sign_headers
 from tests.conftest import wait_for
 

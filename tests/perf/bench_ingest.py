@@ -55,7 +55,7 @@ def serve_bare() -> None:
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
-    from hookdev.engine import bind_socket
+    from hookdev.server import bind_socket
 
     answer = b'{"received":true,"id":"req_0000000000000000000000"}'
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from textual import events
 
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.tui.app import HookdevApp
 from hookdev.workspace import Workspace
 

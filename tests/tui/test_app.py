@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.tui.app import VIEWS, HookdevApp
 from hookdev.tui.screens.help import HelpScreen
 from tests.tui.conftest import SIZE, post_signed, started, until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.receiver import RespondPolicy
 from hookdev.tui.app import HookdevApp
 from hookdev.tui.screens.confirm import ConfirmScreen

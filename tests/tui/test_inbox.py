@@ -3,7 +3,7 @@ delete and clear."""
 
 from __future__ import annotations
 
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.signing.standard import generate_secret
 from hookdev.tui.app import HookdevApp
 from hookdev.tui.screens.confirm import ConfirmScreen

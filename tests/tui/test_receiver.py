@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from hookdev.config import load_config
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.tui.app import HookdevApp
 from hookdev.tunnel.relay import create_relay_app
 from tests.tui.conftest import SIZE, post_signed, serve, stand_in_app, started, until

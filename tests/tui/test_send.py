@@ -7,7 +7,7 @@ import json
 
 from textual.widgets import Select, TextArea
 
-from hookdev.engine import EngineOptions
+from hookdev.options import EngineOptions
 from hookdev.tui.app import HookdevApp
 from tests.tui.conftest import SIZE, started, until
 

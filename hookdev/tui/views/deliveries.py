@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Label
 from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.delivery.views import Delivery, summarize
 from hookdev.models import Attempt, Message
-from hookdev.render import human_delay
+from hookdev.presentation import human_delay
 from hookdev.tui.badges import (
     STATUS_MARK,
     STATUS_STYLE,

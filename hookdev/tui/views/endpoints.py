@@ -1,29 +1,33 @@
 """The Endpoints view: the list with queue and success rate, the selected one's settings, secret and
-attempt log; add, edit, rotate, replay, recover, disable/enable, delete."""
+attempt log; add, edit, rotate, replay, recover, disable/enable, delete.
+
+The view wires the pieces and runs the actions; the pieces live in ``tui/widgets/`` (``EndpointTable``,
+``EndpointSettings``, ``AttemptLog``) and ``tui/screens/`` (``EndpointFormScreen``, ``RotateSecretScreen``,
+``RecoverScreen``, ``ConfirmScreen``).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable
 
-from hookdev.models import Attempt, Endpoint
-from hookdev.redact import redact_headers
-from hookdev.render import human_delay
-from hookdev.tui.badges import accepted_fault, code_content, mask, status_content
+from hookdev.delivery.validate import parse_duration, parse_when
+from hookdev.models import Endpoint
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.screens.confirm import ConfirmScreen
 from hookdev.tui.screens.endpoint_form import EndpointForm, EndpointFormScreen
-from hookdev.tui.screens.prompt import Field, PromptScreen
-from hookdev.tui.widgets.content_view import ContentView
+from hookdev.tui.screens.recover import RecoverScreen
+from hookdev.tui.screens.rotate_secret import RotateSecretScreen
+from hookdev.tui.widgets.attempt_log import AttemptLog
+from hookdev.tui.widgets.endpoint_settings import EndpointSettings
+from hookdev.tui.widgets.endpoint_table import EndpointTable
 
 ATTEMPT_LOG = 200
 
@@ -95,41 +99,16 @@ class EndpointsView(Vertical):
         self._refresh_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="endpoints-table", cursor_type="row", zebra_stripes=False)
+        yield EndpointTable(id="endpoints-table")
         with Horizontal(id="endpoints-lower"):
-            with Vertical(id="endpoint-detail", classes="card"):
-                yield Label("Endpoint", id="endpoint-title", classes="card-title")
-                yield ContentView(id="endpoint-settings")
-            with Vertical(id="endpoint-attempts", classes="card"):
-                yield Label("Attempts (p replays the selected one)", classes="card-title")
-                yield DataTable(id="attempts-table", cursor_type="row")
+            yield EndpointSettings(id="endpoint-detail", classes="card")
+            yield AttemptLog(id="endpoint-attempts", classes="card")
 
     def on_mount(self) -> None:
-        table = self.query_one("#endpoints-table", DataTable)
-        for key, label, width in (
-            ("id", "ID", None),
-            ("url", "URL", None),
-            ("events", "EVENTS", 16),
-            ("rate", "RATE", 7),
-            ("backlog", "QUEUE", 5),
-            ("success", "SUCCESS", 7),
-            ("state", "STATE", 8),
-        ):
-            table.add_column(label, key=key, width=width)
-        attempts = self.query_one("#attempts-table", DataTable)
-        for key, label, width in (
-            ("time", "TIME", 8),
-            ("message", "MESSAGE", 26),
-            ("n", "#", 2),
-            ("result", "RESULT", 11),
-            ("took", "TOOK", 6),
-            ("note", "NOTE", None),
-        ):
-            attempts.add_column(label, key=key, width=width)
         self.reload()
 
     def focus_default(self) -> None:
-        self.query_one("#endpoints-table", DataTable).focus()
+        self.query_one(EndpointTable).focus()
 
     def on_resize(self) -> None:
         self._schedule()  # the URL column takes what the others leave
@@ -148,37 +127,12 @@ class EndpointsView(Vertical):
     def reload(self) -> None:
         self._refresh_timer = None
         store = self.ctx.store
-        now = self.ctx.now()
-        counts = store.endpoint_counts(now)
-        table = self.query_one("#endpoints-table", DataTable)
         endpoints = store.list_endpoints()
-        keep = self.selected_id
-        table.clear()
-        url_width = max(16, table.size.width - 80)  # what the other columns leave
-        for ep in endpoints:
-            c = counts.get(ep.id)
-            queue = (c.backlog + c.pending + c.sending) if c else 0
-            results = store.endpoint_recent_results(ep.id, 100)
-            rate = f"{100 * sum(r == 'success' for r in results) / len(results):.0f}%" if results else "-"
-            state = (
-                Content.styled("disabled", "$text-warning")
-                if ep.disabled
-                else Content.styled("enabled", "$text-success")
-            )
-            table.add_row(
-                ep.id,
-                _short(ep.url, url_width),
-                _short(", ".join(ep.events), 16) if ep.events else "[dim]all[/]",
-                f"{ep.rate_limit:g}/s" if ep.rate_limit else "-",
-                str(queue),
-                rate,
-                state,
-                key=ep.id,
-            )
-        ids = [ep.id for ep in endpoints]
-        if keep in ids:
-            table.move_cursor(row=ids.index(keep), animate=False)
-        self.selected_id = ids[table.cursor_row] if ids and 0 <= table.cursor_row < len(ids) else None
+        results = {ep.id: store.endpoint_recent_results(ep.id, 100) for ep in endpoints}
+        table = self.query_one(EndpointTable)
+        self.selected_id = table.fill(
+            endpoints, store.endpoint_counts(self.ctx.now()), results, self.selected_id
+        )
         self._show_selected()
 
     @on(DataTable.RowHighlighted, "#endpoints-table")
@@ -196,109 +150,30 @@ class EndpointsView(Vertical):
 
     def _show_selected(self) -> None:
         ep = self.ctx.store.get_endpoint(self.selected_id) if self.selected_id else None
-        self.query_one("#endpoint-title", Label).update(ep.id if ep else "No endpoint")
-        self.query_one("#endpoint-settings", ContentView).update(
-            self._settings(ep) if ep else Content.styled("Press a to add an endpoint.", "$text-muted"),
-            keep_scroll=True,
-        )
-        self._load_attempts(ep)
-
-    def _settings(self, ep: Endpoint) -> Content:
-        try:
-            info = self.ctx.sender.secrets(ep.id)
-        except Exception as e:  # an unreadable secret file must not take the view down
-            secret = Content.styled(str(e), "$text-error")
-            old: list[tuple[str, float]] = []
-        else:
-            secret = Content(info.current if self.revealed else mask(info.current))
-            old = info.previous
+        secret: str | Exception | None = None
+        old: list[tuple[str, float]] = []
+        if ep is not None:
+            try:
+                info = self.ctx.sender.secrets(ep.id)
+            except Exception as e:  # an unreadable secret file must not take the view down
+                secret = e
+            else:
+                secret, old = info.current, info.previous
         now = self.ctx.now()
-        rows: list[tuple[str, Content | str]] = [
-            ("URL", Content.styled(ep.url, "bold")),
-        ]
-        if ep.description:
-            rows.append(("About", Content.styled(ep.description, "$text-muted")))
-        rows += [
-            ("Events", ", ".join(ep.events) or "every event type"),
-            ("Channels", ", ".join(ep.channels) or "-"),
-            ("Rate limit", f"{ep.rate_limit:g} messages/s" if ep.rate_limit else "none"),
-            ("Headers", ", ".join(f"{k}: {v}" for k, v in redact_headers(ep.headers)) or "-"),
-            (
-                "Secret",
-                Content.assemble(
-                    secret, Content.styled("  (the receiver's)" if ep.secret is None else "", "$text-muted")
-                ),
-            ),
-        ]
-        for s, exp in old:
-            shown = s if self.revealed else mask(s)
-            rows.append(
-                (
-                    "  old",
-                    Content.assemble(
-                        shown, Content.styled(f"  signs too for {human_delay(exp - now)}", "$text-muted")
-                    ),
-                )
-            )
-        state = (
-            Content.styled(f"disabled: {ep.disabled_reason or 'by hand'}", "$text-warning")
-            if ep.disabled
-            else Content.styled("enabled", "$text-success")
+        self.query_one(EndpointSettings).show(
+            ep, secret=secret, old_secrets=old, revealed=self.revealed, now=now
         )
-        rows.append(("State", state))
-        parts: list[Content | str] = []
-        for key, value in rows:
-            parts += [Content.styled(key.ljust(11), "$text-muted"), value, "\n"]
-        parts.append(
-            Content.styled(
-                "e edit · s secret · R rotate · o disable/enable · m recover · d delete", "$text-muted"
-            )
-        )
-        return Content.assemble(*parts)
-
-    def _load_attempts(self, ep: Endpoint | None) -> None:
-        table = self.query_one("#attempts-table", DataTable)
-        keep = None
-        if table.row_count and 0 <= table.cursor_row < table.row_count:
-            keep = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        table.clear()
+        log = self.query_one(AttemptLog)
         if ep is None:
-            return
-        now = self.ctx.now()
-        attempts = self.ctx.store.list_attempts(endpoint_id=ep.id, limit=ATTEMPT_LOG, include_bodies=False)
-        for a in attempts:
-            table.add_row(*self._attempt_cells(a, now), key=a.id)
-        ids = [a.id for a in attempts]
-        if keep in ids:
-            table.move_cursor(row=ids.index(keep), animate=False)
-
-    def _attempt_cells(self, a: Attempt, now: float) -> list[Any]:
-        when = a.started_at or a.scheduled_at
-        clock = dt.datetime.fromtimestamp(when, dt.UTC if self.ctx.utc else None).strftime("%H:%M:%S")
-        if a.status == "pending":
-            note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
+            log.show([], now)
         else:
-            note = a.error or ("manual" if a.trigger == "manual" else "")
-        if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
-            warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
-            note = f"{warn}{a.fault}" + (f" · {note}" if note else "")
-        result = status_content(a.status)
-        if a.status_code is not None:
-            result = Content.assemble(result, " ", code_content(a.status_code))
-        return [
-            clock,
-            a.message_id,
-            str(a.number),
-            result,
-            f"{a.duration_ms:.0f} ms" if a.duration_ms is not None else "-",
-            _short(note, 40),
-        ]
+            attempts = self.ctx.store.list_attempts(
+                endpoint_id=ep.id, limit=ATTEMPT_LOG, include_bodies=False
+            )
+            log.show(attempts, now, utc=self.ctx.utc)
 
     def selected_attempt_id(self) -> str | None:
-        table = self.query_one("#attempts-table", DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self.query_one(AttemptLog).selected_attempt_id()
 
     # -- actions --------------------------------------------------------------------------------
     def _catalog_names(self) -> list[str]:
@@ -369,14 +244,6 @@ class EndpointsView(Vertical):
         ep = self.selected()
         if ep is None:
             return
-        from hookdev.delivery.validate import parse_duration
-
-        def check(value: str) -> str | None:
-            try:
-                parse_duration(value or "0")
-            except ValueError as e:
-                return str(e)
-            return None
 
         def done(values: dict[str, str] | None) -> None:
             if values is None:
@@ -394,28 +261,7 @@ class EndpointsView(Vertical):
                 )
                 self.reload()
 
-        whose = (
-            "It is the receiver's secret: the receiver accepts the new one at once."
-            if ep.secret is None
-            else "Your consumer must learn the new secret before the grace period ends."
-        )
-        self.app.push_screen(
-            PromptScreen(
-                f"Rotate the secret of {ep.id}?",
-                [
-                    Field(
-                        "grace",
-                        "Keep signing with the old secret too for",
-                        value="24h",
-                        placeholder="24h, 30m, 0",
-                        check=check,
-                    )
-                ],
-                submit="Rotate",
-                message=whose,
-            ),
-            done,
-        )
+        self.app.push_screen(RotateSecretScreen(ep), done)
 
     def action_replay(self) -> None:
         attempt_id = self.selected_attempt_id()
@@ -435,14 +281,6 @@ class EndpointsView(Vertical):
         ep = self.selected()
         if ep is None:
             return
-        from hookdev.delivery.validate import parse_when
-
-        def check(value: str) -> str | None:
-            try:
-                parse_when(value, self.ctx.now())
-            except ValueError as e:
-                return str(e)
-            return None
 
         def done(values: dict[str, str] | None) -> None:
             if values is None:
@@ -458,24 +296,7 @@ class EndpointsView(Vertical):
                 )
                 self._schedule()
 
-        self.app.push_screen(
-            PromptScreen(
-                f"Recover failed messages for {ep.id}",
-                [
-                    Field(
-                        "since",
-                        "Failed since (a duration ago, or an ISO date-time)",
-                        value="1h",
-                        placeholder="1h, 30m, 2d, 2025-03-14T09:00",
-                        check=check,
-                    )
-                ],
-                submit="Recover",
-                message="Every message whose delivery failed in the window, and has not succeeded since, "
-                "is sent again.",
-            ),
-            done,
-        )
+        self.app.push_screen(RecoverScreen(ep.id, self.ctx.now), done)
 
     def action_toggle(self) -> None:
         ep = self.selected()
@@ -509,7 +330,3 @@ class EndpointsView(Vertical):
             ),
             done,
         )
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

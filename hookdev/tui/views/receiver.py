@@ -17,8 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from hookdev.presentation import human_delay
 from hookdev.receiver import RESPOND_MODES, RespondPolicy
-from hookdev.render import human_delay
 from hookdev.tui.badges import kv, mask
 from hookdev.tui.context import Context
 from hookdev.tui.messages import ReceiverChanged

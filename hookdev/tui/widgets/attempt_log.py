@@ -1,0 +1,76 @@
+"""An endpoint's attempt log: time, message, number, result, duration and a note (due time, error,
+the fault it carried), newest first, keeping the cursor on the same attempt across refreshes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import DataTable, Label
+
+from hookdev.models import Attempt
+from hookdev.presentation import human_delay
+from hookdev.tui.badges import accepted_fault, code_content, status_content
+from hookdev.tui.text import shorten
+
+
+class AttemptLog(Vertical):
+    """A card with the attempts table (``#attempts-table``)."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Attempts (p replays the selected one)", classes="card-title")
+        yield DataTable(id="attempts-table", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#attempts-table", DataTable)
+        for key, label, width in (
+            ("time", "TIME", 8),
+            ("message", "MESSAGE", 26),
+            ("n", "#", 2),
+            ("result", "RESULT", 11),
+            ("took", "TOOK", 6),
+            ("note", "NOTE", None),
+        ):
+            table.add_column(label, key=key, width=width)
+
+    def show(self, attempts: list[Attempt], now: float, *, utc: bool = False) -> None:
+        table = self.query_one("#attempts-table", DataTable)
+        keep = self.selected_attempt_id()
+        table.clear()
+        for a in attempts:
+            table.add_row(*attempt_cells(a, now, utc), key=a.id)
+        ids = [a.id for a in attempts]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
+
+    def selected_attempt_id(self) -> str | None:
+        table = self.query_one("#attempts-table", DataTable)
+        if not table.row_count or not 0 <= table.cursor_row < table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+
+def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
+    """One attempt as the log's cells."""
+    when = a.started_at or a.scheduled_at
+    clock = dt.datetime.fromtimestamp(when, dt.UTC if utc else None).strftime("%H:%M:%S")
+    if a.status == "pending":
+        note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
+    else:
+        note = a.error or ("manual" if a.trigger == "manual" else "")
+    if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
+        warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
+        note = f"{warn}{a.fault}" + (f" · {note}" if note else "")
+    result = status_content(a.status)
+    if a.status_code is not None:
+        result = Content.assemble(result, " ", code_content(a.status_code))
+    return [
+        clock,
+        a.message_id,
+        str(a.number),
+        result,
+        f"{a.duration_ms:.0f} ms" if a.duration_ms is not None else "-",
+        shorten(note, 40),
+    ]

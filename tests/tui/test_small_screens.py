@@ -140,3 +140,44 @@ async def test_screenshot_command_writes_and_says_where(
             what="a toast naming the folder",
         )
     app.ctx.workspace.close()
+
+
+async def test_attempt_detail_from_deliveries_and_the_endpoint_log(tmp_path: Path) -> None:
+    from hookdev.tui.screens.attempt_detail import AttemptDetailScreen
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press(
+            "4", "down"
+        )  # msg_…01: 200 from ep_local, 500 and 503 from the partner, a retry due
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AttemptDetailScreen), what="attempt opened")
+
+        def text() -> str:
+            return str(app.screen.query_one("#attempt-text").content)
+
+        assert "pending" in text() and "(not sent yet)" in text()
+        await pilot.press("left_square_bracket")  # the 503 before it
+        await until(pilot, lambda: "503" in text() and "upstream unavailable" in text())
+        shown = text()
+        assert "POST https://api.partner.example/webhooks/qr" in shown and "webhook-signature: v1," in shown
+        assert "Authorization: Bearer ••••" in shown and "pk_stage" not in shown
+        assert "92 ms" in shown and '"type": "code.created"' in shown
+        await pilot.press("b", "b")  # hex
+        await until(pilot, lambda: "00000000  7b" in text(), what="hex body")
+        await pilot.press("c")
+        assert (
+            app.clipboard.startswith("printf %s ")
+            and "https://api.partner.example/webhooks/qr" in app.clipboard
+        )
+        assert "pk_stage" not in app.clipboard and "HOOKDEV_AUTHORIZATION" in app.clipboard
+        await pilot.press("escape")
+
+        await pilot.press("3")  # the partner endpoint's attempt log: enter opens one, with its long note
+        await pilot.pause()
+        app.view("endpoints").query_one("#attempts-table").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AttemptDetailScreen), what="opened from the log")
+        await pilot.press("escape")
+    app.ctx.workspace.close()

@@ -383,6 +383,26 @@ class CaptureQueries:
             ).fetchone()
         return int(row[0]), row[1]
 
+    def captures_per_second(self, since: float, until: float) -> dict[int, int]:
+        """Captures received in each whole second from ``since`` to ``until`` (served by the time index)."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT CAST(received_at AS INTEGER), count(*) FROM captures"
+                " WHERE received_at >= ? AND received_at < ? GROUP BY 1",
+                (since, until),
+            ).fetchall()
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def verdict_counts(self) -> dict[str, int]:
+        """How many captures are valid, invalid and unsigned."""
+        with self.lock:
+            rows = self.conn.execute("SELECT verified, count(*) FROM captures GROUP BY verified").fetchall()
+        names = {1: "valid", 0: "invalid", None: "unsigned"}
+        out = {"valid": 0, "invalid": 0, "unsigned": 0}
+        for verified, count in rows:
+            out[names.get(verified, "unsigned")] += int(count)
+        return out
+
     def delete_capture(self, capture_id: str) -> bool:
         with self.lock:
             return self.conn.execute("DELETE FROM captures WHERE id = ?", (capture_id,)).rowcount > 0

@@ -30,9 +30,11 @@ def _change(change: Change) -> Content:
         return Content.assemble(head, "  ", Content.styled(_value(change.new), "$text-success"), "\n")
     if change.kind == "removed":
         return Content.assemble(head, "  ", Content.styled(_value(change.old), "$text-error"), "\n")
+    old, new = _value(change.old), _value(change.new)
+    joint = "  " if len(change.path) + len(old) + len(new) < 90 else "\n     "
     return Content.assemble(
         head,
-        "\n     ",
+        joint,
         Content.styled(_value(change.old), "$text-error"),
         Content.styled("  →  ", "$text-muted"),
         Content.styled(_value(change.new), "$text-success"),

@@ -22,6 +22,7 @@ from hookdev.tui.screens.prompt import Field, PromptScreen
 from hookdev.tui.screens.replay import Destinations, ReplayPlan, ReplayScreen
 from hookdev.tui.widgets.capture_detail import CaptureDetail, Related
 from hookdev.tui.widgets.capture_list import CaptureList
+from hookdev.tui.widgets.traffic import WINDOW, InboxTraffic, RateWindow
 
 
 def curl_for(capture: Capture, base_url: str) -> str:
@@ -119,6 +120,7 @@ class InboxView(Vertical):
                 allow_blank=False,
                 id="inbox-verdict",
             )
+        yield InboxTraffic(id="inbox-traffic")
         with Horizontal(id="inbox-main"):
             yield CaptureList(self.model, utc=self.ctx.utc, id="inbox-list")
             yield CaptureDetail(utc=self.ctx.utc, id="inbox-detail")
@@ -136,6 +138,21 @@ class InboxView(Vertical):
         self.list.reload()
         self._refresh_types()
         self._show_detail()
+        now = self.ctx.now()
+        self._rates = RateWindow(self.ctx.store.captures_per_second(now - WINDOW, now + 1))
+        self._counts = self.ctx.store.verdict_counts()
+        self._series: list[float] = []
+        self._show_traffic()
+        self.set_interval(1.0, self._show_traffic)
+
+    def _show_traffic(self, recount: bool = False) -> None:
+        """The sparkline moves on every second; redrawn only when something changed."""
+        if recount:
+            self._counts = self.ctx.store.verdict_counts()
+        series = self._rates.series(self.ctx.now())
+        if recount or series != self._series:
+            self._series = series
+            self.query_one(InboxTraffic).show(series, self._counts)
 
     def focus_default(self) -> None:
         self.list.focus()
@@ -182,6 +199,10 @@ class InboxView(Vertical):
 
     def on_captures_arrived(self, message: CapturesArrived) -> None:
         self.list.add(message.captures)
+        self._rates.add(message.captures)
+        for c in message.captures:
+            word = "unsigned" if c.verified is None else "valid" if c.verified else "invalid"
+            self._counts[word] = self._counts.get(word, 0) + 1
         if self._select_on_arrival and any(c.id == self._select_on_arrival for c in message.captures):
             self.list.select_id(self._select_on_arrival)
             self._select_on_arrival = None
@@ -356,6 +377,7 @@ class InboxView(Vertical):
         self.ctx.store.update_capture_verdict(capture)
         self.list.update(capture)
         self.detail.show(capture, self.detail.related)
+        self._show_traffic(recount=True)
         word = verdict_badge(verdict.verified).plain
         severity = "information" if verdict.verified else "error" if verdict.verified is False else "warning"
         self.app.notify(
@@ -486,6 +508,7 @@ class InboxView(Vertical):
         self.ctx.store.delete_capture(capture_id)
         self.list.remove(capture_id)
         self._show_detail()
+        self._show_traffic(recount=True)
         self.app.notify(f"Deleted {capture_id}.")
 
     def action_clear(self) -> None:
@@ -496,6 +519,8 @@ class InboxView(Vertical):
                 removed = self.ctx.store.clear_captures()
                 self.list.reload()
                 self._show_detail()
+                self._rates = RateWindow()
+                self._show_traffic(recount=True)
                 self.app.notify(f"Deleted {removed:,} request(s).")
 
         if total == 0:

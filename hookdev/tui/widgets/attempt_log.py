@@ -15,6 +15,7 @@ from hookdev.models import Attempt
 from hookdev.presentation import human_delay
 from hookdev.tui.badges import accepted_fault, code_content, status_content
 from hookdev.tui.text import shorten
+from hookdev.tui.widgets.traffic import EndpointTraffic
 
 
 class AttemptLog(Vertical):
@@ -22,6 +23,7 @@ class AttemptLog(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Attempts (enter opens one, p replays it)", classes="card-title")
+        yield EndpointTraffic(id="endpoint-traffic")
         yield DataTable(id="attempts-table", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -39,6 +41,7 @@ class AttemptLog(Vertical):
     def show(self, attempts: list[Attempt], now: float, *, utc: bool = False) -> None:
         table = self.query_one("#attempts-table", DataTable)
         keep = self.selected_attempt_id()
+        self.query_one(EndpointTraffic).show(attempts)
         table.clear()
         # The note takes the rest of the width and wraps onto more lines rather than being cut; when
         # less than 20 cells are left, it goes under the message id instead.

@@ -87,8 +87,13 @@ class ReplayRequest:
 
 def from_capture(capture: Capture) -> ReplayRequest:
     """The capture's request as a replay sends it: framing headers and any old replay link dropped."""
+    from hookdev.export import ExportError, request_target  # the export's URL rules, shared
+
     headers = [(k, v) for k, v in capture.headers if k.lower() not in _FRAMING and k.lower() != REPLAY_HEADER]
-    target = capture.path + (f"?{capture.query}" if capture.query else "")
+    try:
+        target = request_target(capture)  # an absolute-form target keeps only its path
+    except ExportError as e:
+        raise ReplayError(str(e).replace("; use --as raw", ": it cannot be replayed")) from None
     return ReplayRequest(capture.method, target, headers, capture.body)
 
 
@@ -195,12 +200,15 @@ def destination(base: str, request: ReplayRequest, route: Route | None = None) -
     return target_url(base, request.path, request.query)
 
 
-def own_receiver_url(store: Store) -> str:
-    """hookdev's own receiver, as the running one last announced it (the default endpoint follows its port)."""
+def own_receiver_url(store: Store, capture: Capture | None = None) -> str:
+    """hookdev's own receiver: as the running one last announced it (the default endpoint follows its
+    port), else the one the capture arrived on, else the default. Never the captured Host."""
+    from hookdev.export import receiver_base
+
     endpoint = store.get_endpoint("ep_local")
     if endpoint is not None and endpoint.secret is None:
         return endpoint.url.rstrip("/")
-    return "http://127.0.0.1:8787"
+    return receiver_base(capture) if capture is not None else "http://127.0.0.1:8787"
 
 
 def forward_destination(forward_to: str | None, routes: list[Route], request: ReplayRequest) -> str | None:

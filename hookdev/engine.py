@@ -68,6 +68,7 @@ class Engine:
         self.url = await self.server.start(
             opts.host, opts.port, tls_home=self.workspace.home if opts.tls else None
         )
+        self.capture_app.receiver_url = self.url
         self.store.start_checkpointer()
         self._point_default_endpoint()
         if opts.config is not None:

@@ -51,6 +51,9 @@ HOP_BY_HOP = frozenset(
     }
 )
 
+#: The largest answer from the app hookdev holds (and stores on the capture): ``--max-response``.
+DEFAULT_MAX_RESPONSE = 10 * 1024 * 1024
+
 _WHITESPACE = re.compile(r"\s")
 _PORT_FIRST = re.compile(r"^\d+(/.*)?$")  # 3000 or 3000/hooks: a local port
 _HOST_OK = re.compile(r"^[A-Za-z0-9._~%!$&'()*+,;=:@\[\]-]+$")
@@ -267,20 +270,25 @@ async def forward(
     body: bytes,
     *,
     timeout: float = 30.0,
+    max_response: int = DEFAULT_MAX_RESPONSE,
 ) -> ForwardResult:
-    """Send one request to ``url`` with exactly ``body`` and ``headers``; never raises for network errors.
+    """Send one request to ``url`` with exactly ``body`` and ``headers``; never raises (but for
+    cancellation): every failure is a 502/504 result with a reason.
 
     ``headers`` are sent as given (pass them through :func:`forward_headers` first): the client's
     default headers (User-Agent, Accept-Encoding, ...) are not added. The answer's body is read raw,
     not decompressed, so what comes back is what the app sent. App down -> 502; no complete answer
-    within ``timeout`` seconds -> 504.
+    (head AND body) within ``timeout`` seconds -> 504; an answer over ``max_response`` bytes -> 502,
+    read no further (memory stays flat however long the app streams).
     """
     started = time.perf_counter()
     try:
         request = client.build_request(method, url, content=body, timeout=httpx.Timeout(timeout))
-        sent = list(headers)
+        # As bytes: a captured value holds whatever bytes arrived (read as latin-1), and httpx would
+        # encode a str value as ASCII and refuse the rest.
+        sent = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         if "content-length" in request.headers:
-            sent.append(("Content-Length", request.headers["content-length"]))
+            sent.append((b"Content-Length", request.headers["content-length"].encode("ascii")))
         request.headers = httpx.Headers(sent)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as e:
         return _failure(502, f"cannot forward to {url}: {e}", url, started)
@@ -288,7 +296,17 @@ async def forward(
         async with asyncio.timeout(timeout):
             response = await client.send(request, stream=True, follow_redirects=False)
             try:
-                chunks = [chunk async for chunk in response.aiter_raw()]
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_raw():
+                    size += len(chunk)
+                    if size > max_response:
+                        error = (
+                            f"the app's answer is over the {max_response} byte limit (--max-response);"
+                            f" it was not passed on (status {response.status_code})"
+                        )
+                        return _failure(502, error, url, started)
+                    chunks.append(chunk)
             finally:
                 await response.aclose()
     except httpx.ConnectTimeout:
@@ -304,6 +322,8 @@ async def forward(
         )
     except (httpx.HTTPError, OSError) as e:
         return _failure(502, f"forwarding to {_origin(url)} failed: {e or type(e).__name__}", url, started)
+    except Exception as e:  # anything else is still a reason on the capture, never a bare 500
+        return _failure(502, f"forwarding to {_origin(url)} failed: {type(e).__name__}: {e}", url, started)
     return ForwardResult(
         status=response.status_code,
         headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw],

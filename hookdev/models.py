@@ -37,6 +37,7 @@ class Capture:
     forward_status: int | None = None
     forward_error: str | None = None
     forward_ms: float | None = None
+    receiver_url: str | None = None  # the receiver it arrived on: where exports and replays go
     replay_of: str | None = None  # the capture this one replays (``hookdev inbox replay``, the Inbox's p/e)
 
 
@@ -58,6 +59,7 @@ class Endpoint:
     managed: bool = False  # declared in hookdev.toml
     created_at: float = 0.0
     updated_at: float = 0.0
+    scheme: str = "standard"  # the provider format deliveries are signed in (delivery/formats.py)
 
 
 @dataclass

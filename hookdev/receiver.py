@@ -7,7 +7,9 @@ answer back. The row is committed before any answer leaves, so a 2xx always mean
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -21,10 +23,21 @@ from starlette.types import Receive, Scope, Send
 from hookdev import signing
 from hookdev.capture_replay import replay_of
 from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
-from hookdev.forward import Route, forward, forward_headers, match_route, route_url, target_url
+from hookdev.forward import (
+    DEFAULT_MAX_RESPONSE,
+    ForwardResult,
+    Route,
+    forward,
+    forward_headers,
+    match_route,
+    route_url,
+    target_url,
+)
 from hookdev.ids import new_id
 from hookdev.models import Capture
 from hookdev.store import Store
+
+log = logging.getLogger("hookdev.receiver")
 
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 RESPOND_MODES = ("normal", "status", "fail", "delay", "gone", "throttle")
@@ -126,6 +139,7 @@ class ReceiverOptions:
     forward_to: str | None = None
     routes: list[Route] = field(default_factory=list)
     forward_timeout: float = 30.0
+    max_response: int = DEFAULT_MAX_RESPONSE
     respond: RespondPolicy = field(default_factory=RespondPolicy)
 
 
@@ -151,6 +165,37 @@ def _event_type(body: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_MAX_SQL_INT = 2**63 - 1
+
+
+def _http_date() -> bytes:
+    return email.utils.formatdate(usegmt=True).encode("ascii")
+
+
+def _scope_origin(scope: Scope) -> str | None:
+    """The local address a request arrived on (``scope["server"]``), as a URL origin."""
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+    return f"{scope.get('scheme', 'http')}://{host}:{server[1]}"
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int:
+    """The Content-Length a client claimed, as a number a database column holds (0 when absent or odd).
+
+    A claim is only a claim: it is kept for the record, capped at the largest 64-bit integer, and never
+    parsed beyond 19 ASCII digits (``int()`` of 5,000 digits raises; ``'\u00b2'.isdigit()`` is True).
+    """
+    declared = next((v for k, v in headers if k == "content-length"), "").strip()
+    if not declared or not declared.isascii() or not declared.isdigit():
+        return 0
+    declared = declared.lstrip("0") or "0"
+    if len(declared) > 19:
+        return _MAX_SQL_INT
+    return min(int(declared), _MAX_SQL_INT)
+
+
 def _json_body(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
@@ -163,7 +208,10 @@ class CaptureApp:
         self.options = options
         self.bus = bus
         self._client: httpx.AsyncClient | None = None
-        self._batch: list[tuple[Capture, asyncio.Future[None]]] = []
+        #: The receiver's own URL (the engine sets it once bound): where exports and replays of a
+        #: capture go. Never the request's Host header, which anyone can write.
+        self.receiver_url: str | None = None
+        self._batch: list[tuple[Capture, asyncio.Future[str | None]]] = []
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -184,8 +232,7 @@ class CaptureApp:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         body, size, truncated, disconnected = await self._read_body(receive, opts.max_body)
         if truncated:
-            declared = next((v for k, v in headers if k == "content-length"), "")
-            size = max(size, int(declared)) if declared.isdigit() else size
+            size = max(size, _declared_length(headers))
         client = scope.get("client")
         capture = Capture(
             id=new_id("req", received_at),
@@ -200,6 +247,7 @@ class CaptureApp:
             body_size=size,
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
+            receiver_url=self.receiver_url or _scope_origin(scope),
             replay_of=replay_of(headers),
         )
         if disconnected:
@@ -212,6 +260,8 @@ class CaptureApp:
         if route is not None:
             capture.route = route.prefix
 
+        status: int | None
+        extra: list[tuple[str, str]]
         if truncated:
             status, extra, delay = 413, [], 0.0
             capture.reason = f"body over the {opts.max_body} byte limit"
@@ -237,7 +287,10 @@ class CaptureApp:
         capture.status = status
         capture.response_headers = response_headers
         capture.response_body = _json_body(answer)
-        await self._insert(capture)
+        error = await self._insert(capture)
+        if error is not None:
+            await self._not_stored(send, capture, error)
+            return
         if delay > 0:
             await asyncio.sleep(delay)
         await self._answer(send, status, response_headers, capture.response_body)
@@ -271,53 +324,79 @@ class CaptureApp:
             url = target_url(target, raw_path, capture.query)
         capture.forwarded_to = url
         # Store first: the request is durable before the app (or anyone) sees it.
-        await self._insert(capture)
-        result = await forward(
-            self.client,
-            url,
-            capture.method,
-            forward_headers(capture.headers, url),
-            capture.body,
-            timeout=self.options.forward_timeout,
-        )
+        error = await self._insert(capture)
+        if error is not None:
+            await self._not_stored(send, capture, error)
+            return
+        try:
+            result = await forward(
+                self.client,
+                url,
+                capture.method,
+                forward_headers(capture.headers, url),
+                capture.body,
+                timeout=self.options.forward_timeout,
+                max_response=self.options.max_response,
+            )
+        except Exception as e:  # forward() reports failures itself; this is the last line of defence
+            log.exception("forwarding %s failed", capture.id)
+            result = ForwardResult(
+                502,
+                [("content-type", "application/json"), ("x-hookdev-error", "forward")],
+                _json_body({"error": f"forwarding failed: {type(e).__name__}: {e}"}),
+                f"forwarding failed: {type(e).__name__}: {e}",
+                0.0,
+                url,
+            )
         capture.status = result.status
         capture.forward_status = result.status if result.error is None else None
         capture.forward_error = result.error
         capture.forward_ms = result.duration_ms
         capture.response_headers = result.headers
         capture.response_body = result.body
-        self.store.update_capture_response(capture)
+        try:
+            self.store.update_capture_response(capture)
+        except Exception:  # the row stays (with no status); the caller still gets the app's answer
+            log.exception("could not record the forwarded answer of %s", capture.id)
         if self.bus is not None:
             self.bus.publish(CaptureUpdated(capture))
         passthrough = [(k, v) for k, v in result.headers if k.lower() not in _NOT_PASSED_BACK]
-        await self._answer(send, result.status, passthrough, result.body)
+        await self._answer(send, result.status, passthrough, result.body, ours=result.error is not None)
 
-    async def _insert(self, capture: Capture) -> None:
-        """Store ``capture`` and return once it is committed.
+    async def _insert(self, capture: Capture) -> str | None:
+        """Store ``capture`` and return once it is committed: None, or why it could not be stored.
 
         Group commit: every request that reaches this point in the same turn of the event loop is
         inserted in one transaction (one fsync-free WAL commit instead of N), then all of them answer.
+        A row that cannot be stored fails alone: the others in its batch are stored and answered.
         """
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._batch.append((capture, future))
         if len(self._batch) == 1:
             asyncio.get_running_loop().call_soon(self._flush)
-        await future
-        if self.bus is not None:
+        error = await future
+        if error is None and self.bus is not None:
             self.bus.publish(RequestCaptured(capture))
+        return error
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, []
         try:
-            self.store.insert_captures([c for c, _ in batch])
-        except Exception as e:  # the requests get a 500 from the server; nothing claims they are stored
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(e)
-            return
-        for _, future in batch:
+            errors = self.store.insert_captures([c for c, _ in batch])
+        except Exception as e:  # the store itself is unusable (closed, disk gone): nothing is stored
+            errors = [f"{type(e).__name__}: {e}"] * len(batch)
+        for (capture, future), error in zip(batch, errors, strict=True):
+            if error is not None:
+                log.error("request %s could not be stored: %s", capture.id, error)
             if not future.done():
-                future.set_result(None)
+                future.set_result(error)
+
+    async def _not_stored(self, send: Send, capture: Capture, error: str) -> None:
+        """The truthful answer for a request whose row could not be stored: 500, and why."""
+        body = _json_body(
+            {"received": False, "id": capture.id, "error": f"the request was not stored: {error}"}
+        )
+        await self._answer(send, 500, [("content-type", "application/json")], body)
 
     @staticmethod
     async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool, bool]:
@@ -342,8 +421,17 @@ class CaptureApp:
         return b"".join(chunks), size, False, False
 
     @staticmethod
-    async def _answer(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    async def _answer(
+        send: Send, status: int, headers: list[tuple[str, str]], body: bytes, *, ours: bool = True
+    ) -> None:
+        """Send one answer. The server adds no Date or Server of its own (the engine turns uvicorn's
+        off), so a forwarded answer carries the app's, once; ours get a Date and ``server: hookdev``."""
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        names = {k.lower() for k, _ in headers}
+        if "date" not in names:
+            raw.append((b"date", _http_date()))
+        if ours and "server" not in names:
+            raw.append((b"server", b"hookdev"))
         raw.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})

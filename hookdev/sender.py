@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from hookdev.delivery import ATTEMPT_PREFIX, FAULTS
 from hookdev.delivery import validate as v
+from hookdev.delivery.formats import fault_applies, random_secret
 from hookdev.delivery.views import Delivery, endpoint_json, summarize
 from hookdev.events import EndpointChanged, EventBus, MessageCreated
 from hookdev.ids import new_id
 from hookdev.models import Attempt, Endpoint, Headers, Message
-from hookdev.signing.standard import generate_secret
 from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
 
@@ -138,19 +138,24 @@ class Sender:
         description: str = "",
         disabled: bool = False,
         secret: str | None = None,
+        scheme: str = "standard",
+        disabled_reason: str | None = None,
     ) -> Endpoint:
+        """A new endpoint with its own secret (made in the shape ``scheme``'s provider hands out)."""
         now = time.time()
+        scheme = v.check_scheme(scheme)
         endpoint = Endpoint(
             id=new_id("ep"),
             url=v.check_url(url),
-            secret=v.check_secret(secret) if secret else generate_secret(),
+            secret=v.check_secret(secret, scheme) if secret else random_secret(scheme),
+            scheme=scheme,
             description=description.strip(),
             events=self._check_event_types(events),
             channels=v.check_channels(channels, v.MAX_ENDPOINT_CHANNELS, "an endpoint"),
             rate_limit=v.check_rate_limit(rate_limit),
             headers=v.merge_headers([], headers),
             disabled=disabled,
-            disabled_reason="disabled when created" if disabled else None,
+            disabled_reason=(disabled_reason or "disabled when created") if disabled else None,
             created_at=now,
             updated_at=now,
         )
@@ -170,6 +175,7 @@ class Sender:
         remove_headers: Iterable[str] = (),
         description: str | None = None,
         force: bool = False,
+        scheme: str | None = None,
     ) -> Endpoint:
         """Change what is given; ``events=[]``/``channels=[]`` clear, ``rate_limit=None`` removes the limit.
 
@@ -188,6 +194,10 @@ class Sender:
         endpoint.headers = v.merge_headers(endpoint.headers, set_headers, remove_headers)
         if description is not None:
             endpoint.description = description.strip()
+        if scheme is not None:
+            endpoint.scheme = v.check_scheme(scheme)
+            if endpoint.secret is not None:
+                v.check_secret(endpoint.secret, endpoint.scheme)
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
@@ -246,7 +256,7 @@ class Sender:
             self.workspace.rotate_receiver_secret(grace)
         else:
             previous = ([(endpoint.secret, now + grace)] if grace > 0 else []) + info.previous
-            endpoint.secret = generate_secret()
+            endpoint.secret = random_secret(endpoint.scheme)
             endpoint.old_secrets = previous
             endpoint.updated_at = now
             self.store.save_endpoint(endpoint)
@@ -373,6 +383,10 @@ class Sender:
                     + (f" on channels {', '.join(chans)}" if chans else "")
                     + ": the message was created but not delivered (replay it with --endpoint)"
                 )
+        for ep in targets:
+            problem = fault_applies(ep.scheme, fault)
+            if problem is not None:
+                raise SenderError(f"endpoint {ep.id}: {problem}")
         created = time.time()
         due = created if now is None else now
         messages = [

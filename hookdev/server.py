@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
 
-LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx")
+LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "hookdev.receiver")
 
 
 class EngineError(Exception):
@@ -122,6 +122,9 @@ class ReceiverServer:
             lifespan="off",
             timeout_graceful_shutdown=2,
             h11_max_incomplete_event_size=256 * 1024,
+            # The receiver writes its own Date/Server: a forwarded answer carries the app's, once.
+            server_header=False,
+            date_header=False,
             **ssl_kwargs,
         )
         self._server = _quiet_server(config)

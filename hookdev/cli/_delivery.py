@@ -96,7 +96,8 @@ def attempt_text(a: Attempt, next_attempt: Attempt | None, scale: float, now: fl
     )
     line = f"{head}: " + click.style(outcome_text(a), fg=color)
     if a.fault:
-        line += click.style(f" [fault: {a.fault}]", fg="magenta")
+        note = a.extra.get("fault_note")
+        line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
         wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
         line += f"; retry {next_attempt.number} in {describe(wait * scale)}"

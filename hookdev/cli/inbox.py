@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
-from hookdev.export import ARCHIVE_FORMATS, FORMATS, export_capture, to_har, to_ndjson
+from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture, to_har, to_ndjson
+from hookdev.forward import parse_target
 from hookdev.redact import redact_headers
 from hookdev.signing import SCHEMES
 from hookdev.signing.standard import SecretError
@@ -144,7 +146,10 @@ def clear(obj: dict[str, str | None], yes: bool) -> None:
 )
 @click.option("--secret", metavar="S", help="Secret for --resign (default: the receiver secret).")
 @click.option(
-    "--url", "base_url", metavar="URL", help="Send the reproduction here instead of the original host."
+    "--url",
+    "base_url",
+    metavar="URL",
+    help="Send the reproduction here (default: the receiver the request arrived on; never its Host header).",
 )
 @click.option("--all", "export_all", is_flag=True, help="Export every capture as an archive (--format).")
 @click.option(
@@ -179,6 +184,13 @@ def export(
       hookdev inbox export req_... --as curl --resign | sh
       hookdev inbox export --all --format har -o captures.har
     """
+    if base_url is not None:
+        try:
+            base_url = parse_target(base_url)
+        except ValueError as e:
+            raise HookdevError(f"--url: {e}") from None
+    if output:
+        _check_output(output)
     workspace = open_workspace(obj["home"])
     store = workspace.store
     if export_all == bool(capture_id):
@@ -187,7 +199,7 @@ def export(
         captures = store.list_captures(limit=None)
         captures.reverse()  # oldest first, as archives read
         if archive == "har":
-            data = json.dumps(to_har(captures), indent=2, ensure_ascii=False) + "\n"
+            data = json.dumps(to_har(captures, base_url), indent=2, ensure_ascii=False) + "\n"
         else:
             data = "".join(to_ndjson(captures))
         _write(data.encode("utf-8"), output)
@@ -203,15 +215,34 @@ def export(
         raise HookdevError("--secret goes with --resign")
     try:
         out = export_capture(capture, fmt, resign_secret=resign_secret, base_url=base_url)
-    except SecretError as e:
+    except (SecretError, ExportError) as e:
         raise HookdevError(str(e)) from None
     _write(out if isinstance(out, bytes) else out.encode("utf-8"), output)
 
 
+def _check_output(output: str) -> None:
+    """Refuse an -o path that cannot be written, before any work, with a one-line reason."""
+    path = os.path.abspath(output)
+    if os.path.islink(path) and not os.path.exists(path):
+        raise HookdevError(f"cannot write {output}: it is a dangling symbolic link")
+    if os.path.isdir(path):
+        raise HookdevError(f"cannot write {output}: it is a directory")
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        raise HookdevError(f"cannot write {output}: the directory {parent} does not exist")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise HookdevError(f"cannot write {output}: permission denied")
+    if not os.path.exists(path) and not os.access(parent, os.W_OK):
+        raise HookdevError(f"cannot write {output}: the directory {parent} is not writable")
+
+
 def _write(data: bytes, output: str | None) -> None:
     if output:
-        with open(output, "wb") as f:
-            f.write(data)
+        try:
+            with open(output, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise HookdevError(f"cannot write {output}: {e.strerror or e}") from None
     else:
         stream = click.get_binary_stream("stdout")
         stream.write(data)
@@ -279,8 +310,8 @@ def replay(
         raise HookdevError(f"no captured request {capture_id!r} (see hookdev inbox)")
     if (secret or scheme) and not resign:
         raise HookdevError("--secret and --scheme go with --resign")
-    request = cr.from_capture(capture)
     try:
+        request = cr.from_capture(capture)
         if edit:
             text = click.edit(cr.request_text(request), extension=".http", require_save=False)
             if text is None:
@@ -289,7 +320,7 @@ def replay(
         if resign:
             key = secret or workspace.receiver_secrets().current
             request = cr.resign(request, key, scheme or capture.scheme or "standard")
-        url = cr.destination(to_url or cr.own_receiver_url(store), request)
+        url = cr.destination(to_url or cr.own_receiver_url(store, capture), request)
     except cr.ReplayError as e:
         raise HookdevError(str(e)) from None
     result = asyncio.run(cr.replay(store, capture, request, url, timeout=timeout))

@@ -12,7 +12,7 @@ from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
 
 
-def read_body(body_file: IO[bytes] | None) -> bytes:
+def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
     if body_file is not None:
         return body_file.read()
     if sys.stdin is None or sys.stdin.isatty():
@@ -29,7 +29,13 @@ def parse_header(text: str) -> tuple[str, str]:
 
 @click.command()
 @home_option
-@click.option("--secret", "secrets", multiple=True, metavar="S", help="Secret to verify with (repeatable).")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="S",
+    help="Secret to verify with (repeatable); SCHEME:SECRET binds it to one scheme.",
+)
 @click.option(
     "-H", "--header", "headers", multiple=True, metavar="'Name: value'", help="A request header (repeatable)."
 )
@@ -81,7 +87,7 @@ def verify(
         header_map = dict(capture.headers)
         body = capture.body
         all_secrets = workspace.receiver_secrets().active() + list(secrets)
-        when = capture.received_at if now is None else now
+        when: float | None = capture.received_at if now is None else now
     else:
         if not secrets:
             raise HookdevError("give at least one --secret (or --request ID to use the workspace secrets)")

@@ -20,6 +20,13 @@ SCHEMES = ("standard", "stripe", "github", "shopify", "slack")
 _QUOTE_LIMIT = 60  # characters of a header value a reason quotes before cutting it short
 _LIST_LIMIT = 3  # problems a reason lists before summarising the rest
 
+#: Signatures read per header, at most. An HMAC signature costs one comparison (the digest is computed
+#: once per secret), so this only bounds parsing; rotation needs two or three.
+MAX_SIGNATURES = 256
+#: ed25519 (``v1a``) signatures verified per request, at most: each costs a public-key operation, and a
+#: header of 2,800 ``v1a,`` tokens against a ``whpk_`` key must not hold the event loop for seconds.
+MAX_ED25519 = 16
+
 
 class SecretError(ValueError):
     """A secret or key that cannot be used; the message is the reason, e.g. 'secret is empty'."""
@@ -179,6 +186,19 @@ def no_match_reason(active: int, *, other: bool = False) -> str:
     """'no signature matched any of 2 active secrets' (or 'no other signature ...' after malformed ones)."""
     which = "no other signature" if other else "no signature"
     return f"{which} matched any of {plural(active, 'active secret')}"
+
+
+def cap_signatures(tokens: list[str]) -> tuple[list[str], str]:
+    """The first :data:`MAX_SIGNATURES` tokens, and the note a failed verdict adds when some were left."""
+    return cap(tokens, MAX_SIGNATURES, "signatures")
+
+
+def cap(items: list[Any], limit: int, what: str) -> tuple[list[Any], str]:
+    """The first ``limit`` items, and the note a failed verdict adds when some were left unchecked."""
+    if len(items) <= limit:
+        return items, ""
+    left = len(items) - limit
+    return items[:limit], f"; {left} more {what} were not checked (at most {limit} are tried per request)"
 
 
 def list_problems(problems: Sequence[str]) -> str:

@@ -20,9 +20,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hookdev.signing._core import (
+    MAX_ED25519,
     SecretError,
     Verdict,
     as_bytes,
+    cap,
+    cap_signatures,
     header,
     list_problems,
     missing_reason,
@@ -258,7 +261,8 @@ def verify(
     if late is not None:
         return Verdict(False, SCHEME, late, None, msg_id, timestamp, skew)
 
-    tokens = sig_raw.split()
+    all_tokens = sig_raw.split()
+    tokens, capped = cap_signatures(all_tokens)
     if not tokens:
         return Verdict(False, SCHEME, f"{names[2]} is empty", None, msg_id, timestamp, skew)
     if body.__class__ is not bytes:
@@ -270,7 +274,9 @@ def verify(
 
     # The careful way: decode every signature strictly, so non-canonical base64 still matches and
     # every malformed signature gets its own reason.
-    v1, v1a, malformed, unknown = _parse_signatures(tokens)
+    v1, v1a, malformed, unknown = _parse_signatures(tokens, len(all_tokens))
+    v1a, ed_capped = cap(v1a, MAX_ED25519, "v1a signatures")
+    capped = ed_capped + capped
     if v1 or v1a:
         for index, key in enumerate(keys):
             base = key.hmac_base
@@ -284,7 +290,7 @@ def verify(
                             return Verdict(True, SCHEME, None, index, msg_id, timestamp, skew)
             elif key.public is not None and v1a and _ed25519_matches(key.public, v1a, prefixes, body):
                 return Verdict(True, SCHEME, None, index, msg_id, timestamp, skew)
-    reason = _mismatch_reason(names[2], keys, v1, v1a, malformed, unknown)
+    reason = _mismatch_reason(names[2], keys, v1, v1a, malformed, unknown) + capped
     return Verdict(False, SCHEME, reason, None, msg_id, timestamp, skew)
 
 
@@ -318,13 +324,15 @@ def _fast_match(keys: list[_Key], tokens: list[str], prefixes: list[bytes], body
     return None
 
 
-def _parse_signatures(tokens: list[str]) -> tuple[list[bytes], list[bytes], list[str], list[str]]:
+def _parse_signatures(
+    tokens: list[str], count: int | None = None
+) -> tuple[list[bytes], list[bytes], list[str], list[str]]:
     """Split `v1,<b64> v1a,<b64> ...` into decoded v1 and v1a signatures, problems and unknown versions."""
     v1: list[bytes] = []
     v1a: list[bytes] = []
     malformed: list[str] = []
     unknown: list[str] = []
-    count = len(tokens)
+    count = len(tokens) if count is None else count
     for number, token in enumerate(tokens, 1):
         version, comma, value = token.partition(",")
         if not comma:

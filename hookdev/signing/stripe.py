@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from hookdev.signing._core import (
     Verdict,
     as_bytes,
+    cap_signatures,
     header,
     hex_digest,
     list_problems,
@@ -96,18 +97,20 @@ def verify(
     if not v1:
         return fail(f"{HEADER} has no v1 signature ({_EXPECTED})")
 
+    total = len(v1)
+    v1, capped = cap_signatures(v1)
     signatures: list[bytes] = []
     malformed: list[str] = []
     for number, value in enumerate(v1, 1):
         digest = hex_digest(value)
         if digest is None:
-            malformed.append(f"signature {number} of {len(v1)} is not valid hex (expected 64 hex digits)")
+            malformed.append(f"signature {number} of {total} is not valid hex (expected 64 hex digits)")
         else:
             signatures.append(digest)
     if not signatures:
-        return fail(list_problems(malformed))
+        return fail(list_problems(malformed) + capped)
     content = f"{ts_raw}.".encode("ascii") + as_bytes(body)
     index = match_hmac(usable, content, signatures)
     if index is not None:
         return Verdict(True, SCHEME, None, index, None, timestamp, skew)
-    return fail(mismatch_reason(len(usable), errors, malformed))
+    return fail(mismatch_reason(len(usable), errors, malformed) + capped)

@@ -44,6 +44,7 @@ _COLUMNS = (
     "forward_status",
     "forward_error",
     "forward_ms",
+    "receiver_url",
     "replay_of",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
@@ -85,8 +86,13 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.forward_status,
         c.forward_error,
         c.forward_ms,
+        c.receiver_url,
         c.replay_of,
     )
+
+
+def _store_error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _from_row(r: tuple[Any, ...]) -> Capture:
@@ -116,8 +122,9 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_status=r[22],
         forward_error=r[23],
         forward_ms=r[24],
-        replay_of=r[25],
-    )  # type: ignore[arg-type]
+        receiver_url=r[25],
+        replay_of=r[26],
+    )
 
 
 class CaptureQueries:
@@ -129,19 +136,48 @@ class CaptureQueries:
         with self.lock:
             self.conn.execute(_INSERT, _to_row(capture))
 
-    def insert_captures(self, captures: list[Capture]) -> None:
-        """Insert several in one transaction (the receiver's group commit)."""
+    def insert_captures(self, captures: list[Capture]) -> list[str | None]:
+        """Insert several in one transaction (the receiver's group commit); one error (or None) per row.
+
+        A row that cannot be stored never costs the others theirs: when the batch fails, every row is
+        inserted on its own, and only the rows that fail again report an error.
+        """
+        if not captures:
+            return []
         with self.lock:
-            if len(captures) == 1:
-                self.conn.execute(_INSERT, _to_row(captures[0]))
-                return
-            self.conn.execute("BEGIN")
-            try:
-                self.conn.executemany(_INSERT, [_to_row(c) for c in captures])
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+            rows: list[tuple[Any, ...] | None] = []
+            errors: list[str | None] = []
+            for capture in captures:
+                try:
+                    rows.append(_to_row(capture))
+                    errors.append(None)
+                except Exception as e:  # a value that cannot become a row (bad JSON text, ...)
+                    rows.append(None)
+                    errors.append(_store_error(e))
+            good = [row for row in rows if row is not None]
+            if len(good) == len(rows):
+                try:
+                    if len(good) == 1:
+                        self.conn.execute(_INSERT, good[0])
+                    else:
+                        self.conn.execute("BEGIN")
+                        try:
+                            self.conn.executemany(_INSERT, good)
+                        except BaseException:
+                            self.conn.execute("ROLLBACK")
+                            raise
+                        self.conn.execute("COMMIT")
+                    return errors
+                except Exception:
+                    pass  # isolate the bad row(s) below
+            for i, row in enumerate(rows):
+                if row is None:
+                    continue
+                try:
+                    self.conn.execute(_INSERT, row)
+                except Exception as e:
+                    errors[i] = _store_error(e)
+            return errors
 
     def update_capture_response(self, capture: Capture) -> None:
         with self.lock:

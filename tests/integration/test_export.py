@@ -112,9 +112,9 @@ async def test_httpie_export_shape(workspace, engine_factory):
     engine = await engine_factory()
     original = await capture_one(workspace, engine, ODD_BODY)
     command = export_capture(original, "httpie")
-    assert "| \\\n  http POST" in command
+    assert "| \\\n  HTTPIE_CONFIG_DIR=/nonexistent/hookdev http --ignore-netrc --path-as-is POST" in command
     assert " x-custom:kept" in command
-    assert '"authorization:$HOOKDEV_AUTHORIZATION"' in command
+    assert '"authorization:$(printf %s "$HOOKDEV_AUTHORIZATION"' in command
     assert "hunter2" not in command
 
 

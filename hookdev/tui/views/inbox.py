@@ -9,6 +9,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Input, Select
 
 from hookdev import signing
@@ -27,9 +29,12 @@ from hookdev.tui.widgets.traffic import WINDOW, InboxTraffic, RateWindow
 
 def curl_for(capture: Capture, base_url: str) -> str:
     """The capture as a curl command that replays its exact bytes (Authorization read from the env)."""
-    from hookdev.export import export_capture
+    from hookdev.export import ExportError, export_capture
 
-    text = export_capture(capture, "curl", base_url=base_url)
+    try:
+        text = export_capture(capture, "curl", base_url=base_url)
+    except ExportError as e:
+        return f"# {e}"
     return text if isinstance(text, str) else text.decode("utf-8", "replace")
 
 
@@ -104,7 +109,7 @@ class InboxView(Vertical):
         super().__init__(id=id)
         self.ctx = ctx
         self.model = InboxModel(ctx.store)
-        self._detail_timer = None
+        self._detail_timer: Timer | None = None
         self._select_on_arrival: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -289,7 +294,7 @@ class InboxView(Vertical):
         capture = self.ctx.store.get_capture(capture_id)
         if capture is None:
             self.app.notify("That request was deleted.", severity="warning")
-            self.list.remove(capture_id)
+            self.list.remove_capture(capture_id)
         return capture
 
     def action_body_mode(self) -> None:
@@ -379,7 +384,9 @@ class InboxView(Vertical):
         self.detail.show(capture, self.detail.related)
         self._show_traffic(recount=True)
         word = verdict_badge(verdict.verified).plain
-        severity = "information" if verdict.verified else "error" if verdict.verified is False else "warning"
+        severity: SeverityLevel = (
+            "information" if verdict.verified else "error" if verdict.verified is False else "warning"
+        )
         self.app.notify(
             f"{word}{': ' + verdict.reason if verdict.reason else ''}",
             title="Verified again",
@@ -506,7 +513,7 @@ class InboxView(Vertical):
             self.app.notify("No request selected.", severity="warning")
             return
         self.ctx.store.delete_capture(capture_id)
-        self.list.remove(capture_id)
+        self.list.remove_capture(capture_id)
         self._show_detail()
         self._show_traffic(recount=True)
         self.app.notify(f"Deleted {capture_id}.")

@@ -27,11 +27,10 @@ from hookdev.forward import Route, forward, forward_headers, match_route, route_
 from hookdev.ids import new_id
 from hookdev.models import Capture, Headers
 from hookdev.redact import MASK, SENSITIVE, redact_value
+from hookdev.replay_link import REPLAY_HEADER
 from hookdev.signing import github, shopify, slack, standard, stripe
 from hookdev.store import Store
 
-REPLAY_HEADER = "x-hookdev-replay-of"
-_REPLAY_ID = re.compile(r"^req_[0-9A-Za-z]{6,40}$")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$")  # an HTTP method is a token
 _FRAMING = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te"})
 SIGNATURE_HEADERS = frozenset(
@@ -55,15 +54,6 @@ DEFAULT_TIMEOUT = 30.0
 
 class ReplayError(Exception):
     """A replay that cannot be built or sent as asked: a one-line reason."""
-
-
-def replay_of(headers: Headers) -> str | None:
-    """The capture a request says it replays (``x-hookdev-replay-of``), when the value is a capture id."""
-    for name, value in headers:
-        if name == REPLAY_HEADER or name.lower() == REPLAY_HEADER:
-            value = value.strip()
-            return value if _REPLAY_ID.match(value) else None
-    return None
 
 
 @dataclass

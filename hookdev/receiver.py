@@ -21,7 +21,6 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from hookdev import signing
-from hookdev.capture_replay import replay_of
 from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
 from hookdev.forward import (
     DEFAULT_MAX_RESPONSE,
@@ -35,6 +34,7 @@ from hookdev.forward import (
 )
 from hookdev.ids import new_id
 from hookdev.models import Capture
+from hookdev.replay_link import replay_of
 from hookdev.store import Store
 
 log = logging.getLogger("hookdev.receiver")

@@ -180,7 +180,7 @@ def _fill_exchanges(store: Any, messages: list[Message], attempts: list[Attempt]
         endpoint = store.get_endpoint(a.endpoint_id)
         if endpoint is None or a.status in ("pending", "sending") or a.started_at is None:
             continue
-        headers, _ = build_request(endpoint, by_id[a.message_id], [PARTNER_SECRET], a.fault, now=a.started_at)
+        headers = build_request(endpoint, by_id[a.message_id], [PARTNER_SECRET], a.fault, now=a.started_at)[0]
         a.request_headers = redact_headers(headers)
         if a.status_code is not None:
             a.response_headers = [("content-type", "application/json"), ("server", "consumer/1.4")]

@@ -76,7 +76,7 @@ def attempt_content(
     if message is not None:
         modes = "  ".join(f"[{m}]" if m == body_mode else m for m in BODY_MODES)
         parts.append(Content.styled(f"\nBody  {modes}  (b: switch)\n", "bold $text-accent"))
-        parts.append(body_content(sent_body(message, fault), body_mode, width))
+        parts.append(body_content(sent_body(message, fault, endpoint, attempt.started_at), body_mode, width))
         parts.append("\n")
     parts.append(Content.styled("\nResponse\n", "bold $text-accent"))
     if attempt.status_code is None:
@@ -167,7 +167,7 @@ class AttemptDetailScreen(ModalScreen[None]):
             self.app.notify("Nothing to copy: the message or endpoint is gone.", severity="warning")
             return
         try:
-            text = export_capture(as_request(attempt, message), "curl", base_url=endpoint.url)
+            text = export_capture(as_request(attempt, message, endpoint), "curl", base_url=endpoint.url)
         except Exception as e:  # an export that refuses (hostile bytes): say why, copy nothing
             self.app.notify(str(e), title="Copy as curl", severity="error")
             return

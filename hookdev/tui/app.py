@@ -391,19 +391,21 @@ class HookdevApp(App[None]):
         self._log_toggled = True
         self.log_visible = not self.log_visible
 
-    def deliver_screenshot(
-        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
-    ) -> str | None:
-        """The palette's Screenshot: into a folder that exists or can be made (the toast says where)."""
-        return super().deliver_screenshot(filename, str(screenshot_directory(path)), time_format)
-
     # -- discoverability ------------------------------------------------------------------------
     def help_sections(self) -> list[Section]:
         return help_sections(self.BINDINGS, VIEWS)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's fails when ~/Downloads does not exist
+                command = SystemCommand(command.title, command.help, self.screenshot_to_folder)
+            yield command
         yield from binding_commands(self.BINDINGS, VIEWS, self.run_action, self.run_view_action)
+
+    def screenshot_to_folder(self) -> None:
+        """The palette's Screenshot: into a folder that exists or can be made (the toast says where)."""
+        folder = str(screenshot_directory())
+        self.set_timer(0.1, lambda: self.deliver_screenshot(path=folder))
 
     async def run_view_action(self, name: str, action: str) -> None:
         self.action_show(name)

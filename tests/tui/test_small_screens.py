@@ -131,7 +131,8 @@ async def test_screenshot_command_writes_and_says_where(
     app = demo_app(tmp_path / "ws")
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        app.deliver_screenshot()
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Screenshot")
+        command.callback()
         folder = tmp_path / "shots" / "missing"
         await until(pilot, lambda: folder.is_dir() and list(folder.glob("*.svg")), what="screenshot saved")
         await until(

@@ -135,10 +135,7 @@ class ReceiverView(VerticalScroll):
         self.refresh_info()
         self.set_interval(0.5, self._refresh_now)
         self.call_after_refresh(self._show_more)
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        self._show_more()
+        self.watch(self, "scroll_y", lambda: self._show_more(), init=False)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._show_more)

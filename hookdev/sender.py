@@ -25,7 +25,8 @@ from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
 
 if TYPE_CHECKING:
-    from hookdev.catalog import Catalog
+    from hookdev.catalog import Catalog, Override
+    from hookdev.catalog.lookup import CatalogSource
 
 MAX_OLD_SECRETS = 10
 MAX_BATCH = 1000
@@ -77,33 +78,73 @@ class Sender:
         *,
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
-        catalog_path: str | os.PathLike[str] | None = None,
+        catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
+        catalog_source: CatalogSource | None = None,
         wake: Callable[[], None] | None = None,
-        time_scale: float = 1.0,
+        time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
+        """``catalog_path`` and ``time_scale`` may be sources (callables) the sender reads on every use:
+        the engine passes its current settings, so a reload changes them without a new Sender."""
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
         self.wake = wake
-        self.time_scale = time_scale  # stamped on messages sent (when not 1): their retries are compressed
+        self._time_scale = time_scale
         self._catalog = catalog
         self._catalog_path = catalog_path
+        self._catalog_source = catalog_source
+        self._catalog_loaded_from: CatalogSource | None = None
+
+    @property
+    def time_scale(self) -> float:
+        """Stamped on messages sent (when not 1): their retries are compressed."""
+        return self._time_scale() if callable(self._time_scale) else self._time_scale
 
     # -- catalog ----------------------------------------------------------------------------------
+    def catalog_source(self, flag: str | None = None) -> CatalogSource:
+        """Where the catalog comes from now: ``catalog_source`` when given, else ``flag`` or the
+        ``catalog_path`` source, the workspace setting, the bundled sample (one lookup:
+        :func:`hookdev.catalog.lookup.catalog_source`)."""
+        from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
+
+        if self._catalog_source is not None and flag is None:
+            return self._catalog_source
+        path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        return catalog_source(
+            flag=path,
+            setting=self.store.get_setting(WORKSPACE_SETTING),
+            workspace_home=self.workspace.home,
+        )
+
     @property
     def catalog(self) -> Catalog:
-        """``catalog_path``, else the workspace's ``catalog`` setting, else the bundled sample."""
-        if self._catalog is None:
-            from hookdev.catalog import CatalogError, load_catalog  # jsonschema: only when needed
-
-            path = self._catalog_path or self.store.get_setting("catalog")
-            try:
-                self._catalog = load_catalog(path)
-            except CatalogError as e:
-                first = e.issues[0] if e.issues else "unknown problem"
-                more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
-                raise SenderError(f"cannot load the event catalog: {first}{more}") from None
+        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given),
+        loaded on first use and again when the source changes (the engine's settings name a new one)."""
+        source = self.catalog_source()
+        if self._catalog is None or (
+            self._catalog_loaded_from is not None and source != self._catalog_loaded_from
+        ):
+            self._catalog = self._load_catalog(source)
+            self._catalog_loaded_from = source
         return self._catalog
+
+    def reload_catalog(self) -> Catalog:
+        """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
+        new one is unusable."""
+        source = self.catalog_source()
+        fresh = self._load_catalog(source)
+        self._catalog, self._catalog_loaded_from = fresh, source
+        return fresh
+
+    def _load_catalog(self, source: CatalogSource) -> Catalog:
+        from hookdev.catalog import CatalogError  # jsonschema: only when needed
+
+        try:
+            return source.load()
+        except CatalogError as e:
+            first = e.issues[0] if e.issues else "unknown problem"
+            more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
+            raise SenderError(f"cannot load the event catalog: {first}{more}") from None
 
     def _check_event_types(self, names: Iterable[str]) -> list[str]:
         out: list[str] = []
@@ -292,32 +333,36 @@ class Sender:
             self.bus.publish(EndpointChanged(endpoint.id, endpoint, reason))
 
     # -- messages ---------------------------------------------------------------------------------
-    def payload(self, event_type: str, data: bytes | None, validate: bool = True) -> bytes:
-        """The bytes a message carries: the catalog example, or ``data`` exactly as given once checked."""
+    def payload(
+        self, event_type: str, data: bytes | None, validate: bool = True, overrides: Sequence[Override] = ()
+    ) -> bytes:
+        """The bytes a message carries: the example or ``data`` (exactly as given), with ``overrides``."""
+        return self.payloads(event_type, data, validate=validate, overrides=overrides)[0]
+
+    def payloads(
+        self,
+        event_type: str,
+        data: bytes | None,
+        *,
+        validate: bool = True,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
+        count: int = 1,
+    ) -> list[bytes]:
+        """One body per message (see :func:`hookdev.catalog.payloads.build_payloads`)."""
+        from hookdev.catalog.payloads import PayloadError, build_payloads
+
         try:
             et = self.catalog.get(event_type)
         except KeyError as e:
             raise SenderError(str(e)) from None
-        if data is None:
-            return et.example_bytes()
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise SenderError(f"the data is not UTF-8 text (byte {e.start})") from None
-        from hookdev.catalog import parse_data, validate_payload
-
-        try:
-            parsed = parse_data(text)
-        except ValueError as e:
-            raise SenderError(f"the data is not valid JSON: {e}") from None
-        if validate:
-            issues = validate_payload(et, parsed)
-            if issues:
-                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                raise SenderError(
-                    f"the data does not match the {event_type} schema: {issues[0]}{more} (--no-validate sends it anyway)"
-                )
-        return data
+            return build_payloads(
+                et, data, overrides=overrides, validate=validate, vary=vary, seed=seed, count=count
+            )
+        except PayloadError as e:
+            raise SenderError(str(e)) from None
 
     def matching_endpoints(self, event_type: str, channels: Sequence[str]) -> list[Endpoint]:
         """Enabled endpoints subscribed to ``event_type`` whose channels (if any) overlap ``channels``."""
@@ -341,6 +386,9 @@ class Sender:
         count: int = 1,
         now: float | None = None,
         time_scale: float | None = None,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
     ) -> SendResult:
         """Create ``count`` messages and queue their first attempts (due at ``now``, clock time).
 
@@ -357,7 +405,9 @@ class Sender:
         if fault == "out-of-order" and count < 2:
             raise SenderError("the out-of-order fault needs a batch: --count N with N >= 2")
         chans = v.check_channels(channels, v.MAX_MESSAGE_CHANNELS, "a message")
-        body = self.payload(event_type, data, validate)
+        bodies = self.payloads(
+            event_type, data, validate=validate, overrides=overrides, vary=vary, seed=seed, count=count
+        )
         notes: list[str] = []
         if endpoints:
             targets: list[Endpoint] = []
@@ -391,7 +441,7 @@ class Sender:
         due = created if now is None else now
         messages = [
             Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault, time_scale)
-            for i in range(count)
+            for i, body in enumerate(bodies)
         ]
         attempts = [
             Attempt(
@@ -416,6 +466,26 @@ class Sender:
                 self.bus.publish(MessageCreated(m, tuple(endpoint_ids)))
         self._wake()
         return SendResult(messages, endpoint_ids, queued, notes)
+
+    def send_operational(self, event_type: str, data: dict[str, Any], endpoint_id: str) -> Message | None:
+        """An operational webhook (the platform's own event about deliveries) to ``endpoint_id``: an
+        ordinary signed message with retries, its payload ``{"type", "timestamp", "data"}`` built here
+        (never checked against the catalog). None when the endpoint is gone or disabled."""
+        from hookdev.catalog import payload_bytes
+        from hookdev.presentation import iso
+
+        if self.store.get_endpoint(endpoint_id) is None:
+            return None
+        now = time.time()
+        body = payload_bytes({"type": event_type, "timestamp": iso(now), "data": data})
+        message = Message(new_id("msg"), event_type, body, now)
+        attempt = Attempt(new_id(ATTEMPT_PREFIX), message.id, endpoint_id, 1, "scheduled", "pending", now)
+        if not self.store.enqueue([message], [attempt]):
+            return None
+        if self.bus is not None:
+            self.bus.publish(MessageCreated(message, (endpoint_id,)))
+        self._wake()
+        return message
 
     def message(self, ref: str) -> Message:
         found = self.store.find_message(ref)

@@ -32,6 +32,7 @@ SHOTS = (
     "receiver",
     "receiver-error",
     "help",
+    "check",
 )
 SMALL_SHOTS = ("inbox", "endpoints")  # also drawn at 80x24 (``<shot>-80x24.svg``)
 SMALL = (80, 24)
@@ -58,7 +59,11 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
         for level, text, source in demo.LOG_LINES:
             log.add(level, text, source)  # type: ignore[attr-defined]
     view = {"attempt": "deliveries", "help": "help"}.get(shot.split("-")[0], shot.split("-")[0])
-    if view == "help":
+    if view == "check":  # the scorecard of a finished run over the partner endpoint (Endpoints → c)
+        from hookdev.tui.check_demo import show_demo_check
+
+        await show_demo_check(app, pilot)
+    elif view == "help":
         await pilot.press("question_mark")
     elif view in VIEWS:
         await pilot.press(str(VIEWS.index(view) + 1))

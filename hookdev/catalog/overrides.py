@@ -191,3 +191,18 @@ def _unset(root: Any, path: Path) -> None:
         del node[last]
     else:
         raise OverrideError(f"nothing to unset at {json_path(path)}")
+
+
+def parse_override_list(text: str) -> list[Override]:
+    """Overrides as the TUI takes them, one per line or separated by ``;``: ``PATH=VALUE`` sets (JSON
+    when it parses, else a string), ``-PATH`` unsets."""
+    out: list[Override] = []
+    for raw in re.split(r";\s|;$|\n", text):
+        item = raw.strip()
+        if not item:
+            continue
+        if item.startswith("-"):
+            out.append(parse_override(item[1:].strip(), op="unset"))
+        else:
+            out.append(parse_override(item, op="set"))
+    return out

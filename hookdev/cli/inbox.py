@@ -7,10 +7,18 @@ import os
 
 import click
 
-from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.cli._common import (
+    Failed,
+    HookdevError,
+    confirm,
+    emit_json,
+    home_option,
+    json_option,
+    open_workspace,
+    yes_option,
+)
 from hookdev.cli.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
 from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture, to_har, to_ndjson
-from hookdev.forward import parse_target
 from hookdev.redact import redact_headers
 from hookdev.signing import SCHEMES
 from hookdev.signing.standard import SecretError
@@ -111,22 +119,14 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
 
 
 @inbox.command()
-@click.option(
-    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (it is only asked on a terminal)."
-)
+@yes_option
 @click.pass_obj
 def clear(obj: dict[str, str | None], yes: bool) -> None:
-    """Delete every captured request."""
+    """Delete every captured request (asks first; --yes to skip, and needed when not on a terminal)."""
     store = open_workspace(obj["home"]).store
     n = store.count_captures()
-    interactive = click.get_text_stream("stdin").isatty()
-    if (
-        n
-        and interactive
-        and not yes
-        and not click.confirm(f"delete {n} captured request(s)?", default=False, err=True)
-    ):
-        raise HookdevError("nothing deleted")
+    if n:
+        confirm(yes, f"delete {n} captured request(s)?", "hookdev inbox clear")
     deleted = store.clear_captures()
     click.echo(f"deleted {deleted} request(s)", err=True)
 
@@ -185,6 +185,8 @@ def export(
       hookdev inbox export --all --format har -o captures.har
     """
     if base_url is not None:
+        from hookdev.forward import parse_target  # httpx: only when exporting to another URL
+
         try:
             base_url = parse_target(base_url)
         except ValueError as e:

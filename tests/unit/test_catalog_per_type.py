@@ -307,3 +307,39 @@ class TestRealDocuments:
         assert 'does not match "^org_[A-Za-z0-9]{27}$"' in log.notes[0].message
         assert re.fullmatch(r"org_[A-Za-z0-9]{27}", log.example["data"][0]["orgId"])
         assert len(validate_catalog(path)) == 2
+
+
+class TestSearch:
+    def test_fuzzy_filter_grouped_by_prefix(self) -> None:
+        from hookdev.catalog.model import TypeInfo
+        from hookdev.catalog.search import group_of, search
+
+        infos = [
+            TypeInfo(n, d, "x")
+            for n, d in [
+                ("issues.opened", "An issue was opened"),
+                ("issues.closed", "An issue was closed"),
+                ("pull-request-opened", "A pull request was opened"),
+                ("pull-request-review-submitted", "A review was submitted"),
+                ("ping", "Sent when a hook is created"),
+            ]
+        ]
+        assert [g.name for g in search(infos)] == ["issues", "ping", "pull-request", "pull-request-review"]
+        assert group_of("message.attempt.log") == "message"
+        found = search(infos, "opened")
+        assert [[t.name for t in g.types] for g in found] == [["issues.opened"], ["pull-request-opened"]]
+        assert [t.name for g in search(infos, "prop") for t in g.types] == [
+            "pull-request-opened"
+        ]  # letters in order
+        assert [t.name for g in search(infos, "hook created") for t in g.types] == ["ping"]  # descriptions
+        assert search(infos, "zzz") == []
+
+
+def test_a_vanished_cache_document_falls_back_to_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.json", big_document())
+    cache = tmp_path / "cache"
+    load_catalog(path, cache_dir=cache)
+    for doc in (cache / "catalog").glob("*.doc.json"):
+        doc.unlink()
+    cat = load_catalog(path, cache_dir=cache)  # the index still matches: served from it
+    assert cat.get("issues.0").status == "synthesized"  # built from the file itself

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hookdev import runtime
 from hookdev.config import Config, empty_config
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
 from hookdev.forward import Route, parse_target
@@ -205,6 +206,10 @@ class Engine:
                 await self.stop()
                 raise EngineError(f"hookdev.toml: {e}") from None
         self.bus.publish(ServerReady(self.url))
+        runtime.announce(self.workspace.home, self.url)  # `hookdev status` sees this receiver
+        self.bus.publish(
+            LogLine("info", f"workspace {self.workspace.home} ({self.workspace.location.reason})", "engine")
+        )
         from hookdev.ops import OpsEmitter
 
         self.bus.subscribe(OpsEmitter(self.sender, lambda: self._settings))
@@ -218,6 +223,8 @@ class Engine:
             self._start_resend_watcher()
 
     async def stop(self) -> None:
+        if self.url:
+            runtime.withdraw(self.workspace.home, self.url)
         self._stop_watchers.set()
         self._stop_resend.set()
         if self.relay_client is not None:
@@ -278,8 +285,12 @@ class Engine:
             )
 
         assert opts.relay is not None
+        from hookdev.tunnel.client import relay_urls
+        from hookdev.tunnel.owners import channel_key
+
+        key = channel_key(self.workspace.home, relay_urls(opts.relay)[0], channel)
         self.relay_client = RelayClient(
-            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status
+            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status, key=key
         )
         self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
 

@@ -32,6 +32,7 @@ from hookdev.forward import (
 )
 from hookdev.ids import new_id
 from hookdev.models import Capture
+from hookdev.replay_link import replay_of
 from hookdev.store import Store
 from hookdev.verdicts import apply_verdict, secret_label
 
@@ -260,6 +261,7 @@ class CaptureApp:
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
             receiver_url=self.receiver_url or _scope_origin(scope),
+            replay_of=replay_of(headers),
         )
         if disconnected:
             # Nobody will read an answer: record what arrived, and that it was never answered.

@@ -8,17 +8,18 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hookdev.catalog import Catalog, CatalogError, TypeInfo
-from hookdev.catalog.lookup import WORKSPACE_SETTING, CatalogSource, catalog_source
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.config import ConfigError, project_config
-from hookdev.workspace import Workspace, resolve_home
+from hookdev.workspace import resolve_home
 
-CATALOG_SETTING = WORKSPACE_SETTING
+if TYPE_CHECKING:  # the catalog package: only for the commands that read a catalog (the options are pure)
+    from hookdev.catalog import Catalog, TypeInfo
+    from hookdev.catalog.lookup import CatalogSource
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,9 @@ def find_catalog(
     workspace is only opened when it already exists: asking which event types there are must not create
     ``./.hookdev`` as a side effect.
     """
+    from hookdev.catalog.lookup import WORKSPACE_SETTING as CATALOG_SETTING
+    from hookdev.catalog.lookup import catalog_source
+
     try:
         config = project_config()
     except ConfigError as e:
@@ -70,6 +74,9 @@ def resolve_catalog(catalog: str | None, home: str | None, strict: bool = False)
 
 def load_or_fail(source: CatalogSource | str | None) -> Catalog:
     """Load a catalog, with its errors turned into one line that points at ``catalog validate``."""
+    from hookdev.catalog import CatalogError
+    from hookdev.catalog.lookup import CatalogSource
+
     if not isinstance(source, CatalogSource):
         source = CatalogSource(source)
     path = source.path
@@ -228,6 +235,8 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
     duplicate names), even those per-type loading works around. PATH defaults to the catalog list and
     show use. Exit status: 0 valid, 1 invalid, 2 PATH not found.
     """
+    from hookdev.catalog import CatalogError
+
     source = find_catalog(None, home) if path is None else find_catalog(path, home)
     target = source.path
     if target is not None and not os.path.exists(Path(target).expanduser()):

@@ -134,7 +134,7 @@ class Sender:
         if self._catalog is None or (
             self._catalog_loaded_from is not None and source != self._catalog_loaded_from
         ):
-            self._catalog = self._load_catalog(source)
+            self._catalog = self.load_catalog(source)
             self._catalog_loaded_from = source
         return self._catalog
 
@@ -142,11 +142,12 @@ class Sender:
         """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
         new one is unusable."""
         source = self.catalog_source()
-        fresh = self._load_catalog(source)
+        fresh = self.load_catalog(source)
         self._catalog, self._catalog_loaded_from = fresh, source
         return fresh
 
-    def _load_catalog(self, source: CatalogSource) -> Catalog:
+    def load_catalog(self, source: CatalogSource) -> Catalog:
+        """Load the catalog ``source`` names (without making it the current one); raises SenderError."""
         from hookdev.catalog import CatalogError  # jsonschema: only when needed
 
         try:
@@ -286,7 +287,11 @@ class Sender:
         if scheme is not None:
             endpoint.scheme = v.check_scheme(scheme)
             if endpoint.secret is not None:
-                v.check_secret(endpoint.secret, endpoint.scheme)
+                try:
+                    v.check_secret(endpoint.secret, endpoint.scheme)
+                except v.InputError:  # e.g. a Slack hex secret cannot sign Standard Webhooks: a new one
+                    endpoint.secret = random_secret(endpoint.scheme)
+                    endpoint.old_secrets = []
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")

@@ -46,6 +46,7 @@ class Engine:
             forward_to=opts.forward_to,
             routes=list(opts.routes),
             forward_timeout=opts.forward_timeout,
+            max_response=opts.max_response,
             respond=opts.respond,
         )
         self.app = create_receiver(self.store, self.receiver_options, self.bus)
@@ -198,6 +199,7 @@ class Engine:
         ro.scheme = new.scheme
         ro.tolerance = new.tolerance
         ro.max_body = new.max_body
+        ro.max_response = new.max_response
         ro.accept_invalid = new.accept_invalid
         previous = self.config
         # Forwarding set at run time (the TUI) survives a reload that does not touch it.

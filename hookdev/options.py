@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hookdev.config import Config, empty_config, first_set, parse_size
-from hookdev.forward import Route, parse_route, parse_target
+from hookdev.forward import DEFAULT_MAX_RESPONSE, Route, parse_route, parse_target
 from hookdev.receiver import DEFAULT_MAX_BODY, RespondPolicy, parse_respond
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
@@ -32,6 +32,7 @@ class EngineOptions:
     forward_to: str | None = None
     routes: list[Route] = field(default_factory=list)
     forward_timeout: float = 30.0
+    max_response: int = DEFAULT_MAX_RESPONSE
     relay: str | None = None
     relay_token: str | None = None
     channel: str | None = None
@@ -46,13 +47,11 @@ class EngineOptions:
     config: Config | None = None  # the hookdev.toml Config read at start
 
 
-def _cli_size(text: str) -> int:
+def _cli_size(text: str, flag: str = "--max-body") -> int:
     try:
         return parse_size(text)
     except ValueError:
-        raise ValueError(
-            f"invalid --max-body {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)"
-        ) from None
+        raise ValueError(f"invalid {flag} {text!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)") from None
 
 
 def respond_from_config(config: Config) -> RespondPolicy | None:
@@ -90,6 +89,7 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
             )
         )
     max_body = cli.get("max_body")
+    max_response = cli.get("max_response")
     return EngineOptions(
         host=first_set(cli.get("host"), rc.host, DEFAULT_HOST),
         port=first_set(cli.get("port"), rc.port, DEFAULT_PORT),
@@ -103,6 +103,9 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
         forward_to=parse_target(forward_to) if forward_to else None,
         routes=routes,
         forward_timeout=float(first_set(cli.get("forward_timeout"), 30.0)),
+        max_response=_cli_size(max_response, "--max-response")
+        if max_response
+        else first_set(rc.max_response, DEFAULT_MAX_RESPONSE),
         relay=cli.get("relay"),
         relay_token=cli.get("relay_token"),
         channel=cli.get("channel"),

@@ -94,7 +94,13 @@ def engine_options(f: F) -> F:
             "--forward-timeout",
             type=click.FloatRange(min=0, min_open=True),
             default=None,
-            help="Seconds to wait for your app (default 30); then 504.",
+            help="Seconds to wait for your app's whole answer (default 30); then 504.",
+        ),
+        click.option(
+            "--max-response",
+            default=None,
+            metavar="SIZE",
+            help="Largest answer from your app passed back when forwarding (default 10MiB); larger: 502.",
         ),
         click.option(
             "--relay", default=None, metavar="URL", help="Connect to a hookdev relay for a public URL."

@@ -289,16 +289,18 @@ def build_config(check: Checker, data: dict[str, Any], path: Path | None) -> Con
 
 def _receiver(check: Checker, t: Table) -> ReceiverConfig:
     key: Key = ("receiver",)
-    max_body = None
-    if "max_body" in t:
-        value = t["max_body"]
+    sizes: dict[str, int | None] = {"max_body": None, "max_response": None}
+    for name in sizes:
+        if name not in t:
+            continue
+        value = t[name]
         try:
-            if not isinstance(value, int | str):
+            if not isinstance(value, int | str) or isinstance(value, bool):
                 raise ValueError
-            max_body = parse_size(value)
+            sizes[name] = parse_size(value)
         except ValueError:
             check.fail(
-                key + ("max_body",),
+                key + (name,),
                 f'expected a size from 1 byte to 1TiB: bytes or a string like "512KB" or "5MiB", got {_describe(value)}',
             )
     forward_to = None
@@ -323,7 +325,8 @@ def _receiver(check: Checker, t: Table) -> ReceiverConfig:
         secrets=check.strings(t, key, "secrets"),
         scheme=check.choice(t, key, "scheme", SCHEMES),
         tolerance=check.integer(t, key, "tolerance", 0),
-        max_body=max_body,
+        max_body=sizes["max_body"],
+        max_response=sizes["max_response"],
         forward_to=forward_to,
         accept_invalid=check.boolean(t, key, "accept_invalid"),
         respond=respond,

@@ -14,10 +14,11 @@ time_scale = 1.0                 # delivery clock speed, > 0: 3600 plays an hour
 [receiver]
 host = "127.0.0.1"               # interface the receiver listens on
 port = 8787                      # 0..65535 (0 picks a free port)
-# secrets = ["whsec_..."]        # more secrets to accept besides the workspace's own (any scheme)
+# secrets = ["stripe:whsec_..."]  # more secrets to accept; "SCHEME:" binds one to a scheme
 # scheme = "standard"            # standard|stripe|github|shopify|slack; unset: detected from the headers
 tolerance = 300                  # seconds a signature's timestamp may be away from now
 max_body = "5MiB"                # largest body accepted: bytes, or a string with KB, KiB, MB or MiB
+# max_response = "10MiB"         # largest answer from your app held when forwarding; larger: 502
 # forward_to = "3000"            # also forward every request to your app: a port, host:port or URL
 accept_invalid = false           # true: answer 2xx even when the signature does not verify
 

@@ -64,7 +64,9 @@ def raw_headers(port: int, path: str, extra: bytes = b"") -> bytes:
 async def test_an_app_that_streams_forever_gets_a_502_and_a_reason(workspace, engine_factory):
     async with serve(app()) as base:
         engine = await engine_factory(forward_to=base)
-        engine.receiver_options.max_response = 256 * 1024
+        engine.receiver_options.max_response = (
+            256 * 1024
+        )  # (the --max-response flag is tested in the CLI table)
         async with httpx.AsyncClient(timeout=30) as client:
             r = await client.post(engine.url + "/forever", content=b"{}")
     assert r.status_code == 502

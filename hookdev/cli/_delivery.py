@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json
 from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.clock import RealClock
@@ -31,14 +32,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 def delivery_options(f: F) -> F:
     f = click.option(
         "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=numbers.finite(0, 86400, min_open=True),
         default=DEFAULT_TIMEOUT,
         show_default=True,
         help="Seconds to wait for the endpoint's answer; then the attempt fails as a timeout.",
     )(f)
     return click.option(
         "--time-scale",
-        type=click.FloatRange(min=0, min_open=True, max=1e9),
+        type=numbers.finite(0, 1e9, min_open=True),
         default=1.0,
         metavar="N",
         help="Divide every retry wait by N (3600: the 27 h 35 min schedule in about 28 s).",

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, input_errors, make_sender
 from hookdev.delivery.validate import MAX_GRACE, InputError
@@ -117,7 +118,7 @@ def _endpoint_options(update: bool) -> Any:
             ),
             click.option(
                 "--rate-limit",
-                type=float,
+                type=numbers.finite(),
                 default=None,
                 metavar="N",
                 help="At most N messages per second; the rest wait in order (never dropped).",
@@ -305,7 +306,7 @@ def delete(obj: dict[str, Any], endpoint_id: str, force: bool, as_json: bool) ->
 )
 @click.option(
     "--grace",
-    type=float,
+    type=numbers.finite(),
     default=DEFAULT_GRACE,
     show_default=True,
     metavar="SECONDS",

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
 from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture, to_har, to_ndjson
@@ -17,7 +18,7 @@ from hookdev.signing.standard import SecretError
 
 @click.group(invoke_without_command=True)
 @home_option
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many requests.")
+@click.option("--limit", type=numbers.LIMIT, default=50, show_default=True, help="How many requests.")
 @click.option("--verified", "verdict", flag_value="verified", help="Only requests with a valid signature.")
 @click.option("--invalid", "verdict", flag_value="invalid", help="Only requests whose signature failed.")
 @click.option("--unsigned", "verdict", flag_value="unsigned", help="Only requests with no signature.")

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError
 from hookdev.config import ConfigError, find_config, load_config
 from hookdev.options import EngineOptions, build_engine_options
@@ -43,7 +44,7 @@ def engine_options(f: F) -> F:
         ),
         click.option(
             "--tolerance",
-            type=click.FloatRange(0),
+            type=numbers.finite(0, 1e9),
             default=None,
             help="Timestamp tolerance in seconds, both directions (default 300).",
         ),
@@ -67,7 +68,7 @@ def engine_options(f: F) -> F:
         ),
         click.option(
             "--time-scale",
-            type=click.FloatRange(min=0, min_open=True),
+            type=numbers.finite(0, 1e9, min_open=True),
             default=None,
             help="Divide every retry wait by N (3600: an hour per second).",
         ),
@@ -92,7 +93,7 @@ def engine_options(f: F) -> F:
         ),
         click.option(
             "--forward-timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=numbers.finite(0, 86400, min_open=True),
             default=None,
             help="Seconds to wait for your app's whole answer (default 30); then 504.",
         ),

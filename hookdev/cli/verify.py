@@ -7,6 +7,7 @@ from typing import IO, Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
@@ -45,12 +46,14 @@ def parse_header(text: str) -> tuple[str, str]:
 )
 @click.option(
     "--tolerance",
-    type=click.FloatRange(0),
+    type=numbers.finite(0, 1e9),
     default=300,
     show_default=True,
     help="Timestamp tolerance, seconds.",
 )
-@click.option("--now", type=float, metavar="UNIX", help="Judge the timestamp as of this time.")
+@click.option(
+    "--now", type=numbers.finite(0, 1e15), metavar="UNIX", help="Judge the timestamp as of this time."
+)
 @click.option(
     "--request",
     "request_id",

@@ -738,7 +738,7 @@ class _Resolver:
 
 def _openapi_version_ok(version: object) -> bool:
     match = re.match(r"^(\d+)\.(\d+)", version) if isinstance(version, str) else None
-    return bool(match) and (int(match[1]), int(match[2])) >= (3, 1)
+    return match is not None and (int(match[1]), int(match[2])) >= (3, 1)
 
 
 def _from_openapi(doc: dict[str, Any], file: str, issues: _Issues) -> list[EventType]:

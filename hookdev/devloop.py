@@ -64,7 +64,7 @@ class SourceFilter(watchfiles.DefaultFilter):
 async def watch_config(
     config_path: Path,
     catalog_path: Callable[[], Path | None],
-    apply: Callable[[Any], None],
+    apply: Callable[[Any], object],
     reload_catalog: Callable[[], None],
     bus: EventBus,
     stop: asyncio.Event,

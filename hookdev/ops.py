@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from hookdev.catalog import payload_bytes
-from hookdev.delivery.dispatcher import ATTEMPT_PREFIX
+from hookdev.delivery import ATTEMPT_PREFIX
 from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.events import AttemptFinished, EndpointChanged, MessageCreated
 from hookdev.ids import new_id
@@ -40,7 +40,8 @@ class OpsEmitter:
         if not ref:
             return None
         managed = self.engine.store.get_setting(MANAGED_SETTING, {}) or {}
-        return managed.get(ref, ref)
+        found = managed.get(ref, ref)
+        return str(found) if found else None
 
     def __call__(self, event: Any) -> None:
         ops = self.endpoint_id()

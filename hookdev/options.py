@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hookdev.config import Config, empty_config, first_set, parse_size
 from hookdev.forward import DEFAULT_MAX_RESPONSE, Route, parse_route, parse_target
 from hookdev.receiver import DEFAULT_MAX_BODY, RespondPolicy, parse_respond
 from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,6 +47,13 @@ class EngineOptions:
     resend_mode: str = "new"
     ops_endpoint: str | None = None
     config: Config | None = None  # the hookdev.toml Config read at start
+
+
+def _pick(*values: T | None) -> T:
+    """The first value that is not None (the last one, the default, never is)."""
+    found = next((v for v in values if v is not None), None)
+    assert found is not None, "the last value is the default"
+    return found
 
 
 def _cli_size(text: str, flag: str = "--max-body") -> int:
@@ -91,21 +100,21 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
     max_body = cli.get("max_body")
     max_response = cli.get("max_response")
     return EngineOptions(
-        host=first_set(cli.get("host"), rc.host, DEFAULT_HOST),
-        port=first_set(cli.get("port"), rc.port, DEFAULT_PORT),
-        time_scale=float(first_set(cli.get("time_scale"), config.time_scale, 1.0)),
+        host=_pick(cli.get("host"), rc.host, DEFAULT_HOST),
+        port=_pick(cli.get("port"), rc.port, DEFAULT_PORT),
+        time_scale=float(_pick(cli.get("time_scale"), config.time_scale, 1.0)),
         catalog=first_set(cli.get("catalog"), str(config.catalog) if config.catalog else None),
         secrets=list(cli.get("secrets") or ()) + list(rc.secrets or ()),
         scheme=first_set(cli.get("scheme"), rc.scheme),
-        tolerance=float(first_set(cli.get("tolerance"), rc.tolerance, 300)),
-        max_body=_cli_size(max_body) if max_body else first_set(rc.max_body, DEFAULT_MAX_BODY),
-        accept_invalid=bool(first_set(cli.get("accept_invalid"), rc.accept_invalid, False)),
+        tolerance=float(_pick(cli.get("tolerance"), rc.tolerance, 300)),
+        max_body=_cli_size(max_body) if max_body else _pick(rc.max_body, DEFAULT_MAX_BODY),
+        accept_invalid=bool(_pick(cli.get("accept_invalid"), rc.accept_invalid, False)),
         forward_to=parse_target(forward_to) if forward_to else None,
         routes=routes,
-        forward_timeout=float(first_set(cli.get("forward_timeout"), 30.0)),
+        forward_timeout=float(_pick(cli.get("forward_timeout"), 30.0)),
         max_response=_cli_size(max_response, "--max-response")
         if max_response
-        else first_set(rc.max_response, DEFAULT_MAX_RESPONSE),
+        else _pick(rc.max_response, DEFAULT_MAX_RESPONSE),
         relay=cli.get("relay"),
         relay_token=cli.get("relay_token"),
         channel=cli.get("channel"),

@@ -258,6 +258,8 @@ class CaptureApp:
         if route is not None:
             capture.route = route.prefix
 
+        status: int | None
+        extra: list[tuple[str, str]]
         if truncated:
             status, extra, delay = 413, [], 0.0
             capture.reason = f"body over the {opts.max_body} byte limit"

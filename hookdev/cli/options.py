@@ -152,7 +152,7 @@ def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     config_path = None
     if not o.get("no_config"):
         config_path = Path(o["config_file"]) if o.get("config_file") else find_config()
-        if o.get("config_file") and not config_path.exists():
+        if o.get("config_file") and config_path is not None and not config_path.exists():
             raise HookdevError(f"no such config file: {config_path}")
     config = None
     if config_path is not None:

@@ -17,6 +17,7 @@ from hookdev.cli._delivery import (
 from hookdev.delivery.validate import parse_when
 from hookdev.delivery.views import attempt_json
 from hookdev.events import EventBus
+from hookdev.models import Attempt
 from hookdev.presentation import iso
 
 
@@ -59,7 +60,7 @@ def recover(
     sender = make_sender(workspace, bus=bus)
     now = time.time()
 
-    def start() -> tuple[float, float, list]:
+    def start() -> tuple[float, float, list[Attempt]]:
         start_at = parse_when(since, now)
         end_at = parse_when(until, now) if until else now
         return start_at, end_at, sender.recover(endpoint_ref, start_at, end_at)

@@ -21,7 +21,7 @@ class _Size(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
-        from hookdev.options import parse_size
+        from hookdev.config import parse_size
 
         try:
             size = parse_size(value)

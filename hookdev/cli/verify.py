@@ -13,7 +13,7 @@ from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
 
 
-def read_body(body_file: IO[bytes] | None) -> bytes:
+def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
     if body_file is not None:
         return body_file.read()
     if sys.stdin is None or sys.stdin.isatty():
@@ -90,7 +90,7 @@ def verify(
         header_map = dict(capture.headers)
         body = capture.body
         all_secrets = workspace.receiver_secrets().active() + list(secrets)
-        when = capture.received_at if now is None else now
+        when: float | None = capture.received_at if now is None else now
     else:
         if not secrets:
             raise HookdevError("give at least one --secret (or --request ID to use the workspace secrets)")

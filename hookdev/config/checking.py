@@ -164,7 +164,7 @@ class Checker:
         if not isinstance(value, list):
             self.fail((name,), f"expected an array of tables ([[{name}]]), got {_describe(value)}")
             return []
-        out = []
+        out: list[tuple[Key, Table]] = []
         for i, item in enumerate(value):
             entry = self.table(item, (name, i), allowed)
             if entry is not None:

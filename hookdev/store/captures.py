@@ -112,7 +112,7 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_error=r[23],
         forward_ms=r[24],
         receiver_url=r[25],
-    )  # type: ignore[arg-type]
+    )
 
 
 class CaptureQueries:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -46,7 +46,17 @@ from hookdev.tui.widgets.log_panel import LogPanel
 from hookdev.tui.widgets.status_bar import StatusBar
 from hookdev.workspace import Workspace
 
-VIEWS: tuple[tuple[str, type[Widget]], ...] = (
+
+class ViewClass(Protocol):
+    """What the app needs of a view class: a title, bindings, and a constructor taking the context."""
+
+    @property
+    def TITLE(self) -> str: ...  # noqa: N802 - the class attribute Textual views carry
+
+    def __call__(self, ctx: Context, *, id: str | None = None) -> Widget: ...
+
+
+VIEWS: tuple[tuple[str, ViewClass], ...] = (
     ("inbox", InboxView),
     ("send", SendView),
     ("endpoints", EndpointsView),
@@ -67,10 +77,10 @@ class HookdevApp(App[None]):
                 str(i),
                 f"show('{name}')",
                 view.TITLE,
-                show=False,  # type: ignore[attr-defined]
+                show=False,
                 tooltip=f"Show the {view.TITLE} view",
                 id=f"app.{name}",
-            )  # type: ignore[attr-defined]
+            )
             for i, (name, view) in enumerate(VIEWS, 1)
         ],
         Binding(
@@ -111,7 +121,7 @@ class HookdevApp(App[None]):
         self._views: dict[str, Any] = {}
         self._stopping = False
         self._status: StatusBar | None = None
-        self._log: LogPanel | None = None
+        self._log_panel: LogPanel | None = None
 
     def _load_catalog(self) -> None:
         """The catalog the engine's sender uses (so the Send view checks payloads against the same one)."""
@@ -128,8 +138,8 @@ class HookdevApp(App[None]):
         yield Static(id="banner")
         with TabbedContent(id="views"):
             for i, (name, view) in enumerate(VIEWS, 1):
-                with TabPane(f"{i} {view.TITLE}", id=f"tab-{name}"):  # type: ignore[attr-defined]
-                    yield view(self.ctx, id=f"view-{name}")  # type: ignore[call-arg]
+                with TabPane(f"{i} {view.TITLE}", id=f"tab-{name}"):
+                    yield view(self.ctx, id=f"view-{name}")
         log = LogPanel(self.ctx.now, utc=self.ctx.utc, id="log")
         log.display = self.size.height >= 30
         yield log
@@ -150,9 +160,9 @@ class HookdevApp(App[None]):
 
     @property
     def log_panel(self) -> LogPanel:
-        if self._log is None:
-            self._log = self.query_one("#log", LogPanel)
-        return self._log
+        if self._log_panel is None:
+            self._log_panel = self.query_one("#log", LogPanel)
+        return self._log_panel
 
     def on_mount(self) -> None:
         self._thread = threading.get_ident()
@@ -247,8 +257,10 @@ class HookdevApp(App[None]):
         elif isinstance(event, ev.CaptureUpdated):
             self.view("inbox").post_message(CaptureChanged(event.capture))
         elif isinstance(event, ev.MessageCreated | ev.AttemptStarted | ev.AttemptFinished):
-            attempt = getattr(event, "attempt", None)
-            message_id = event.message.id if isinstance(event, ev.MessageCreated) else attempt.message_id
+            attempt = None if isinstance(event, ev.MessageCreated) else event.attempt
+            message_id = (
+                event.message.id if isinstance(event, ev.MessageCreated) else event.attempt.message_id
+            )
             for name in ("deliveries", "endpoints"):
                 self.view(name).post_message(DeliveriesChanged(message_id, attempt))
             if isinstance(event, ev.AttemptFinished):

@@ -16,6 +16,7 @@ The scope has no lifespan ``state``: an app that needs shared state should keep 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import secrets
@@ -232,7 +233,7 @@ class RelayClient:
                             request_id = str(header["id"])
                             task = asyncio.create_task(self._answer(ws, request_id, header, body))
                             tasks[request_id] = task
-                            task.add_done_callback(lambda _t, rid=request_id: tasks.pop(rid, None))
+                            task.add_done_callback(functools.partial(_forget, tasks, request_id))
                     else:
                         control = p.parse_text(message)
                         if control["type"] == "cancel":
@@ -402,3 +403,8 @@ async def call_app(
     if status is None:
         raise RuntimeError("the app returned without answering")
     return status, headers, b"".join(chunks)
+
+
+def _forget(tasks: dict[str, asyncio.Task[None]], request_id: str, _task: asyncio.Task[None]) -> None:
+    """Done callback: drop a finished request's task."""
+    tasks.pop(request_id, None)

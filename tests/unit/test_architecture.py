@@ -50,3 +50,48 @@ def test_importing_every_core_module_leaves_textual_unloaded():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+# Names a Textual subclass is meant to define (documented override points), and what Textual's
+# metaclasses set on every subclass. Anything else that also exists on a Textual base shadows its API.
+_OVERRIDE_POINTS = {
+    "BINDINGS", "CSS_PATH", "COMPONENT_CLASSES", "DEFAULT_CSS", "TITLE", "compose", "on_mount", "render",
+    "render_line", "render_lines", "action_quit", "check_action", "get_system_commands",
+    "notify_style_update", "can_focus", "can_focus_children", "can_replace", "bubble", "verbose",
+    "no_dispatch",
+}  # fmt: skip
+_DELIBERATE = {
+    # keeps tree-sitter highlight queries alive (see the module docstring): a workaround, on purpose
+    ("PayloadEditor", "_set_document"),
+}
+
+
+def test_no_textual_api_name_is_shadowed():
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+    from textual.message import Message
+
+    import hookdev.tui
+
+    shadowed = []
+    for info in pkgutil.walk_packages(hookdev.tui.__path__, "hookdev.tui."):
+        module = importlib.import_module(info.name)
+        for cls in vars(module).values():
+            if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+                continue
+            if not issubclass(cls, DOMNode | Message):
+                continue
+            textual_bases = [b for b in cls.__mro__ if b.__module__.split(".")[0] == "textual"]
+            for name in vars(cls):
+                if name.startswith("__") or name in _OVERRIDE_POINTS or (cls.__name__, name) in _DELIBERATE:
+                    continue
+                if name.startswith("_") and name.lstrip("_").split("_")[0] in ("css", "inherit", "merged"):
+                    continue  # set by Textual's metaclass
+                if name in ("_decorated_handlers", "_reactives", "_computes"):
+                    continue
+                if any(name in vars(b) for b in textual_bases):
+                    shadowed.append(f"{cls.__module__}.{cls.__name__}.{name}")
+    assert shadowed == []

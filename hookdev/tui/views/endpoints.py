@@ -76,7 +76,7 @@ class EndpointsView(Vertical):
         ),
         Binding(
             "o",
-            "toggle",
+            "toggle_enabled",
             "On/off",
             tooltip="Disable (cancels pending attempts) or enable",
             id="endpoints.toggle",
@@ -298,7 +298,7 @@ class EndpointsView(Vertical):
 
         self.app.push_screen(RecoverScreen(ep.id, self.ctx.now), done)
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         ep = self.selected()
         if ep is None:
             return

@@ -9,6 +9,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Input, Select
 
 from hookdev import signing
@@ -74,7 +76,7 @@ class InboxView(Vertical):
         super().__init__(id=id)
         self.ctx = ctx
         self.model = InboxModel(ctx.store)
-        self._detail_timer = None
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-filters"):
@@ -226,7 +228,7 @@ class InboxView(Vertical):
         capture = self.ctx.store.get_capture(capture_id)
         if capture is None:
             self.app.notify("That request was deleted.", severity="warning")
-            self.list.remove(capture_id)
+            self.list.remove_capture(capture_id)
         return capture
 
     def action_body_mode(self) -> None:
@@ -315,7 +317,9 @@ class InboxView(Vertical):
         self.list.update(capture)
         self.detail.show(capture)
         word = verdict_badge(verdict.verified).plain
-        severity = "information" if verdict.verified else "error" if verdict.verified is False else "warning"
+        severity: SeverityLevel = (
+            "information" if verdict.verified else "error" if verdict.verified is False else "warning"
+        )
         self.app.notify(
             f"{word}{': ' + verdict.reason if verdict.reason else ''}",
             title="Verified again",
@@ -328,7 +332,7 @@ class InboxView(Vertical):
             self.app.notify("No request selected.", severity="warning")
             return
         self.ctx.store.delete_capture(capture_id)
-        self.list.remove(capture_id)
+        self.list.remove_capture(capture_id)
         self._show_detail()
         self.app.notify(f"Deleted {capture_id}.")
 

@@ -8,6 +8,7 @@ import datetime as dt
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt
@@ -49,7 +50,7 @@ class AttemptLog(Vertical):
         table = self.query_one("#attempts-table", DataTable)
         if not table.row_count or not 0 <= table.cursor_row < table.row_count:
             return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
 
 def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:

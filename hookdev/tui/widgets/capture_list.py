@@ -151,7 +151,7 @@ class CaptureList(ScrollView, can_focus=True):
         if self.model.update(capture):
             self.refresh()
 
-    def remove(self, capture_id: str) -> None:
+    def remove_capture(self, capture_id: str) -> None:
         if self.model.remove(capture_id):
             self._sync_size()
             self.cursor = min(self.cursor, max(0, len(self.model) - 1))
@@ -219,7 +219,7 @@ class CaptureList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._sync_size()
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = event.style.meta.get("row")
         if index is not None:
             self.cursor = index

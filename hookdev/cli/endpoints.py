@@ -118,7 +118,7 @@ def _endpoint_options(update: bool) -> Any:
             ),
             click.option(
                 "--rate-limit",
-                type=numbers.finite(),
+                type=numbers.finite(-numbers.HUGE, numbers.HUGE),  # the sender words its range
                 default=None,
                 metavar="N",
                 help="At most N messages per second; the rest wait in order (never dropped).",
@@ -306,7 +306,7 @@ def delete(obj: dict[str, Any], endpoint_id: str, force: bool, as_json: bool) ->
 )
 @click.option(
     "--grace",
-    type=numbers.finite(),
+    type=numbers.finite(0, MAX_GRACE),
     default=DEFAULT_GRACE,
     show_default=True,
     metavar="SECONDS",

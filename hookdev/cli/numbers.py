@@ -14,6 +14,8 @@ import click
 
 #: The largest integer a flag takes when it has no natural bound (SQLite's INTEGER is 64-bit).
 MAX_INT = 2**63 - 1
+#: A bound for flags the core checks with its own words: past it, a number is a typo.
+HUGE = 1e15
 #: Listing limits: more rows than any workspace holds, still a number SQLite takes.
 MAX_LIMIT = 1_000_000_000
 
@@ -30,9 +32,8 @@ class FiniteFloat(click.FloatRange):
         return super().convert(number, param, ctx)
 
 
-def finite(
-    min: float | None = None, max: float | None = None, *, min_open: bool = False, max_open: bool = False
-) -> FiniteFloat:
+def finite(min: float, max: float, *, min_open: bool = False, max_open: bool = False) -> FiniteFloat:
+    """A finite float from ``min`` to ``max``: both bounds are required, so no flag is unbounded."""
     return FiniteFloat(min, max, min_open=min_open, max_open=max_open)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json, json_option
 
 
@@ -137,7 +138,7 @@ def _quiet_uvicorn() -> Generator[None, None, None]:
 )
 @click.option(
     "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=numbers.finite(min=0, min_open=True, max=86400),
     default=30.0,
     show_default=True,
     help="Seconds to wait for a client's answer; then 504.",

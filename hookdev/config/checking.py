@@ -201,23 +201,26 @@ class Checker:
             return None
         return value
 
-    def integer(self, t: Table, key: Key, name: str, lo: int, hi: int | None = None) -> int | None:
+    def integer(
+        self, t: Table, key: Key, name: str, lo: int, hi: int | None = None, *, at_most: int = 10**9
+    ) -> int | None:
+        """An integer from ``lo`` to ``hi`` (named in every error) and never above ``at_most``."""
         if name not in t:
             return None
         value = t[name]
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and lo <= value
-            and (hi is None or value <= hi)
-        ):
+        top = at_most if hi is None else min(hi, at_most)
+        if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= top:
             return value
         bounds = f">= {lo}" if hi is None else f"from {lo} to {hi}"
+        if hi is None and isinstance(value, int) and not isinstance(value, bool) and value > top:
+            bounds = f"<= {top}"
         self.fail(key + (name,), f"expected an integer {bounds}, got {_describe(value)}")
         return None
 
-    def number(self, t: Table, key: Key, name: str, *, above: float, inclusive: bool) -> float | None:
-        """A finite int or float ``> above`` (``>=`` when inclusive), returned as a float."""
+    def number(
+        self, t: Table, key: Key, name: str, *, above: float, inclusive: bool, at_most: float = 1e9
+    ) -> float | None:
+        """A finite int or float ``> above`` (``>=`` when inclusive) and ``<= at_most``, as a float."""
         if name not in t:
             return None
         value = t[name]
@@ -231,10 +234,13 @@ class Checker:
             result is not None
             and math.isfinite(result)
             and (result >= above if inclusive else result > above)
+            and result <= at_most
         ):
             return result
         finite = "finite " if isinstance(value, float) and not math.isfinite(value) else ""
         bound = f"{'>=' if inclusive else '>'} {above:g}"
+        if result is not None and math.isfinite(result) and result > at_most:
+            bound = f"<= {at_most:g}"
         self.fail(key + (name,), f"expected a {finite}number {bound}, got {_describe(value)}")
         return None
 
@@ -316,7 +322,7 @@ def _receiver(check: Checker, t: Table) -> ReceiverConfig:
         mode=check.choice(r, respond_key, "mode", RESPOND_MODES),
         status=check.integer(r, respond_key, "status", 100, 599),
         count=check.integer(r, respond_key, "count", 0),
-        delay=check.number(r, respond_key, "delay", above=0, inclusive=True),
+        delay=check.number(r, respond_key, "delay", above=0, inclusive=True, at_most=3600),
         retry_after=check.integer(r, respond_key, "retry_after", 0),
     )
     return ReceiverConfig(

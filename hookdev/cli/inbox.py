@@ -225,7 +225,8 @@ def _check_output(output: str) -> None:
         raise HookdevError(f"cannot write {output}: it is a directory")
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        raise HookdevError(f"cannot write {output}: the directory {parent} does not exist")
+        what = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise HookdevError(f"cannot write {output}: {parent} {what}")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise HookdevError(f"cannot write {output}: permission denied")
     if not os.path.exists(path) and not os.access(parent, os.W_OK):

@@ -24,6 +24,7 @@ from hookdev.events import AttemptFinished, EndpointChanged, EventBus
 from hookdev.models import Attempt
 from hookdev.presentation import iso
 from hookdev.sender import Sender
+from hookdev.textsafe import visible
 from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,9 +82,9 @@ def outcome_text(a: Attempt) -> str:
     if a.status_code is not None:
         text = str(a.status_code)
         if a.error:
-            text += f" ({a.error})"
+            text += f" ({visible(a.error)})"
     else:
-        text = a.error or a.status
+        text = visible(a.error or a.status)
     if a.duration_ms is not None and a.status in ("success", "failed"):
         text += f" in {a.duration_ms:.0f} ms"
     return text
@@ -130,7 +131,9 @@ def progress_printer(
         elif isinstance(event, EndpointChanged) and not as_json and event.endpoint is not None:
             if event.endpoint.disabled and event.reason.startswith("410"):
                 click.echo(
-                    click.style(f"endpoint {event.endpoint_id} disabled: {event.reason}", fg="yellow"),
+                    click.style(
+                        f"endpoint {event.endpoint_id} disabled: {visible(event.reason)}", fg="yellow"
+                    ),
                     err=True,
                 )
 

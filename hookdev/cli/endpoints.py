@@ -15,6 +15,7 @@ from hookdev.delivery.validate import MAX_GRACE, InputError
 from hookdev.presentation import iso
 from hookdev.sender import UNSET, Sender, header_list
 from hookdev.store.endpoints import EndpointCounts
+from hookdev.textsafe import visible
 from hookdev.workspace import DEFAULT_GRACE
 
 
@@ -47,7 +48,7 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
         emit_json(data)
         return
     state = click.style("disabled", fg="red") if data["disabled"] else click.style("enabled", fg="green")
-    click.echo(click.style(data["url"], bold=True) + f"   {data['id']}  {state}")
+    click.echo(click.style(visible(data["url"]), bold=True) + f"   {data['id']}  {state}")
     rows = [
         ("description", data["description"] or "-"),
         ("events", ", ".join(data["events"]) or "every event"),
@@ -72,7 +73,7 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
             ("success", f"{data['success_rate'] * 100:.0f}% of the last {data['recent_attempts']} attempts")
         )
     for label, value in rows:
-        click.echo(f"  {label:<12} {value}")
+        click.echo(f"  {label:<12} {visible(value)}")
 
 
 @endpoints.command("list")
@@ -94,7 +95,7 @@ def list_(obj: dict[str, Any], as_json: bool) -> None:
         events = ", ".join(d["events"]) or "every event"
         queue = f"  backlog {d['backlog']}, retries {d['pending']}" if d["backlog"] or d["pending"] else ""
         rate = f"  {d['rate_limit']:g}/s" if d["rate_limit"] else ""
-        click.echo(f"{d['id']}  {state}  {d['url']}  [{events}]{rate}{queue}")
+        click.echo(visible(f"{d['id']}  ") + f"{state}  " + visible(f"{d['url']}  [{events}]{rate}{queue}"))
 
 
 def _endpoint_options(update: bool) -> Any:

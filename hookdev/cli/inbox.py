@@ -14,6 +14,7 @@ from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture
 from hookdev.forward import parse_target
 from hookdev.redact import redact_headers
 from hookdev.signing.standard import SecretError
+from hookdev.textsafe import visible
 
 
 @click.group(invoke_without_command=True)
@@ -79,7 +80,8 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
         return
     verdict = verdict_word(c.verified)
     click.echo(
-        click.style(f"{c.method} {c.path}{'?' + c.query if c.query else ''}", bold=True) + f"   {c.id}"
+        click.style(visible(f"{c.method} {c.path}{'?' + c.query if c.query else ''}"), bold=True)
+        + f"   {c.id}"
     )
     rows = [
         ("received", f"{iso(c.received_at)} from {c.client or '-'}"),
@@ -94,14 +96,14 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
     if c.forwarded_to:
         rows.append(("forwarded", f"{c.forwarded_to} -> {c.forward_status or c.forward_error}"))
     for k, v in rows:
-        click.echo(f"  {k:<11} {v}")
+        click.echo(f"  {k:<11} {visible(v)}")
     click.echo(click.style("\nheaders", bold=True))
     for k, v in redact_headers(c.headers):
-        click.echo(f"  {k}: {v}")
+        click.echo(f"  {visible(k)}: {visible(v)}")
     size = f"{c.body_size} bytes" + (" (truncated)" if c.truncated else "")
     click.echo(click.style(f"\nbody ({size})", bold=True))
     try:
-        click.echo(c.body.decode("utf-8"))
+        click.echo(visible(c.body.decode("utf-8"), keep="\n\t"))
     except UnicodeDecodeError:
         click.echo(f"  (not UTF-8; `hookdev inbox show {c.id} --body > file` writes the raw bytes)")
 

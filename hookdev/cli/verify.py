@@ -11,6 +11,7 @@ from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
+from hookdev.textsafe import visible
 
 
 def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
@@ -121,4 +122,4 @@ def verify(
             + f" ({verdict.scheme} signature, secret #{(verdict.matched_secret or 0) + 1})"
         )
     else:
-        raise Failed(f"invalid: {reason}")
+        raise Failed(f"invalid: {visible(reason)}")

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt
 from hookdev.presentation import human_delay
+from hookdev.textsafe import visible
 from hookdev.tui.badges import accepted_fault, code_content, status_content
 from hookdev.tui.text import shorten
 
@@ -60,7 +61,7 @@ def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
     if a.status == "pending":
         note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
     else:
-        note = a.error or ("manual" if a.trigger == "manual" else "")
+        note = visible(a.error) if a.error else ("manual" if a.trigger == "manual" else "")
     if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
         warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
         note = f"{warn}{a.fault}" + (f" · {note}" if note else "")

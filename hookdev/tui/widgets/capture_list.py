@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from hookdev.models import Capture
+from hookdev.textsafe import visible
 from hookdev.tui.inbox_model import Filter, InboxModel, Row
 from hookdev.tui.widgets.scrolling import sync_virtual_size
 
@@ -294,18 +295,21 @@ class CaptureList(ScrollView, can_focus=True):
         status_style = base + self._style("error-status") if row.status and row.status >= 400 else base
         out = [
             Segment(" " + self._time(row.received_at) + "  ", muted),
-            Segment(row.method[:6].ljust(6) + "  ", base),
+            Segment(visible(row.method)[:6].ljust(6) + "  ", base),
         ]
         if row.forwarded and cols.path > len(FORWARD_MARK) + 8:
             out += [
-                Segment(_fit(row.target, cols.path - len(FORWARD_MARK)), base),
+                Segment(_fit(visible(row.target), cols.path - len(FORWARD_MARK)), base),
                 Segment(FORWARD_MARK, base + self._style("forwarded")),
             ]
         else:
-            out.append(Segment(_fit(row.target, cols.path), base))
+            out.append(Segment(_fit(visible(row.target), cols.path), base))
         if cols.event:
             out.append(
-                Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base)
+                Segment(
+                    "  " + _fit(visible(row.event_type or "-"), cols.event),
+                    muted if not row.event_type else base,
+                )
             )
         out.append(Segment("  " + badge.ljust(10), base + self._style(kind)))
         out.append(Segment("  " + status.rjust(3) + " ", status_style))

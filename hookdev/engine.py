@@ -54,6 +54,7 @@ class Engine:
         self.config: Any = None
         self._stop_watchers = asyncio.Event()
         self._stop_resend = asyncio.Event()
+        self._confirm_handle: asyncio.TimerHandle | None = None
         self._resend_task: asyncio.Task[None] | None = None
         self.capture_app = self.app.state.capture
         self.url = ""
@@ -93,6 +94,8 @@ class Engine:
 
     async def stop(self) -> None:
         self._stop_watchers.set()
+        if self._confirm_handle is not None:
+            self._confirm_handle.cancel()
         self._stop_resend.set()
         if self.relay_client is not None:
             for t in self._tasks:
@@ -186,11 +189,18 @@ class Engine:
         fresh.catalog  # noqa: B018 - load now, so a broken catalog is reported and not swapped in
         self.sender = fresh
 
-    def apply_config(self, config: Any) -> list[str]:
+    def apply_config(self, config: Any, *, settled: bool = True) -> list[str]:
         """Apply an (already validated) hookdev.toml: receiver, routes, catalog, time scale, endpoints.
 
+        ``settled=False`` (a live reload): an empty file is not applied, and managed endpoints the file
+        no longer declares are disabled only if a second reading, once the file has settled, agrees
+        (an editor's non-atomic save must not disable endpoints or cancel their retries).
         Raises ValueError for a value that only fails when applied (e.g. a bad forward target)."""
-        from hookdev.managed import sync_managed_endpoints
+        from hookdev.managed import missing_endpoints, sync_managed_endpoints
+
+        if not settled and self._file_is_empty():
+            self._confirm_later()
+            return []
 
         new = build_engine_options(self.options.cli, config)
         notes: list[str] = []
@@ -224,11 +234,42 @@ class Engine:
             self.options.catalog = new.catalog
             self.reload_catalog()
         self.options.ops_endpoint = config.ops_endpoint
-        notes += sync_managed_endpoints(self.sender, config)
+        notes += sync_managed_endpoints(self.sender, config, remove_missing=settled)
+        if not settled and missing_endpoints(self.sender, config):
+            self._confirm_later()
         self.config = config
         for note in notes:
             self.log(note)
         return notes
+
+    def _file_is_empty(self) -> bool:
+        path = self.options.config_path
+        try:
+            return path is not None and not path.read_bytes().strip()
+        except OSError:
+            return True  # mid-replace: nothing to read right now
+
+    def _confirm_later(self) -> None:
+        """Re-read hookdev.toml once it has settled and apply it for good (removals included)."""
+        from hookdev.managed import REMOVAL_SETTLE
+
+        if self._confirm_handle is None:  # one check at a time; it reads the file as it is then
+            self._confirm_handle = asyncio.get_running_loop().call_later(REMOVAL_SETTLE, self._confirm)
+
+    def _confirm(self) -> None:
+        from hookdev.config import ConfigError, load_config
+
+        self._confirm_handle = None
+        path = self.options.config_path
+        if path is None or self._stop_watchers.is_set():
+            return
+        if self._file_is_empty():  # still (or again) mid-save: look again later
+            self._confirm_later()
+            return
+        try:
+            self.apply_config(load_config(path), settled=True)
+        except (ConfigError, ValueError, OSError) as e:  # the watcher reports a broken file itself
+            self.log(f"hookdev.toml not re-applied: {e}", "warning")
 
     def _start_config_watcher(self, path: Path) -> None:
         from hookdev.devloop import watch_config
@@ -239,7 +280,12 @@ class Engine:
         self._tasks.append(
             asyncio.create_task(
                 watch_config(
-                    path, catalog_path, self.apply_config, self.reload_catalog, self.bus, self._stop_watchers
+                    path,
+                    catalog_path,
+                    lambda config: self.apply_config(config, settled=False),
+                    self.reload_catalog,
+                    self.bus,
+                    self._stop_watchers,
                 ),
                 name="hookdev-config-watcher",
             )

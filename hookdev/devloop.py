@@ -65,7 +65,7 @@ async def watch_config(
     config_path: Path,
     catalog_path: Callable[[], Path | None],
     apply: Callable[[Any], object],
-    reload_catalog: Callable[[], None],
+    reload_catalog: Callable[[], object],
     bus: EventBus,
     stop: asyncio.Event,
 ) -> None:
@@ -96,7 +96,7 @@ async def watch_config(
                 if config_changed:
                     config = load_config(config_path)
                     apply(config)
-                reload_catalog()
+                problems = reload_catalog()
             except (ConfigError, CatalogError, ValueError) as e:
                 last_error = str(e)
                 bus.publish(
@@ -104,9 +104,15 @@ async def watch_config(
                 )
                 continue
             what = "hookdev.toml" if config_changed else "catalog"
-            text = f"reloaded {what}" + (" - the error is fixed" if last_error else "")
-            last_error = None
-            bus.publish(StatusChanged("config", text, ok=True))
+            if isinstance(problems, list) and problems:  # loaded per type, but not everything loaded
+                last_error = problems[0]
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                text = f"reloaded {what}; the catalog has problems: {problems[0]}{more}"
+                bus.publish(StatusChanged("config", text, ok=False))
+            else:
+                text = f"reloaded {what}" + (" - the error is fixed" if last_error else "")
+                last_error = None
+                bus.publish(StatusChanged("config", text, ok=True))
             if targets() != watched:
                 break  # the catalog moved: watch the new place
 

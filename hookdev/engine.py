@@ -183,11 +183,16 @@ class Engine:
     def catalog(self) -> Any:
         return self.sender.catalog
 
-    def reload_catalog(self) -> None:
-        """Re-read the catalog; raises CatalogError/SenderError and keeps the old one when it is broken."""
+    def reload_catalog(self) -> list[str]:
+        """Re-read the catalog; raises CatalogError/SenderError and keeps the old one when it is unusable.
+
+        Returns the problems of a catalog that loaded per type all the same (a file that does not parse,
+        a type whose schema cannot be used), for the dev loop to report.
+        """
         fresh = self._make_sender(self.options.catalog)
-        fresh.catalog  # noqa: B018 - load now, so a broken catalog is reported and not swapped in
+        problems = [str(issue) for issue in fresh.catalog.issues]  # load now: a broken one is not swapped in
         self.sender = fresh
+        return problems
 
     def apply_config(self, config: Any, *, settled: bool = True) -> list[str]:
         """Apply an (already validated) hookdev.toml: receiver, routes, catalog, time scale, endpoints.

@@ -51,6 +51,7 @@ def sync_managed_endpoints(sender: Sender, config: Config, *, remove_missing: bo
                 description=ec.description or f"managed by hookdev.toml ({ec.name})",
                 disabled=ec.disabled,
                 secret=ec.secret,
+                scheme=ec.scheme,
             )
             known[ec.name] = endpoint.id
             notes.append(f"endpoint {ec.name} created as {endpoint.id}")
@@ -66,6 +67,7 @@ def sync_managed_endpoints(sender: Sender, config: Config, *, remove_missing: bo
                 remove_headers=[k for k, _ in endpoint.headers if k.lower() not in wanted],
                 description=ec.description or f"managed by hookdev.toml ({ec.name})",
                 force=True,
+                scheme=ec.scheme if ec.scheme != endpoint.scheme else None,
             )
             if ec.disabled and not endpoint.disabled:
                 sender.disable_endpoint(endpoint.id, "disabled in hookdev.toml")

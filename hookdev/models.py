@@ -58,6 +58,7 @@ class Endpoint:
     managed: bool = False  # declared in hookdev.toml
     created_at: float = 0.0
     updated_at: float = 0.0
+    scheme: str = "standard"  # the provider format deliveries are signed in (delivery/formats.py)
 
 
 @dataclass

@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from hookdev.delivery import ATTEMPT_PREFIX, FAULTS
 from hookdev.delivery import validate as v
+from hookdev.delivery.formats import fault_applies, random_secret
 from hookdev.delivery.views import Delivery, endpoint_json, summarize
 from hookdev.events import EndpointChanged, EventBus, MessageCreated
 from hookdev.ids import new_id
 from hookdev.models import Attempt, Endpoint, Headers, Message
-from hookdev.signing.standard import generate_secret
 from hookdev.store.endpoints import EndpointCounts
 from hookdev.workspace import DEFAULT_GRACE, Workspace
 
 if TYPE_CHECKING:
-    from hookdev.catalog import Catalog
+    from hookdev.catalog import Catalog, Override
+    from hookdev.catalog.lookup import CatalogSource
 
 MAX_OLD_SECRETS = 10
 MAX_BATCH = 1000
@@ -78,6 +79,7 @@ class Sender:
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | None = None,
+        catalog_source: CatalogSource | None = None,
         wake: Callable[[], None] | None = None,
         time_scale: float = 1.0,
     ) -> None:
@@ -88,17 +90,23 @@ class Sender:
         self.time_scale = time_scale  # stamped on messages sent (when not 1): their retries are compressed
         self._catalog = catalog
         self._catalog_path = catalog_path
+        self._catalog_source = catalog_source
 
     # -- catalog ----------------------------------------------------------------------------------
     @property
     def catalog(self) -> Catalog:
-        """``catalog_path``, else the workspace's ``catalog`` setting, else the bundled sample."""
+        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given)."""
         if self._catalog is None:
-            from hookdev.catalog import CatalogError, load_catalog  # jsonschema: only when needed
+            from hookdev.catalog import CatalogError
+            from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
 
-            path = self._catalog_path or self.store.get_setting("catalog")
+            source = self._catalog_source or catalog_source(
+                flag=self._catalog_path,
+                setting=self.store.get_setting(WORKSPACE_SETTING),
+                workspace_home=self.workspace.home,
+            )
             try:
-                self._catalog = load_catalog(path)
+                self._catalog = source.load()
             except CatalogError as e:
                 first = e.issues[0] if e.issues else "unknown problem"
                 more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
@@ -138,19 +146,24 @@ class Sender:
         description: str = "",
         disabled: bool = False,
         secret: str | None = None,
+        scheme: str = "standard",
+        disabled_reason: str | None = None,
     ) -> Endpoint:
+        """A new endpoint with its own secret (made in the shape ``scheme``'s provider hands out)."""
         now = time.time()
+        scheme = v.check_scheme(scheme)
         endpoint = Endpoint(
             id=new_id("ep"),
             url=v.check_url(url),
-            secret=v.check_secret(secret) if secret else generate_secret(),
+            secret=v.check_secret(secret, scheme) if secret else random_secret(scheme),
+            scheme=scheme,
             description=description.strip(),
             events=self._check_event_types(events),
             channels=v.check_channels(channels, v.MAX_ENDPOINT_CHANNELS, "an endpoint"),
             rate_limit=v.check_rate_limit(rate_limit),
             headers=v.merge_headers([], headers),
             disabled=disabled,
-            disabled_reason="disabled when created" if disabled else None,
+            disabled_reason=(disabled_reason or "disabled when created") if disabled else None,
             created_at=now,
             updated_at=now,
         )
@@ -170,6 +183,7 @@ class Sender:
         remove_headers: Iterable[str] = (),
         description: str | None = None,
         force: bool = False,
+        scheme: str | None = None,
     ) -> Endpoint:
         """Change what is given; ``events=[]``/``channels=[]`` clear, ``rate_limit=None`` removes the limit.
 
@@ -188,6 +202,10 @@ class Sender:
         endpoint.headers = v.merge_headers(endpoint.headers, set_headers, remove_headers)
         if description is not None:
             endpoint.description = description.strip()
+        if scheme is not None:
+            endpoint.scheme = v.check_scheme(scheme)
+            if endpoint.secret is not None:
+                v.check_secret(endpoint.secret, endpoint.scheme)
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
@@ -246,7 +264,7 @@ class Sender:
             self.workspace.rotate_receiver_secret(grace)
         else:
             previous = ([(endpoint.secret, now + grace)] if grace > 0 else []) + info.previous
-            endpoint.secret = generate_secret()
+            endpoint.secret = random_secret(endpoint.scheme)
             endpoint.old_secrets = previous
             endpoint.updated_at = now
             self.store.save_endpoint(endpoint)
@@ -282,32 +300,36 @@ class Sender:
             self.bus.publish(EndpointChanged(endpoint.id, endpoint, reason))
 
     # -- messages ---------------------------------------------------------------------------------
-    def payload(self, event_type: str, data: bytes | None, validate: bool = True) -> bytes:
-        """The bytes a message carries: the catalog example, or ``data`` exactly as given once checked."""
+    def payload(
+        self, event_type: str, data: bytes | None, validate: bool = True, overrides: Sequence[Override] = ()
+    ) -> bytes:
+        """The bytes a message carries: the example or ``data`` (exactly as given), with ``overrides``."""
+        return self.payloads(event_type, data, validate=validate, overrides=overrides)[0]
+
+    def payloads(
+        self,
+        event_type: str,
+        data: bytes | None,
+        *,
+        validate: bool = True,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
+        count: int = 1,
+    ) -> list[bytes]:
+        """One body per message (see :func:`hookdev.catalog.payloads.build_payloads`)."""
+        from hookdev.catalog.payloads import PayloadError, build_payloads
+
         try:
             et = self.catalog.get(event_type)
         except KeyError as e:
             raise SenderError(str(e)) from None
-        if data is None:
-            return et.example_bytes()
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise SenderError(f"the data is not UTF-8 text (byte {e.start})") from None
-        from hookdev.catalog import parse_data, validate_payload
-
-        try:
-            parsed = parse_data(text)
-        except ValueError as e:
-            raise SenderError(f"the data is not valid JSON: {e}") from None
-        if validate:
-            issues = validate_payload(et, parsed)
-            if issues:
-                more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                raise SenderError(
-                    f"the data does not match the {event_type} schema: {issues[0]}{more} (--no-validate sends it anyway)"
-                )
-        return data
+            return build_payloads(
+                et, data, overrides=overrides, validate=validate, vary=vary, seed=seed, count=count
+            )
+        except PayloadError as e:
+            raise SenderError(str(e)) from None
 
     def matching_endpoints(self, event_type: str, channels: Sequence[str]) -> list[Endpoint]:
         """Enabled endpoints subscribed to ``event_type`` whose channels (if any) overlap ``channels``."""
@@ -331,6 +353,9 @@ class Sender:
         count: int = 1,
         now: float | None = None,
         time_scale: float | None = None,
+        overrides: Sequence[Override] = (),
+        vary: bool = False,
+        seed: int | None = None,
     ) -> SendResult:
         """Create ``count`` messages and queue their first attempts (due at ``now``, clock time).
 
@@ -347,7 +372,9 @@ class Sender:
         if fault == "out-of-order" and count < 2:
             raise SenderError("the out-of-order fault needs a batch: --count N with N >= 2")
         chans = v.check_channels(channels, v.MAX_MESSAGE_CHANNELS, "a message")
-        body = self.payload(event_type, data, validate)
+        bodies = self.payloads(
+            event_type, data, validate=validate, overrides=overrides, vary=vary, seed=seed, count=count
+        )
         notes: list[str] = []
         if endpoints:
             targets: list[Endpoint] = []
@@ -373,11 +400,15 @@ class Sender:
                     + (f" on channels {', '.join(chans)}" if chans else "")
                     + ": the message was created but not delivered (replay it with --endpoint)"
                 )
+        for ep in targets:
+            problem = fault_applies(ep.scheme, fault)
+            if problem is not None:
+                raise SenderError(f"endpoint {ep.id}: {problem}")
         created = time.time()
         due = created if now is None else now
         messages = [
             Message(new_id("msg"), event_type, body, created + i * 1e-6, list(chans), fault, time_scale)
-            for i in range(count)
+            for i, body in enumerate(bodies)
         ]
         attempts = [
             Attempt(

@@ -20,6 +20,15 @@ from hookdev.workspace import Workspace
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """hookdev's own pytest plugin (tests/examples use it). Installed, its pytest11 entry point loads
+    it; from a source checkout not yet reinstalled, register it here (never twice)."""
+    import hookdev.pytest_plugin as plugin
+
+    if not config.pluginmanager.is_registered(plugin):
+        config.pluginmanager.register(plugin, "hookdev")
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Any:
     ws = Workspace(tmp_path / "ws")

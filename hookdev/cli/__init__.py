@@ -26,6 +26,7 @@ COMMANDS = (
     "replay",
     "recover",
     "dispatch",
+    "check",
     "relay",
     "tls",
     "init",

@@ -15,6 +15,7 @@ import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json
+from hookdev.cli.catalog import catalog_path_option as catalog_option  # noqa: F401 - re-exported
 from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.clock import RealClock
 from hookdev.delivery.schedule import describe
@@ -47,20 +48,13 @@ def delivery_options(f: F) -> F:
     )(f)
 
 
-def catalog_option(f: F) -> F:
-    return click.option(
-        "--catalog",
-        type=click.Path(),
-        default=None,
-        metavar="PATH",
-        help="Event catalog (directory, file or OpenAPI); default: the workspace's, else the bundled sample.",
-    )(f)
+def make_sender(
+    workspace: Workspace, catalog: str | None = None, bus: EventBus | None = None, strict: bool = False
+) -> Sender:
+    """A Sender on the catalog the one lookup picks (--catalog, hookdev.toml, workspace setting, sample)."""
+    from hookdev.cli.catalog import find_catalog
 
-
-def make_sender(workspace: Workspace, catalog: str | None = None, bus: EventBus | None = None) -> Sender:
-    from hookdev.cli.catalog import catalog_path  # --catalog, else hookdev.toml, else the workspace setting
-
-    return Sender(workspace, catalog_path=catalog_path(catalog, str(workspace.home)), bus=bus)
+    return Sender(workspace, catalog_source=find_catalog(catalog, None, strict, workspace), bus=bus)
 
 
 def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:
@@ -98,7 +92,8 @@ def attempt_text(a: Attempt, next_attempt: Attempt | None, scale: float, now: fl
     )
     line = f"{head}: " + click.style(outcome_text(a), fg=color)
     if a.fault:
-        line += click.style(f" [fault: {a.fault}]", fg="magenta")
+        note = a.extra.get("fault_note")
+        line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
         wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
         line += f"; retry {next_attempt.number} in {describe(wait * scale)}"

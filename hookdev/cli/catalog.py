@@ -10,52 +10,69 @@ from typing import Any, TypeVar
 
 import click
 
-from hookdev.catalog import SAMPLE_SOURCE, Catalog, CatalogError, load_catalog
+from hookdev.catalog import Catalog, CatalogError, TypeInfo
+from hookdev.catalog.lookup import WORKSPACE_SETTING, CatalogSource, catalog_source
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.config import ConfigError, project_config
-from hookdev.workspace import resolve_home
+from hookdev.workspace import Workspace, resolve_home
 
-CATALOG_SETTING = "catalog"
+CATALOG_SETTING = WORKSPACE_SETTING
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def catalog_path(catalog: str | None, home: str | None) -> str | None:
-    """Which catalog a command uses: ``--catalog``, else hookdev.toml's ``catalog``, else the workspace
-    setting, else the bundled sample (``None``).
+def find_catalog(
+    catalog: str | None, home: str | None, strict: bool = False, workspace: Workspace | None = None
+) -> CatalogSource:
+    """The catalog a command uses, by :func:`hookdev.catalog.lookup.catalog_source`'s one rule.
 
-    The workspace is only opened when it already exists: asking which event types there are must not
-    create ``./.hookdev`` as a side effect.
+    This gathers the layers the CLI knows: ``--catalog``, hookdev.toml, the workspace setting. The
+    workspace is only opened when it already exists: asking which event types there are must not create
+    ``./.hookdev`` as a side effect.
     """
-    if catalog is not None:
-        return catalog
     try:
-        configured = project_config().catalog
+        config = project_config()
     except ConfigError as e:
         more = f" (and {len(e.issues) - 1} more)" if len(e.issues) > 1 else ""
         raise HookdevError(f"{e.issues[0]}{more}" if e.issues else str(e)) from None
-    if configured is not None:
-        return str(configured)
-    if resolve_home(home).is_dir():
-        workspace = open_workspace(home)
+    setting: object = None
+    home_dir = workspace.home if workspace is not None else resolve_home(home)
+    exists = home_dir.is_dir()
+    if catalog is None and config.catalog is None and workspace is not None:
+        setting = workspace.store.get_setting(CATALOG_SETTING)
+    elif catalog is None and config.catalog is None and exists:
+        opened = open_workspace(home)
         try:
-            setting = workspace.store.get_setting(CATALOG_SETTING)
+            setting = opened.store.get_setting(CATALOG_SETTING)
         finally:
-            workspace.close()
-        if isinstance(setting, str) and setting:
-            return setting
-    return None
+            opened.close()
+    return catalog_source(
+        flag=catalog,
+        config=config.catalog,
+        setting=setting,
+        strict_flag=strict,
+        config_strict=getattr(config, "strict", None),
+        workspace_home=home_dir if exists else None,
+    )
 
 
-def resolve_catalog(catalog: str | None, home: str | None) -> Catalog:
-    """Load the catalog a command should use (see :func:`catalog_path`); bad input is one HookdevError line."""
-    return load_or_fail(catalog_path(catalog, home))
+def catalog_path(catalog: str | None, home: str | None) -> str | None:
+    """The path :func:`find_catalog` picks (``None``: the bundled sample)."""
+    return find_catalog(catalog, home).path
 
 
-def load_or_fail(path: str | None) -> Catalog:
-    """:func:`load_catalog`, with its errors turned into one line that points at ``catalog validate``."""
+def resolve_catalog(catalog: str | None, home: str | None, strict: bool = False) -> Catalog:
+    """Load the catalog a command should use (see :func:`find_catalog`); bad input is one HookdevError line."""
+    return load_or_fail(find_catalog(catalog, home, strict))
+
+
+def load_or_fail(source: CatalogSource | str | None) -> Catalog:
+    """Load a catalog, with its errors turned into one line that points at ``catalog validate``."""
+    if not isinstance(source, CatalogSource):
+        source = CatalogSource(source)
+    path = source.path
     try:
-        return load_catalog(path)
+        return source.load()
     except CatalogError as e:
         if len(e.issues) == 1 and e.issues[0].message == "no such file or directory":
             raise HookdevError(f"catalog not found: {path}") from None
@@ -67,15 +84,32 @@ def load_or_fail(path: str | None) -> Catalog:
         ) from None
 
 
-def catalog_option(f: F) -> F:
+def strict_option(f: F) -> F:
+    return click.option(
+        "--strict",
+        "strict",
+        is_flag=True,
+        default=False,
+        help="All-or-nothing: refuse the catalog if any type has a problem (default: load per type; "
+        "hookdev.toml's strict = true does the same).",
+    )(f)
+
+
+def catalog_path_option(f: F) -> F:
     return click.option(
         "--catalog",
         "catalog",
         metavar="PATH",
         default=None,
-        help="Catalog to use: a directory of event type files, one such file, or an OpenAPI 3.1 document "
-        "(default: hookdev.toml's catalog, else the workspace's, else the bundled sample).",
+        help="Catalog to use: a directory of event type files, one such file, an OpenAPI 3.x document "
+        "(its webhooks) or an AsyncAPI 2.x/3.x document (its messages) (default: hookdev.toml's catalog, "
+        "else the workspace's, else the bundled sample).",
     )(f)
+
+
+def catalog_option(f: F) -> F:
+    """``--catalog PATH`` and ``--strict``, for the commands that read the catalog."""
+    return catalog_path_option(strict_option(f))
 
 
 @click.group("catalog")
@@ -86,24 +120,61 @@ def catalog() -> None:
     A catalog is one of:
       - a directory of *.json / *.yaml / *.yml files, each holding one event type
         ({name, description, schema, example}) or a list of them;
-      - an OpenAPI 3.1 document whose `webhooks` section names the event types;
+      - an OpenAPI 3.x document whose `webhooks` (or `x-webhooks`) section names the event types;
+      - an AsyncAPI 2.x/3.x document, whose messages are the event types;
       - the bundled sample (QR codes, pages, contacts, workspaces), used when none is set.
+
+    \b
+    Loading is per type: a type without a valid example gets one synthesised from its schema
+    (flagged "synthesised"), a type whose schema cannot be used is listed as unusable with the reason,
+    and the others work. --strict (or strict = true in hookdev.toml) refuses the whole catalog instead.
     """
+
+
+_TAGS = {"ok": "", "synthesized": "[synthesised]", "unusable": "[unusable]"}
 
 
 @catalog.command("list")
 @catalog_option
 @home_option
 @json_option
-def list_types(catalog: str | None, home: str | None, as_json: bool) -> None:
-    """List the event types of the catalog, with their descriptions."""
-    cat = resolve_catalog(catalog, home)
+def list_types(catalog: str | None, strict: bool, home: str | None, as_json: bool) -> None:
+    """List the event types of the catalog, with their descriptions.
+
+    A type marked [synthesised] has no valid example of its own (one is made from its schema); one
+    marked [unusable] cannot be validated or synthesised: `hookdev catalog show TYPE` says why.
+    """
+    cat = resolve_catalog(catalog, home, strict)
+    infos = cat.infos()
     if as_json:
-        emit_json([{"name": t.name, "description": t.description, "source": t.source} for t in cat])
+        emit_json([info.as_dict() for info in infos])
         return
-    width = max((len(n) for n in cat.names()), default=0)
-    for t in cat:
-        click.echo(f"{t.name:<{width}}  {t.summary()}".rstrip())
+    width = max((len(i.name) for i in infos), default=0)
+    tagged = any(i.status != "ok" for i in infos)
+    tag_width = max((len(_TAGS[i.status]) for i in infos), default=0)
+    for info in infos:
+        tag = f"  {_TAGS[info.status]:<{tag_width}}" if tagged else ""
+        click.echo(f"{info.name:<{width}}{tag}  {_one_line(info)}".rstrip())
+    _footer(cat, infos)
+
+
+def _one_line(info: TypeInfo) -> str:
+    return info.summary() if info.status != "unusable" else f"{info.summary() or ''} ({info.reason})".strip()
+
+
+def _footer(cat: Catalog, infos: list[TypeInfo]) -> None:
+    made = sum(i.status == "synthesized" for i in infos)
+    bad = sum(i.status == "unusable" for i in infos)
+    notes = []
+    if made:
+        notes.append(f"{made} with a synthesised example")
+    if bad:
+        notes.append(f"{bad} unusable")
+    if cat.issues and not notes:
+        notes.append(f"{len(cat.issues)} problem(s) in the catalog")
+    if notes:
+        hint = f"`hookdev catalog validate{'' if cat.source == 'bundled sample' else ' ' + cat.source}` lists every problem"
+        click.echo(f"{len(infos)} event types: {', '.join(notes)}; {hint}", err=True)
 
 
 @catalog.command("show")
@@ -111,9 +182,9 @@ def list_types(catalog: str | None, home: str | None, as_json: bool) -> None:
 @catalog_option
 @home_option
 @json_option
-def show(event_type: str, catalog: str | None, home: str | None, as_json: bool) -> None:
-    """Show one event type: its description, JSON Schema and example payload."""
-    cat = resolve_catalog(catalog, home)
+def show(event_type: str, catalog: str | None, strict: bool, home: str | None, as_json: bool) -> None:
+    """Show one event type: its description, JSON Schema and example payload (and why it is flagged)."""
+    cat = resolve_catalog(catalog, home, strict)
     try:
         et = cat.get(event_type)
     except KeyError as e:
@@ -125,11 +196,18 @@ def show(event_type: str, catalog: str | None, home: str | None, as_json: bool) 
     if et.description:
         click.echo(et.description)
     click.echo(f"source: {et.source}")
+    if et.problem is not None:
+        click.secho(f"unusable: {et.problem.brief()}", fg="red")
+        click.echo("It can still be sent with --data ... --no-validate.")
+    if et.synthesized:
+        click.secho("example: synthesised from the schema, because:", fg="yellow")
+        for note in et.notes:
+            click.echo(f"  {note.brief()}")
     click.echo("")
     click.secho("schema:", bold=True)
     click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
     click.echo("")
-    click.secho("example:", bold=True)
+    click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
     click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
 
 
@@ -140,23 +218,32 @@ def show(event_type: str, catalog: str | None, home: str | None, as_json: bool) 
 def validate(path: str | None, home: str | None, as_json: bool) -> None:
     """Check a catalog: parse every file, check each schema, validate each example against its schema.
 
-    PATH defaults to the catalog list and show use. Exit status: 0 valid, 1 invalid, 2 PATH not found.
+    Lists every problem (missing or invalid examples, unusable schemas, files that do not parse,
+    duplicate names), even those per-type loading works around. PATH defaults to the catalog list and
+    show use. Exit status: 0 valid, 1 invalid, 2 PATH not found.
     """
-    target = catalog_path(path, home) if path is None else path
+    source = find_catalog(None, home) if path is None else find_catalog(path, home)
+    target = source.path
     if target is not None and not os.path.exists(Path(target).expanduser()):
         raise HookdevError(f"no such file or directory: {target}")
-    source = SAMPLE_SOURCE if target is None else target
+    label = source.label
+    count = 0
     try:
-        cat = load_catalog(target)
+        cat = source.load()
+        issues = cat.all_issues()
+        count = len(cat)
     except CatalogError as e:
-        if as_json:
-            emit_json({"ok": False, "source": source, "count": 0, "issues": [i.as_dict() for i in e.issues]})
-            raise click.exceptions.Exit(1) from None
-        for issue in e.issues:
-            click.echo(str(issue))
-        n = len(e.issues)
-        raise Failed(f"invalid: {n} problem{'s' if n != 1 else ''} in {source}") from None
+        issues = e.issues
     if as_json:
-        emit_json({"ok": True, "source": source, "count": len(cat), "issues": []})
+        emit_json(
+            {"ok": not issues, "source": label, "count": count, "issues": [i.as_dict() for i in issues]}
+        )
+        if issues:
+            raise click.exceptions.Exit(1)
         return
-    click.echo(f"ok: {len(cat)} event type{'s' if len(cat) != 1 else ''}")
+    if issues:
+        for issue in issues:
+            click.echo(str(issue))
+        n = len(issues)
+        raise Failed(f"invalid: {n} problem{'s' if n != 1 else ''} in {label}")
+    click.echo(f"ok: {count} event type{'s' if count != 1 else ''}")

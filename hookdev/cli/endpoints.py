@@ -11,6 +11,7 @@ import click
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, input_errors, make_sender
+from hookdev.delivery.formats import SCHEMES
 from hookdev.delivery.validate import MAX_GRACE, InputError
 from hookdev.presentation import iso
 from hookdev.sender import UNSET, Sender, header_list
@@ -51,6 +52,7 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
     click.echo(click.style(visible(data["url"]), bold=True) + f"   {data['id']}  {state}")
     rows = [
         ("description", data["description"] or "-"),
+        ("scheme", data.get("scheme", "standard")),
         ("events", ", ".join(data["events"]) or "every event"),
         ("channels", ", ".join(data["channels"]) or "-"),
         ("rate limit", f"{data['rate_limit']:g}/s" if data["rate_limit"] else "none"),
@@ -95,7 +97,10 @@ def list_(obj: dict[str, Any], as_json: bool) -> None:
         events = ", ".join(d["events"]) or "every event"
         queue = f"  backlog {d['backlog']}, retries {d['pending']}" if d["backlog"] or d["pending"] else ""
         rate = f"  {d['rate_limit']:g}/s" if d["rate_limit"] else ""
-        click.echo(visible(f"{d['id']}  ") + f"{state}  " + visible(f"{d['url']}  [{events}]{rate}{queue}"))
+        scheme = f"  ({d['scheme']})" if d.get("scheme", "standard") != "standard" else ""
+        click.echo(
+            visible(f"{d['id']}  ") + f"{state}  " + visible(f"{d['url']}{scheme}  [{events}]{rate}{queue}")
+        )
 
 
 def _endpoint_options(update: bool) -> Any:
@@ -132,6 +137,16 @@ def _endpoint_options(update: bool) -> Any:
                 help="Custom header on every delivery (repeatable). Authorization is write-only.",
             ),
             click.option("--description", default=None, metavar="D", help="A note for people."),
+            click.option(
+                "--scheme",
+                type=click.Choice(SCHEMES, case_sensitive=False),
+                default=None,
+                help="Sign deliveries as this provider does"
+                + (" (default: standard)." if not update else ".")
+                + " standard: webhook-id/-timestamp/-signature; stripe: Stripe-Signature; github: "
+                "X-Hub-Signature-256 + X-GitHub-Event/-Delivery; shopify: X-Shopify-Hmac-Sha256 + topic; "
+                "slack: X-Slack-Signature + X-Slack-Request-Timestamp.",
+            ),
         ]
         if update:
             opts += [
@@ -168,10 +183,12 @@ def add(
     rate_limit: float | None,
     headers: tuple[str, ...],
     description: str | None,
+    scheme: str | None,
     disabled: bool,
     as_json: bool,
 ) -> None:
-    """Add an endpoint (https, or http to localhost) with its own whsec_ secret."""
+    """Add an endpoint (https, or http to localhost) with its own secret (whsec_ for standard and
+    stripe, hex for the others), signing in its --scheme."""
     sender = _sender(obj)
     endpoint = input_errors(
         lambda: sender.add_endpoint(
@@ -182,6 +199,7 @@ def add(
             headers=header_list(headers),
             description=description or "",
             disabled=disabled,
+            scheme=scheme or "standard",
         )
     )
     _print(sender, sender.endpoint_json(endpoint), as_json)
@@ -216,6 +234,7 @@ def update(
     rate_limit: float | None,
     headers: tuple[str, ...],
     description: str | None,
+    scheme: str | None,
     url: str | None,
     clear_events: bool,
     clear_channels: bool,
@@ -244,6 +263,7 @@ def update(
             remove_headers=remove_headers,
             force=force,
             description=description,
+            scheme=scheme,
         )
 
     endpoint = input_errors(do)

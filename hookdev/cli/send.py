@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from hookdev.catalog.overrides import Override, OverrideError, parse_override
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import (
     catalog_option,
@@ -17,6 +18,7 @@ from hookdev.cli._delivery import (
     progress_printer,
     run_dispatcher,
 )
+from hookdev.cli.catalog import strict_option
 from hookdev.delivery import FAULTS
 from hookdev.delivery.views import delivery_json, summarize
 from hookdev.events import AttemptFinished, EventBus
@@ -59,6 +61,34 @@ def read_data(data: str | None) -> bytes | None:
     metavar="C",
     help="Channel of the message (repeatable, at most 5).",
 )
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change one field of the payload (repeatable): data.customer.id=cus_123, data.items[0].qty=3, "
+    "data.note=null. VALUE is JSON when it parses, else a string.",
+)
+@click.option(
+    "--set-str",
+    "set_strs",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Like --set, but VALUE is always a string (--set-str data.zip=02134).",
+)
+@click.option("--unset", "unsets", multiple=True, metavar="PATH", help="Remove a field (repeatable).")
+@click.option(
+    "--vary",
+    is_flag=True,
+    help="A fresh schema-valid payload per message (new ids, timestamps, values) instead of the example.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    metavar="S",
+    help="With --vary: the same seed gives the same payloads (default: a new seed each run).",
+)
 @click.option("--no-validate", is_flag=True, help="Send data that does not match the event type's schema.")
 @click.option("--wait", is_flag=True, help="Stay until every delivery succeeded or failed (all retries).")
 @click.option(
@@ -76,6 +106,7 @@ def read_data(data: str | None) -> bytes | None:
 )
 @delivery_options
 @catalog_option
+@strict_option
 @home_option
 @json_option
 def send(
@@ -83,6 +114,11 @@ def send(
     data: str | None,
     endpoint_refs: tuple[str, ...],
     channels: tuple[str, ...],
+    sets: tuple[str, ...],
+    set_strs: tuple[str, ...],
+    unsets: tuple[str, ...],
+    vary: bool,
+    seed: int | None,
     no_validate: bool,
     wait: bool,
     fault: str | None,
@@ -90,6 +126,7 @@ def send(
     time_scale: float,
     timeout: float,
     catalog: str | None,
+    strict: bool,
     home: str | None,
     as_json: bool,
 ) -> None:
@@ -100,16 +137,27 @@ def send(
     runs; --wait stays until every delivery is done (exit code 1 if one failed). A message no
     endpoint matches is still created (replay it later with --endpoint).
 
+    The payload is the type's example (synthesised from the schema when the catalog has none), --data,
+    or with --vary a fresh one per message; --set/--set-str/--unset change fields of it (applied in
+    that order), and the result is checked against the schema unless --no-validate.
+
     \b
     Examples:
       hookdev send code.scanned
+      hookdev send code.scanned --set data.scan_count=3 --set data.device.os=ios
+      hookdev send code.scanned --vary --count 20 --seed 7
       hookdev send code.scanned --data @payload.json --wait --time-scale 3600
       hookdev send code.scanned --fault tamper --endpoint ep_local
     """
+    if vary and data is not None:
+        raise click.UsageError("--vary makes each payload from the schema: use it without --data")
+    if seed is not None and not vary:
+        raise click.UsageError("--seed goes with --vary")
+    overrides = _overrides(sets, set_strs, unsets)
     payload = read_data(data)
     workspace = open_workspace(home)
     bus = EventBus()
-    sender = make_sender(workspace, catalog, bus)
+    sender = make_sender(workspace, catalog, bus, strict)
     n = count if count is not None else (3 if fault == "out-of-order" else 1)
     result = input_errors(
         lambda: sender.send(
@@ -121,6 +169,9 @@ def send(
             fault=fault,
             count=n,
             time_scale=time_scale if time_scale != 1.0 else None,
+            overrides=overrides,
+            vary=vary,
+            seed=seed,
         )
     )
     if not as_json:
@@ -186,6 +237,18 @@ def send(
     failed = sum(d["status"] == "failed" for d in deliveries)
     if wait and failed:
         raise Failed(f"{failed} of {len(deliveries)} deliveries failed")
+
+
+def _overrides(sets: tuple[str, ...], set_strs: tuple[str, ...], unsets: tuple[str, ...]) -> list[Override]:
+    """--set, --set-str and --unset as overrides; a path that does not parse is a usage error."""
+    out: list[Override] = []
+    try:
+        out += [parse_override(t, op="set") for t in sets]
+        out += [parse_override(t, op="set-str") for t in set_strs]
+        out += [parse_override(t, op="unset") for t in unsets]
+    except OverrideError as e:
+        raise click.UsageError(str(e)) from None
+    return out
 
 
 def _message_result(sender: Sender, m: Message, endpoint_ids: list[str]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ _RESERVED_PREFIXES = ("webhook-", "svix-", "x-svix-", "x-amz-", "content-")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # The endpoint secret format Svix accepts.
 _ENDPOINT_SECRET = re.compile(r"(whsec_)?[a-zA-Z0-9+/=]{32,100}")
+_TEXT_SECRET = re.compile(r"[!-~]{8,200}")  # HMAC keys of the text-keyed schemes (Stripe, GitHub, ...)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*")
 _SIZE_UNITS = {
     "": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3,
@@ -373,8 +374,15 @@ def _endpoints(check: Checker, top: Table) -> tuple[EndpointConfig, ...]:
         if url is not None and not _is_http_url(url):
             check.fail(key + ("url",), f"expected an http:// or https:// URL, got {_describe(url)}")
             url = None
+        scheme = check.choice(t, key, "scheme", SCHEMES) or "standard"
         secret = check.string(t, key, "secret")
-        if secret is not None and not _ENDPOINT_SECRET.fullmatch(secret):
+        if secret is not None and scheme != "standard" and not _TEXT_SECRET.fullmatch(secret):
+            check.fail(
+                key + ("secret",),
+                f"expected 8 to 200 printable characters without spaces, got a string of {len(secret)} characters",
+            )
+            secret = None
+        elif secret is not None and scheme == "standard" and not _ENDPOINT_SECRET.fullmatch(secret):
             # The value is a secret: describe it, never echo it.
             check.fail(
                 key + ("secret",),
@@ -394,7 +402,9 @@ def _endpoints(check: Checker, top: Table) -> tuple[EndpointConfig, ...]:
             continue
         seen[name] = key
         endpoints.append(
-            EndpointConfig(name, url, events, channels, rate_limit, headers, description, disabled, secret)
+            EndpointConfig(
+                name, url, events, channels, rate_limit, headers, description, disabled, secret, scheme
+            )
         )
     return tuple(endpoints)
 

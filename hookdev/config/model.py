@@ -37,6 +37,7 @@ RESPOND_KEYS = ("mode", "status", "count", "delay", "retry_after")
 ROUTE_KEYS = ("path", "to", "secret", "scheme")
 ENDPOINT_KEYS = (
     "name", "url", "events", "channels", "rate_limit", "headers", "description", "disabled", "secret",
+    "scheme",
 )  # fmt: skip
 DEV_KEYS = ("resend_on_change", "resend_mode")
 
@@ -102,6 +103,7 @@ class EndpointConfig:
     description: str = ""
     disabled: bool = False
     secret: str | None = field(default=None, repr=False)  # None: generated once and kept
+    scheme: str = "standard"  # the provider format deliveries are signed in (one of SCHEMES)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ mode = "normal"                  # normal | status | fail | delay | gone | throt
 # description = ""               # a note shown in listings
 # disabled = false               # true: keep the endpoint but deliver nothing to it
 # secret = "whsec_..."           # signing secret, whsec_ + base64; unset: generated once and kept
+# scheme = "standard"            # sign as: standard | stripe | github | shopify | slack
 
 [dev]
 # resend_on_change = ["src/"]    # resend the last events when files under these paths change (relative to this file)

@@ -3,7 +3,9 @@
 The body is the message's stored bytes, never re-serialized. ``webhook-id`` is the message id (the
 same on every attempt); ``webhook-timestamp`` and the signatures are made fresh for each attempt from
 the real wall clock (a consumer checks them against its own clock, whatever the delivery clock says).
-Faults (``--fault``) bend exactly one thing each, so a consumer's 2xx to a bad delivery stands out.
+The endpoint's ``scheme`` picks the provider format (:mod:`hookdev.delivery.formats`). Faults
+(``--fault``) bend exactly one thing each, so a consumer's 2xx to a bad delivery stands out; a
+timestamp fault is computed at the attempt, a full hour off, so no time in flight can make it valid.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from hookdev import __version__
-from hookdev.delivery import DEFAULT_TIMEOUT, FAULT_SKEW
+from hookdev.delivery import DEFAULT_TIMEOUT, formats
+from hookdev.delivery.formats import tamper
 from hookdev.models import Endpoint, Headers, Message
 from hookdev.redact import redact_headers
-from hookdev.signing.standard import generate_secret, sign_headers
+from hookdev.signing import SecretError
 
 USER_AGENT = f"hookdev/{__version__}"
 MAX_RESPONSE_BODY = 1024 * 1024  # response bodies are kept up to 1 MiB
@@ -50,35 +53,36 @@ class Outcome:
         return self.status_code == 410
 
 
-def tamper(body: bytes) -> bytes:
-    """A body that is still JSON (when it was an object) but not the bytes that were signed."""
-    stripped = body.lstrip()
-    if stripped.startswith(b"{"):
-        rest = stripped[1:].lstrip()
-        return b'{"tampered":true' + (b"}" + rest[1:] if rest.startswith(b"}") else b"," + rest)
-    return body + b" "
+__all__ = ["Outcome", "build_request", "describe_error", "send", "tamper"]
 
 
 def build_request(
-    endpoint: Endpoint, message: Message, secrets: list[str], fault: str | None, now: float | None = None
-) -> tuple[list[tuple[str, str]], bytes]:
-    """Headers (in the order sent) and body of an attempt. ``now`` is the real epoch time."""
-    timestamp = int(time.time() if now is None else now)
-    if fault == "stale":
-        timestamp -= FAULT_SKEW
-    elif fault == "future":
-        timestamp += FAULT_SKEW
-    body = message.payload
-    signing = [generate_secret()] if fault == "wrong-secret" else secrets
-    signed = sign_headers(signing, message.id, timestamp, body)
-    if fault == "no-signature":
-        del signed["webhook-signature"]
-    if fault == "tamper":
-        body = tamper(body)
-    headers = list(signed.items())
-    headers += [("content-type", "application/json"), ("user-agent", USER_AGENT)]
+    endpoint: Endpoint,
+    message: Message,
+    secrets: list[str],
+    fault: str | None,
+    now: float | None = None,
+    *,
+    variant: str | None = None,
+    number: int = 1,
+) -> tuple[list[tuple[str, str]], bytes, str | None]:
+    """Headers (in the order sent), body and attempt-log note of an attempt made at ``now`` (the real
+    epoch time, read here when not given: a retry is signed when it runs, not when it was queued)."""
+    signed = formats.build(
+        endpoint.scheme,
+        secrets,
+        message_id=message.id,
+        event_type=message.event_type,
+        body=message.payload,
+        fault=fault,
+        variant=variant,
+        now=time.time() if now is None else now,
+        attempt_number=number,
+    )
+    headers = list(signed.headers)
+    headers += [("content-type", formats.content_type(endpoint.scheme)), ("user-agent", USER_AGENT)]
     headers += endpoint.headers
-    return headers, body
+    return headers, signed.body, signed.note
 
 
 async def send(
@@ -89,10 +93,17 @@ async def send(
     *,
     fault: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    variant: str | None = None,
+    number: int = 1,
 ) -> Outcome:
     """Make the attempt; never raises for anything the network or the consumer does."""
-    headers, body = build_request(endpoint, message, secrets, fault)
+    try:
+        headers, body, note = build_request(endpoint, message, secrets, fault, variant=variant, number=number)
+    except (formats.SchemeError, SecretError) as e:
+        return Outcome(request_headers=[], duration_ms=0.0, error=f"not sent: {e}")
     outcome = await _post(client, endpoint.url, headers, body, timeout)
+    if note is not None:
+        outcome.extra["fault_note"] = note
     if fault == "duplicate":
         again = await _post(client, endpoint.url, headers, body, timeout)
         outcome.extra["duplicate"] = {"status_code": again.status_code, "error": again.error}

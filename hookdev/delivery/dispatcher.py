@@ -247,7 +247,13 @@ class Dispatcher:
             self._publish(AttemptStarted(attempt))
             secrets = self.workspace.signing_secrets(endpoint)
             outcome = await attempt_mod.send(
-                self._http(endpoint.url), endpoint, message, secrets, fault=fault, timeout=self.timeout
+                self._http(endpoint.url),
+                endpoint,
+                message,
+                secrets,
+                fault=fault,
+                timeout=self.timeout,
+                number=attempt.number,
             )
             self._finish(attempt, endpoint, outcome)
         except asyncio.CancelledError:

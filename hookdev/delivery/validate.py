@@ -133,10 +133,27 @@ def check_grace(value: float) -> float:
     return float(value)
 
 
-def check_secret(secret: str) -> str:
-    if not _SECRET.fullmatch(secret):
-        raise InputError("a secret must look like whsec_ + 32 to 100 base64 characters")
+def check_secret(secret: str, scheme: str = "standard") -> str:
+    """A secret the scheme can sign with: Standard Webhooks needs ``whsec_`` + base64; the other
+    schemes key their HMAC with the secret's text (Stripe's ``whsec_...`` included), 8 to 200 characters."""
+    if scheme == "standard":
+        if not _SECRET.fullmatch(secret):
+            raise InputError("a secret must look like whsec_ + 32 to 100 base64 characters")
+        return secret
+    if not 8 <= len(secret) <= 200 or any(c.isspace() or not c.isprintable() for c in secret):
+        raise InputError(f"a {scheme} secret must be 8 to 200 printable characters without spaces")
     return secret
+
+
+def check_scheme(scheme: str) -> str:
+    """standard | stripe | github | shopify | slack (any case)."""
+    from hookdev.delivery.formats import SchemeError
+    from hookdev.delivery.formats import check_scheme as check
+
+    try:
+        return check(scheme)
+    except SchemeError as e:
+        raise InputError(str(e)) from None
 
 
 def parse_duration(text: str) -> float:

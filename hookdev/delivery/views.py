@@ -94,7 +94,7 @@ def attempt_json(a: Attempt) -> dict[str, Any]:
     out["request_headers"] = headers_json(a.request_headers)
     out["fault"] = a.fault
     out["exhausted"] = bool(a.extra.get("exhausted"))
-    for key in ("retry_after", "duplicate", "interrupted", "response_truncated"):
+    for key in ("retry_after", "duplicate", "interrupted", "response_truncated", "fault_note", "check"):
         if key in a.extra:
             out[key] = a.extra[key]
     return out
@@ -146,6 +146,7 @@ def endpoint_json(
         "description": e.description,
         "secret": secret,
         "signs_with": "receiver secret" if e.secret is None else "endpoint secret",
+        "scheme": e.scheme,
         "events": e.events,
         "channels": e.channels,
         "rate_limit": e.rate_limit,

@@ -14,18 +14,20 @@ from pathlib import Path
 
 from hookdev.store.attempts import AttemptQueries
 from hookdev.store.captures import CaptureQueries
+from hookdev.store.checks import CheckQueries
 from hookdev.store.claims import ClaimQueries
 from hookdev.store.endpoints import EndpointQueries
 from hookdev.store.messages import MessageQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
 MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
     (2, "messages", "time_scale", "REAL"),
     (3, "captures", "receiver_url", "TEXT"),
+    (4, "endpoints", "scheme", "TEXT NOT NULL DEFAULT 'standard'"),
 )
 
 SCHEMA = """
@@ -74,7 +76,8 @@ CREATE TABLE IF NOT EXISTS endpoints (
     managed INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    rate_next REAL
+    rate_next REAL,
+    scheme TEXT NOT NULL DEFAULT 'standard'
 );
 
 CREATE TABLE IF NOT EXISTS messages (
@@ -113,6 +116,18 @@ CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, id);
 CREATE INDEX IF NOT EXISTS attempts_message ON attempts (message_id, endpoint_id, number);
 CREATE INDEX IF NOT EXISTS attempts_endpoint_due ON attempts (endpoint_id, status, scheduled_at);
 
+CREATE TABLE IF NOT EXISTS check_runs (
+    id TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    endpoint_id TEXT,
+    url TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_runs_started ON check_runs (started_at);
+
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -120,7 +135,15 @@ CREATE TABLE IF NOT EXISTS settings (
 """
 
 
-class Store(CaptureQueries, EndpointQueries, MessageQueries, AttemptQueries, ClaimQueries, SettingsQueries):
+class Store(
+    CaptureQueries,
+    EndpointQueries,
+    MessageQueries,
+    AttemptQueries,
+    ClaimQueries,
+    CheckQueries,
+    SettingsQueries,
+):
     """The workspace database. Thread-safe through one lock around the shared connection."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

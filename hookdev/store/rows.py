@@ -27,6 +27,7 @@ ENDPOINT_COLUMNS = (
     "managed",
     "created_at",
     "updated_at",
+    "scheme",
 )
 ENDPOINT_SELECT = f"SELECT {', '.join(ENDPOINT_COLUMNS)} FROM endpoints"
 
@@ -86,6 +87,7 @@ def endpoint_row(e: Endpoint) -> tuple[Any, ...]:
         "managed": int(e.managed),
         "created_at": e.created_at,
         "updated_at": e.updated_at,
+        "scheme": e.scheme,
     }
     return tuple(values[c] for c in ENDPOINT_COLUMNS)
 
@@ -107,6 +109,7 @@ def endpoint_from_row(row: Sequence[Any]) -> Endpoint:
         managed=bool(c["managed"]),
         created_at=c["created_at"],
         updated_at=c["updated_at"],
+        scheme=c["scheme"] or "standard",
     )
 
 

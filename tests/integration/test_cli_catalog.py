@@ -74,11 +74,15 @@ class TestList:
                 "name": "order.paid",
                 "description": GOOD["description"],
                 "source": str(user_catalog / "order.paid.json"),
+                "status": "ok",
+                "reason": "",
             },
             {
                 "name": "order.refunded",
                 "description": "Money went back.",
                 "source": str(user_catalog / "more.yaml"),
+                "status": "ok",
+                "reason": "",
             },
         ]
 
@@ -138,13 +142,20 @@ class TestShow:
 
     def test_json(self, user_catalog: Path) -> None:
         result = run("show", "order.paid", "--json", "--catalog", str(user_catalog))
-        assert json.loads(result.stdout) == {**GOOD, "source": str(user_catalog / "order.paid.json")}
+        assert json.loads(result.stdout) == {
+            **GOOD,
+            "source": str(user_catalog / "order.paid.json"),
+            "status": "ok",
+            "synthesized": False,
+            "notes": [],
+            "problem": None,
+        }
 
     def test_unknown_type_suggests(self, here: Path) -> None:
         result = run("show", "code.scaned")
         assert result.exit_code == 2
         assert result.stderr == (
-            "Error: unknown event type 'code.scaned' in the bundled sample catalog; did you mean code.scanned?\n"
+            'Error: unknown event type "code.scaned" in the bundled sample catalog; did you mean code.scanned?\n'
         )
 
 
@@ -168,7 +179,7 @@ class TestValidate:
         result = run("validate", "events")
         assert result.exit_code == 1
         assert result.stdout.splitlines() == [
-            f"{os.path.join('events', 'order.paid.json')}: example at $.data: [] is not of type 'object'",
+            f'{os.path.join("events", "order.paid.json")}: example at $.data: [] is not of type "object"',
             f"{os.path.join('events', 'zz.yaml')}: invalid YAML at line 3 column 3: expected <block end>, "
             "but found '<block mapping start>' (while parsing a block mapping)",
         ]
@@ -177,12 +188,16 @@ class TestValidate:
         result = run("validate", "events", "--json")
         assert result.exit_code == 1
         report = json.loads(result.stdout)
-        assert (report["ok"], report["count"], report["source"]) == (False, 0, "events")
+        assert (report["ok"], report["count"], report["source"]) == (
+            False,
+            2,
+            "events",
+        )  # both types load (one synthesised)
         assert report["issues"][0] == {
             "file": os.path.join("events", "order.paid.json"),
             "path": "$.data",
             "subject": "example",
-            "message": "[] is not of type 'object'",
+            "message": '[] is not of type "object"',
         }
 
     def test_missing_path_exits_2(self, here: Path) -> None:

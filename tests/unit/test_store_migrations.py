@@ -35,3 +35,26 @@ def test_new_database_is_created_at_the_current_version(tmp_path):
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         store.close()
+
+
+def test_version_3_database_gets_the_endpoint_scheme(tmp_path):
+    path = tmp_path / "hookdev.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA.replace(",\n    scheme TEXT NOT NULL DEFAULT 'standard'\n", "\n"))
+    conn.execute(
+        "INSERT INTO endpoints (id, url, secret, created_at, updated_at) "
+        "VALUES ('ep_1', 'https://example.com/', NULL, 1.0, 1.0)"
+    )
+    conn.execute("PRAGMA user_version=3")
+    conn.commit()
+    conn.close()
+    assert "scheme" not in {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(endpoints)")}
+    store = Store(path)
+    try:
+        endpoint = store.get_endpoint("ep_1")
+        assert endpoint is not None and endpoint.scheme == "standard"
+        endpoint.scheme = "stripe"
+        assert store.save_endpoint(endpoint)
+        assert store.get_endpoint("ep_1").scheme == "stripe"  # type: ignore[union-attr]
+    finally:
+        store.close()

@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from hookdev.catalog import CatalogIssue, EventType, parse_data, validate_payload
+from hookdev.catalog import CatalogIssue, EventType, TypeInfo, parse_data, validate_payload
 from hookdev.delivery import FAULTS
 from hookdev.tui.context import Context
 from hookdev.tui.messages import CatalogReloaded, EndpointsChanged
@@ -113,8 +113,9 @@ class SendView(Horizontal):
         self._anyway_until = 0.0
 
     @property
-    def types(self) -> list[EventType]:
-        return list(self.ctx.catalog) if self.ctx.catalog is not None else []
+    def types(self) -> list[TypeInfo]:
+        """Every type's name, description and status (cheap: no type is built until it is selected)."""
+        return self.ctx.catalog.infos() if self.ctx.catalog is not None else []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="send-left"):
@@ -200,7 +201,8 @@ class SendView(Horizontal):
         if self.event_type is None:
             return
         editor = self.query_one("#send-editor", PayloadEditor)
-        editor.set_text(json.dumps(self.event_type.example, indent=2, ensure_ascii=False))
+        example = self.event_type.example
+        editor.set_text(json.dumps(example if example is not None else {}, indent=2, ensure_ascii=False))
         self._check_now()
 
     @on(PayloadEditor.Changed, "#send-editor")

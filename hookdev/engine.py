@@ -1,27 +1,56 @@
 """The engine, the composition root: receiver, dispatcher, relay client and watchers on ONE asyncio loop.
 
-The HTTP server it runs the receiver on lives in ``hookdev.server``; the options it starts from in
-``hookdev.options``.
+It owns the running settings: one immutable ``Settings`` snapshot (``hookdev.settings``), replaced
+whole when hookdev.toml is reloaded or something is changed at run time (``change``, ``set_forwarding``,
+``set_respond``, ...), each time publishing ``SettingsChanged``. The receiver, the dispatcher, the
+sender, the TUI and the CLI read the current snapshot; nobody writes engine attributes.
 
-`hookdev listen` and the TUI both run an Engine and subscribe to its EventBus; neither has logic of
-its own about receiving or delivering.
+The HTTP server it runs the receiver on lives in ``hookdev.server``; the options it starts from in
+``hookdev.options``. `hookdev listen` and the TUI both run an Engine and subscribe to its EventBus;
+neither has logic of its own about receiving or delivering.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import ssl
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hookdev.config import Config, empty_config
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
-from hookdev.options import EngineOptions, build_engine_options
-from hookdev.receiver import ReceiverOptions, SecretSource, create_receiver
+from hookdev.forward import Route, parse_target
+from hookdev.options import EngineOptions
+from hookdev.receiver import ReceiverOptions, RespondPolicy, SecretSource, create_receiver, parse_respond
+from hookdev.sender import Sender
 from hookdev.server import EngineError, ReceiverServer, bind_socket
-from hookdev.workspace import Workspace
+from hookdev.settings import Layers, Settings, SettingsChanged, resolve
+from hookdev.workspace import ReceiverSecrets, Workspace
+
+if TYPE_CHECKING:
+    from hookdev.catalog import Catalog
+    from hookdev.delivery.dispatcher import Dispatcher
+    from hookdev.tunnel.client import RelayClient
 
 __all__ = ["Engine", "EngineError", "EngineOptions", "bind_socket"]
+
+
+class _OptionsView(EngineOptions):
+    """``Engine.options``: the start options with the current settings, read-only."""
+
+    _sealed = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._sealed:
+            raise AttributeError(
+                f"engine.options is a read-only view of the settings: change {name} through the engine "
+                f"(Engine.change({name}=...), set_forwarding, set_respond, ...)"
+            )
+        super().__setattr__(name, value)
 
 
 class Engine:
@@ -29,46 +58,142 @@ class Engine:
         self, workspace: Workspace, options: EngineOptions | None = None, bus: EventBus | None = None
     ):
         self.workspace = workspace
-        self.options = options or EngineOptions()
+        self._start = options or EngineOptions()
         self.bus = bus or EventBus()
         self.store = workspace.store
         self.secret_source = SecretSource(
             lambda: workspace.receiver_secrets().active(), workspace.secrets_path
         )
-        opts = self.options
-        self.receiver_options = ReceiverOptions(
-            secrets=self.secret_source,
-            extra_secrets=list(opts.secrets),
-            scheme=opts.scheme,
-            tolerance=opts.tolerance,
-            max_body=opts.max_body,
-            accept_invalid=opts.accept_invalid,
-            forward_to=opts.forward_to,
-            routes=list(opts.routes),
-            forward_timeout=opts.forward_timeout,
-            max_response=opts.max_response,
-            respond=opts.respond,
+        self._layers = Layers(flags=self._start.given(), file=self._start.config or empty_config())
+        self._settings = self._start.start_settings()
+        #: The hookdev.toml applied last (None: none yet).
+        self.config: Config | None = None
+        self.app = create_receiver(self.store, self._receiver_options(self._settings), self.bus)
+        self.capture_app = self.app.state.capture
+        self.capture_app.on_respond_change = self.set_respond  # fail:N counting down
+        self.sender = Sender(
+            self.workspace,
+            bus=self.bus,
+            catalog_path=lambda: self._settings.catalog,
+            wake=self.wake_dispatcher,
+            time_scale=lambda: self._settings.time_scale,
         )
-        self.app = create_receiver(self.store, self.receiver_options, self.bus)
-        self.sender = self._make_sender(opts.catalog)
-        self.config: Any = None
         self._stop_watchers = asyncio.Event()
         self._stop_resend = asyncio.Event()
         self._confirm_handle: asyncio.TimerHandle | None = None
         self._resend_task: asyncio.Task[None] | None = None
-        self.capture_app = self.app.state.capture
         self.url = ""
         self.public_url: str | None = None
-        self.dispatcher: Any = None
-        self.relay_client: Any = None
+        self.dispatcher: Dispatcher | None = None
+        self.relay_client: RelayClient | None = None
         self.server = ReceiverServer(self.app, self.bus)
         self._tasks: list[asyncio.Task[Any]] = []
 
+    # -- settings -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        """The current settings snapshot (immutable; replaced whole on every change)."""
+        return self._settings
+
+    @property
+    def options(self) -> EngineOptions:
+        """The start options with the current settings: a read-only view, for code that reads options."""
+        s = self._settings
+        fields = {f.name: getattr(self._start, f.name) for f in dataclasses.fields(EngineOptions)}
+        fields.update(
+            {
+                name: list(value) if isinstance(value, tuple) else value
+                for name, value in dataclasses.asdict(s).items()
+                if name != "respond"
+            }
+        )
+        fields["respond"] = s.respond
+        fields["routes"] = list(s.routes)
+        view = _OptionsView(**fields)
+        object.__setattr__(view, "_sealed", True)
+        return view
+
+    @property
+    def receiver_options(self) -> ReceiverOptions:
+        """What the receiver works with now (built from the settings; read-only)."""
+        options: ReceiverOptions = self.capture_app.options
+        return options
+
+    def _receiver_options(self, s: Settings) -> ReceiverOptions:
+        return ReceiverOptions(
+            secrets=self.secret_source,
+            extra_secrets=s.secrets,
+            scheme=s.scheme,
+            tolerance=s.tolerance,
+            max_body=s.max_body,
+            accept_invalid=s.accept_invalid,
+            forward_to=s.forward_to,
+            routes=s.routes,
+            forward_timeout=s.forward_timeout,
+            max_response=s.max_response,
+            respond=s.respond,
+        )
+
+    def _replace(self, new: Settings, source: str) -> Settings:
+        """Make ``new`` the current snapshot, hand it to the parts that hold one, publish the change."""
+        old = self._settings
+        changed = new.changed(old)
+        if not changed:
+            return old
+        self._settings = new
+        self.capture_app.options = self._receiver_options(new)
+        if self.dispatcher is not None and "time_scale" in changed:
+            self.dispatcher.clock.scale = new.time_scale
+        self.bus.publish(SettingsChanged(new, old, changed, source))
+        return new
+
+    def change(self, **values: Any) -> Settings:
+        """Change settings at run time: recorded as a layer above hookdev.toml (a reload never undoes
+        it), the snapshot replaced, ``SettingsChanged`` published. Values are in snapshot form
+        (``Settings`` field types); raises ValueError for an unknown setting."""
+        new = self._settings.replace(**values)
+        if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
+            self.sender._load_catalog(
+                self.sender.catalog_source(new.catalog)
+            )  # raises before anything changes
+        self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
+        return self._replace(new, "runtime")
+
+    def set_forwarding(self, target: str | None) -> Settings:
+        """Forward every request to ``target`` (a port, host:port or URL; ValueError when it is not
+        one), or stop forwarding (None or empty)."""
+        return self.change(forward_to=parse_target(target) if target else None)
+
+    def set_routes(self, routes: Sequence[Route]) -> Settings:
+        return self.change(routes=tuple(routes))
+
+    def set_respond(self, policy: RespondPolicy | str) -> Settings:
+        """How the receiver answers: a policy, or its text form (``fail:3:503``; ValueError when bad)."""
+        return self.change(respond=parse_respond(policy) if isinstance(policy, str) else policy)
+
+    def set_time_scale(self, scale: float) -> Settings:
+        if not scale > 0:
+            raise ValueError("time scale must be greater than 0")
+        return self.change(time_scale=float(scale))
+
+    def rotate_receiver_secret(self, grace: float) -> ReceiverSecrets:
+        """A new receiver secret; the old one stays valid for ``grace`` seconds. The receiver (and the
+        default endpoint, which signs with it) use the new one at once."""
+        secrets = self.workspace.rotate_receiver_secret(grace)
+        self.secret_source.refresh()
+        self.bus.publish(StatusChanged("receiver", "receiver secret rotated"))
+        return secrets
+
+    def receiver_secret_rotated(self) -> None:
+        """The receiver's secret was rotated elsewhere (an endpoint that signs with it): re-read it."""
+        self.secret_source.refresh()
+        self.bus.publish(StatusChanged("receiver", "receiver secret rotated"))
+
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
-        opts = self.options
+        opts = self._start
         self.url = await self.server.start(
-            opts.host, opts.port, tls_home=self.workspace.home if opts.tls else None
+            self.settings.host, self.settings.port, tls_home=self.workspace.home if opts.tls else None
         )
         self.capture_app.receiver_url = self.url
         self.store.start_checkpointer()
@@ -82,14 +207,14 @@ class Engine:
         self.bus.publish(ServerReady(self.url))
         from hookdev.ops import OpsEmitter
 
-        self.bus.subscribe(OpsEmitter(self))
+        self.bus.subscribe(OpsEmitter(self.sender, lambda: self._settings))
         if opts.dispatch:
             self._start_dispatcher()
         if opts.relay:
             self._start_relay()
         if opts.config_path is not None:
             self._start_config_watcher(opts.config_path)
-        if opts.resend_on_change:
+        if self.settings.resend_on_change:
             self._start_resend_watcher()
 
     async def stop(self) -> None:
@@ -129,26 +254,26 @@ class Engine:
         from hookdev.delivery.clock import RealClock
         from hookdev.delivery.dispatcher import Dispatcher
 
-        verify: Any = True
+        verify: ssl.SSLContext | bool = True
         with contextlib.suppress(Exception):
             from hookdev.tls import client_verify
 
             verify = client_verify(self.workspace.home)
         self.dispatcher = Dispatcher(
-            self.workspace, clock=RealClock(self.options.time_scale), bus=self.bus, verify=verify
+            self.workspace, clock=RealClock(self.settings.time_scale), bus=self.bus, verify=verify
         )
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="hookdev-dispatcher"))
 
     def _start_relay(self) -> None:
-        from hookdev.tunnel.client import RelayClient, new_channel_name
+        from hookdev.tunnel.client import RelayClient, RelayStatus, new_channel_name
 
-        opts = self.options
+        opts = self._start
         channel = opts.channel or self.store.get_setting("relay_channel")
         if not channel:
             channel = new_channel_name()
             self.store.set_setting("relay_channel", channel)
 
-        def on_status(status: Any) -> None:
+        def on_status(status: RelayStatus) -> None:
             self.public_url = status.public_url if status.state == "connected" else None
             self.bus.publish(
                 StatusChanged("relay", status.message, ok=status.state == "connected", data=status)
@@ -163,24 +288,14 @@ class Engine:
     def log(self, text: str, level: str = "info") -> None:
         self.bus.publish(LogLine(level, text))
 
-    # -- sender, catalog and live configuration -------------------------------------------------------
-    def _make_sender(self, catalog: str | None) -> Any:
-        from hookdev.sender import Sender
-
-        return Sender(
-            self.workspace,
-            bus=self.bus,
-            catalog_path=catalog,
-            wake=self._wake_dispatcher,
-            time_scale=self.options.time_scale,
-        )
-
-    def _wake_dispatcher(self) -> None:
+    # -- sender, catalog and hookdev.toml ------------------------------------------------------------
+    def wake_dispatcher(self) -> None:
+        """New work is due (sent, replayed, retried now): let the dispatcher look at once."""
         if self.dispatcher is not None:
             self.dispatcher.wake()
 
     @property
-    def catalog(self) -> Any:
+    def catalog(self) -> Catalog:
         return self.sender.catalog
 
     def reload_catalog(self) -> list[str]:
@@ -189,56 +304,35 @@ class Engine:
         Returns the problems of a catalog that loaded per type all the same (a file that does not parse,
         a type whose schema cannot be used), for the dev loop to report.
         """
-        fresh = self._make_sender(self.options.catalog)
-        problems = [str(issue) for issue in fresh.catalog.issues]  # load now: a broken one is not swapped in
-        self.sender = fresh
-        return problems
+        fresh = self.sender.reload_catalog()
+        return [str(issue) for issue in fresh.issues]
 
-    def apply_config(self, config: Any, *, settled: bool = True) -> list[str]:
-        """Apply an (already validated) hookdev.toml: receiver, routes, catalog, time scale, endpoints.
+    def apply_config(self, config: Config, *, settled: bool = True) -> list[str]:
+        """Apply an (already validated) hookdev.toml: its settings (below the flags and the runtime
+        changes) and its managed endpoints. Raises ValueError/SenderError for a value that only fails
+        when applied (a bad forward target, a broken catalog); nothing changes then.
 
         ``settled=False`` (a live reload): an empty file is not applied, and managed endpoints the file
         no longer declares are disabled only if a second reading, once the file has settled, agrees
-        (an editor's non-atomic save must not disable endpoints or cancel their retries).
-        Raises ValueError for a value that only fails when applied (e.g. a bad forward target)."""
+        (an editor's non-atomic save must not disable endpoints or cancel their retries)."""
         from hookdev.managed import missing_endpoints, sync_managed_endpoints
 
         if not settled and self._file_is_empty():
             self._confirm_later()
             return []
 
-        new = build_engine_options(self.options.cli, config)
+        layers = self._layers.with_file(config)
+        new = resolve(layers)
         notes: list[str] = []
-        ro = self.receiver_options
-        ro.extra_secrets = new.secrets
-        ro.scheme = new.scheme
-        ro.tolerance = new.tolerance
-        ro.max_body = new.max_body
-        ro.max_response = new.max_response
-        ro.accept_invalid = new.accept_invalid
-        previous = self.config
-        # Forwarding set at run time (the TUI) survives a reload that does not touch it.
-        if previous is None or (config.receiver.forward_to, config.routes) != (
-            previous.receiver.forward_to,
-            previous.routes,
-        ):
-            ro.forward_to = new.forward_to
-            ro.routes = new.routes
-        if self.config is None or config.receiver.respond != self.config.receiver.respond:
-            ro.respond = new.respond
-        if self.config is not None and (config.receiver.host, config.receiver.port) != (
-            self.config.receiver.host,
-            self.config.receiver.port,
-        ):
+        if new.catalog is not None and new.catalog != self._settings.catalog:
+            self.sender._load_catalog(
+                self.sender.catalog_source(new.catalog)
+            )  # raises before anything changes
+        if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):
             notes.append("host/port changes apply at the next start")
-        if new.time_scale != self.options.time_scale and self.dispatcher is not None:
-            self.dispatcher.clock.scale = new.time_scale
-        self.options.time_scale = new.time_scale
-        self.sender.time_scale = new.time_scale
-        if new.catalog != self.options.catalog:
-            self.options.catalog = new.catalog
-            self.reload_catalog()
-        self.options.ops_endpoint = config.ops_endpoint
+            new = new.replace(host=self._settings.host, port=self._settings.port)
+        self._layers = layers
+        self._replace(new, "file")
         notes += sync_managed_endpoints(self.sender, config, remove_missing=settled)
         if not settled and missing_endpoints(self.sender, config):
             self._confirm_later()
@@ -248,7 +342,7 @@ class Engine:
         return notes
 
     def _file_is_empty(self) -> bool:
-        path = self.options.config_path
+        path = self._start.config_path
         try:
             return path is not None and not path.read_bytes().strip()
         except OSError:
@@ -265,7 +359,7 @@ class Engine:
         from hookdev.config import ConfigError, load_config
 
         self._confirm_handle = None
-        path = self.options.config_path
+        path = self._start.config_path
         if path is None or self._stop_watchers.is_set():
             return
         if self._file_is_empty():  # still (or again) mid-save: look again later
@@ -275,12 +369,14 @@ class Engine:
             self.apply_config(load_config(path), settled=True)
         except (ConfigError, ValueError, OSError) as e:  # the watcher reports a broken file itself
             self.log(f"hookdev.toml not re-applied: {e}", "warning")
+        except Exception as e:  # a SenderError: a one-line reason, never a dead timer callback
+            self.log(f"hookdev.toml not re-applied: {e}", "warning")
 
     def _start_config_watcher(self, path: Path) -> None:
         from hookdev.devloop import watch_config
 
         def catalog_path() -> Path | None:
-            return Path(self.options.catalog) if self.options.catalog else None
+            return Path(self._settings.catalog) if self._settings.catalog else None
 
         self._tasks.append(
             asyncio.create_task(
@@ -302,7 +398,7 @@ class Engine:
         self._stop_resend = asyncio.Event()
         self._resend_task = asyncio.create_task(
             watch_sources(
-                self.options.resend_on_change,
+                list(self._settings.resend_on_change),
                 [self.workspace.home],
                 self._resend,
                 self.bus,
@@ -316,11 +412,10 @@ class Engine:
     def resend_active(self) -> bool:
         return self._resend_task is not None and not self._resend_task.done()
 
-    async def set_resend(self, paths: list[Path], mode: str = "new") -> None:
+    async def set_resend(self, paths: Sequence[Path], mode: str = "new") -> None:
         """Turn re-sending on source changes on (for ``paths``), off (``[]``), or change its mode."""
         if mode not in ("new", "replay"):
             raise ValueError(f"unknown resend mode {mode!r}: use new or replay")
-        self.options.resend_mode = mode
         if self._resend_task is not None:
             self._stop_resend.set()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -328,7 +423,7 @@ class Engine:
             if self._resend_task in self._tasks:
                 self._tasks.remove(self._resend_task)
             self._resend_task = None
-        self.options.resend_on_change = list(paths)
+        self.change(resend_on_change=tuple(paths), resend_mode=mode)
         if paths:
             self._start_resend_watcher()
         else:
@@ -345,7 +440,7 @@ class Engine:
         message = last[0]
         what = f"{len(files)} file(s) changed" if len(files) != 1 else f"{Path(files[0]).name} changed"
         try:
-            if self.options.resend_mode == "replay":
+            if self._settings.resend_mode == "replay":
                 self.sender.replay(message.id)
                 text = f"{what}: replaying {message.id} ({message.event_type})"
             else:

@@ -6,11 +6,14 @@ engine's event loop thread; they must be quick (the TUI posts a message and retu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from hookdev.models import Attempt, Capture, Endpoint, Message
+
+log = logging.getLogger("hookdev.events")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class EndpointChanged:
     endpoint_id: str
     endpoint: Endpoint | None  # None: deleted
     reason: str = ""
+    status_code: int | None = None  # the answer that caused it (410: disabled because the endpoint is gone)
 
 
 @dataclass(frozen=True)
@@ -96,5 +100,18 @@ class EventBus:
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
     def publish(self, event: Any) -> None:
+        """Hand ``event`` to every subscriber. One that raises never stops the others: its error is
+        logged, and reported on the bus as a LogLine (unless the event was one: no loops)."""
+        failures: list[tuple[Subscriber, Exception]] = []
         for callback in list(self._subscribers):
-            callback(event)
+            try:
+                callback(event)
+            except Exception as error:
+                log.exception("a subscriber failed on %s", type(event).__name__)
+                failures.append((callback, error))
+        if not isinstance(event, LogLine):
+            for failed, problem in failures:
+                name = getattr(failed, "__qualname__", type(failed).__name__)
+                self.publish(
+                    LogLine("error", f"{name} failed on {type(event).__name__}: {problem}", "events")
+                )

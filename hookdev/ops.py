@@ -8,17 +8,15 @@ alerting it builds on them. Deliveries to the ops endpoint itself never raise op
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from typing import Any
 
-from hookdev.catalog import payload_bytes
-from hookdev.delivery import ATTEMPT_PREFIX
 from hookdev.delivery.schedule import MAX_ATTEMPTS
-from hookdev.events import AttemptFinished, EndpointChanged, MessageCreated
-from hookdev.ids import new_id
+from hookdev.events import AttemptFinished, EndpointChanged
 from hookdev.managed import SETTING as MANAGED_SETTING
-from hookdev.models import Attempt, Message
-from hookdev.presentation import iso
+from hookdev.sender import Sender
+from hookdev.settings import Settings
+from hookdev.store import Store
 
 FAILING_AFTER = 4
 OPS_EVENT_TYPES = (
@@ -32,14 +30,16 @@ OPS_EVENT_TYPES = (
 class OpsEmitter:
     """A bus subscriber that turns delivery outcomes into operational messages."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
+    def __init__(self, sender: Sender, settings: Callable[[], Settings]) -> None:
+        self.sender = sender
+        self.store: Store = sender.store
+        self.settings = settings
 
     def endpoint_id(self) -> str | None:
-        ref = self.engine.options.ops_endpoint
+        ref = self.settings().ops_endpoint
         if not ref:
             return None
-        managed = self.engine.store.get_setting(MANAGED_SETTING, {}) or {}
+        managed = self.store.get_setting(MANAGED_SETTING, {}) or {}
         found = managed.get(ref, ref)
         return str(found) if found else None
 
@@ -67,19 +67,10 @@ class OpsEmitter:
                 self.emit(ops, "message.attempt.recovered", data)
         elif isinstance(event, EndpointChanged):
             ep = event.endpoint
-            if ep is not None and ep.id != ops and ep.disabled and event.reason and "410" in event.reason:
+            if ep is not None and ep.id != ops and ep.disabled and event.status_code == 410:
                 self.emit(
                     ops, "endpoint.disabled", {"endpointId": ep.id, "url": ep.url, "reason": event.reason}
                 )
 
     def emit(self, ops: str, event_type: str, data: dict[str, Any]) -> None:
-        store = self.engine.store
-        if store.get_endpoint(ops) is None:
-            return
-        now = time.time()
-        body = payload_bytes({"type": event_type, "timestamp": iso(now), "data": data})
-        message = Message(new_id("msg"), event_type, body, now)
-        attempt = Attempt(new_id(ATTEMPT_PREFIX), message.id, ops, 1, "scheduled", "pending", now)
-        store.enqueue([message], [attempt])
-        self.engine.bus.publish(MessageCreated(message, (ops,)))
-        self.engine._wake_dispatcher()
+        self.sender.send_operational(event_type, data, ops)

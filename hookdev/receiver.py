@@ -12,15 +12,14 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from hookdev import signing
 from hookdev.events import CaptureUpdated, EventBus, RequestCaptured
 from hookdev.forward import (
     DEFAULT_MAX_RESPONSE,
@@ -35,6 +34,16 @@ from hookdev.forward import (
 from hookdev.ids import new_id
 from hookdev.models import Capture
 from hookdev.store import Store
+from hookdev.verdicts import apply_verdict, secret_label
+
+__all__ = [
+    "CaptureApp",
+    "ReceiverOptions",
+    "RespondPolicy",
+    "SecretSource",
+    "create_receiver",
+    "secret_label",
+]
 
 log = logging.getLogger("hookdev.receiver")
 
@@ -42,7 +51,7 @@ DEFAULT_MAX_BODY = 5 * 1024 * 1024
 RESPOND_MODES = ("normal", "status", "fail", "delay", "gone", "throttle")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RespondPolicy:
     """How the receiver answers, to exercise a sender's failure paths.
 
@@ -67,17 +76,12 @@ class RespondPolicy:
             "throttle": f"429 with Retry-After: {self.retry_after}",
         }.get(self.mode, self.mode)
 
-    def take(self) -> tuple[int | None, list[tuple[str, str]], float]:
-        """The override for this request: (status or None for normal, extra headers, delay)."""
+    def answer(self) -> tuple[int | None, list[tuple[str, str]], float]:
+        """The override for one request: (status or None for normal, extra headers, delay)."""
         if self.mode == "status":
             return self.status, [], 0.0
         if self.mode == "fail":
-            if self.count > 0:
-                self.count -= 1
-                if self.count == 0:
-                    self.mode = "normal"
-                return self.status, [], 0.0
-            self.mode = "normal"
+            return (self.status, [], 0.0) if self.count > 0 else (None, [], 0.0)
         if self.mode == "delay":
             return None, [], self.delay
         if self.mode == "gone":
@@ -85,6 +89,12 @@ class RespondPolicy:
         if self.mode == "throttle":
             return 429, [("retry-after", str(self.retry_after))], 0.0
         return None, [], 0.0
+
+    def after_answer(self) -> RespondPolicy:
+        """The policy for the next request: ``fail`` counts down, then answers normally."""
+        if self.mode == "fail":
+            return RespondPolicy() if self.count <= 1 else replace(self, count=self.count - 1)
+        return self
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,29 +137,21 @@ class SecretSource:
         return self._secrets
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReceiverOptions:
+    """What the receiver works with: built by the engine from its settings snapshot, replaced whole."""
+
     secrets: SecretSource
-    extra_secrets: list[str] = field(default_factory=list)
+    extra_secrets: Sequence[str] = ()
     scheme: str | None = None
     tolerance: float = 300.0
     max_body: int = DEFAULT_MAX_BODY
     accept_invalid: bool = False
     forward_to: str | None = None
-    routes: list[Route] = field(default_factory=list)
+    routes: Sequence[Route] = ()
     forward_timeout: float = 30.0
     max_response: int = DEFAULT_MAX_RESPONSE
     respond: RespondPolicy = field(default_factory=RespondPolicy)
-
-
-def secret_label(index: int, n_receiver: int, route: Route | None) -> str:
-    if route is not None and route.secrets:
-        return f"route {route.prefix} secret #{index + 1}"
-    if index == 0:
-        return "receiver secret (current)"
-    if index < n_receiver:
-        return f"receiver secret (previous #{index})"
-    return f"--secret #{index - n_receiver + 1}"
 
 
 def _event_type(body: bytes) -> str | None:
@@ -204,13 +206,20 @@ class CaptureApp:
 
     def __init__(self, store: Store, options: ReceiverOptions, bus: EventBus | None = None) -> None:
         self.store = store
+        #: Read once per request; the engine replaces it whole when its settings change.
         self.options = options
+        #: Called with the answer policy for the next request when a ``fail:N`` policy counts down; by
+        #: default the receiver keeps it itself (the engine records it as a runtime change instead).
+        self.on_respond_change: Callable[[RespondPolicy], None] = self._keep_respond
         self.bus = bus
         self._client: httpx.AsyncClient | None = None
         #: The receiver's own URL (the engine sets it once bound): where exports and replays of a
         #: capture go. Never the request's Host header, which anyone can write.
         self.receiver_url: str | None = None
         self._batch: list[tuple[Capture, asyncio.Future[str | None]]] = []
+
+    def _keep_respond(self, policy: RespondPolicy) -> None:
+        self.options = replace(self.options, respond=policy)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -265,7 +274,9 @@ class CaptureApp:
             capture.reason = f"body over the {opts.max_body} byte limit"
         else:
             self._verify(capture, route)
-            status, extra, delay = opts.respond.take() if target is None else (None, [], 0.0)
+            status, extra, delay = (None, [], 0.0) if target is not None else opts.respond.answer()
+            if target is None and opts.respond.after_answer() != opts.respond:
+                self.on_respond_change(opts.respond.after_answer())
 
         if target is not None and not truncated:
             await self._forward(capture, target, route, scope, send)
@@ -295,21 +306,14 @@ class CaptureApp:
 
     def _verify(self, capture: Capture, route: Route | None) -> None:
         opts = self.options
-        receiver = opts.secrets.get()
-        if route is not None and route.secrets:
-            secrets = list(route.secrets)
-        else:
-            secrets = receiver + opts.extra_secrets
-        scheme = (route.scheme if route is not None and route.scheme else None) or opts.scheme
-        lowered = dict(capture.headers)
-        verdict = signing.verify(lowered, capture.body, secrets, scheme=scheme, tolerance=opts.tolerance)
-        capture.scheme = verdict.scheme
-        capture.verified = verdict.verified
-        capture.reason = verdict.reason
-        capture.webhook_id = verdict.webhook_id
-        capture.timestamp_skew = verdict.skew
-        if verdict.matched_secret is not None:
-            capture.matched_secret = secret_label(verdict.matched_secret, len(receiver), route)
+        apply_verdict(
+            capture,
+            receiver=opts.secrets.get(),
+            extra=opts.extra_secrets,
+            route=route,
+            scheme=opts.scheme,
+            tolerance=opts.tolerance,
+        )
         capture.event_type = _event_type(capture.body)
 
     async def _forward(

@@ -78,40 +78,73 @@ class Sender:
         *,
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
-        catalog_path: str | os.PathLike[str] | None = None,
+        catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
         catalog_source: CatalogSource | None = None,
         wake: Callable[[], None] | None = None,
-        time_scale: float = 1.0,
+        time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
+        """``catalog_path`` and ``time_scale`` may be sources (callables) the sender reads on every use:
+        the engine passes its current settings, so a reload changes them without a new Sender."""
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
         self.wake = wake
-        self.time_scale = time_scale  # stamped on messages sent (when not 1): their retries are compressed
+        self._time_scale = time_scale
         self._catalog = catalog
         self._catalog_path = catalog_path
         self._catalog_source = catalog_source
+        self._catalog_loaded_from: CatalogSource | None = None
+
+    @property
+    def time_scale(self) -> float:
+        """Stamped on messages sent (when not 1): their retries are compressed."""
+        return self._time_scale() if callable(self._time_scale) else self._time_scale
 
     # -- catalog ----------------------------------------------------------------------------------
+    def catalog_source(self, flag: str | None = None) -> CatalogSource:
+        """Where the catalog comes from now: ``catalog_source`` when given, else ``flag`` or the
+        ``catalog_path`` source, the workspace setting, the bundled sample (one lookup:
+        :func:`hookdev.catalog.lookup.catalog_source`)."""
+        from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
+
+        if self._catalog_source is not None and flag is None:
+            return self._catalog_source
+        path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        return catalog_source(
+            flag=path,
+            setting=self.store.get_setting(WORKSPACE_SETTING),
+            workspace_home=self.workspace.home,
+        )
+
     @property
     def catalog(self) -> Catalog:
-        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given)."""
-        if self._catalog is None:
-            from hookdev.catalog import CatalogError
-            from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
-
-            source = self._catalog_source or catalog_source(
-                flag=self._catalog_path,
-                setting=self.store.get_setting(WORKSPACE_SETTING),
-                workspace_home=self.workspace.home,
-            )
-            try:
-                self._catalog = source.load()
-            except CatalogError as e:
-                first = e.issues[0] if e.issues else "unknown problem"
-                more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
-                raise SenderError(f"cannot load the event catalog: {first}{more}") from None
+        """The catalog :func:`hookdev.catalog.lookup.catalog_source` picks (``catalog_source`` when given),
+        loaded on first use and again when the source changes (the engine's settings name a new one)."""
+        source = self.catalog_source()
+        if self._catalog is None or (
+            self._catalog_loaded_from is not None and source != self._catalog_loaded_from
+        ):
+            self._catalog = self._load_catalog(source)
+            self._catalog_loaded_from = source
         return self._catalog
+
+    def reload_catalog(self) -> Catalog:
+        """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
+        new one is unusable."""
+        source = self.catalog_source()
+        fresh = self._load_catalog(source)
+        self._catalog, self._catalog_loaded_from = fresh, source
+        return fresh
+
+    def _load_catalog(self, source: CatalogSource) -> Catalog:
+        from hookdev.catalog import CatalogError  # jsonschema: only when needed
+
+        try:
+            return source.load()
+        except CatalogError as e:
+            first = e.issues[0] if e.issues else "unknown problem"
+            more = f" (and {len(e.issues) - 1} more problems)" if len(e.issues) > 1 else ""
+            raise SenderError(f"cannot load the event catalog: {first}{more}") from None
 
     def _check_event_types(self, names: Iterable[str]) -> list[str]:
         out: list[str] = []
@@ -433,6 +466,26 @@ class Sender:
                 self.bus.publish(MessageCreated(m, tuple(endpoint_ids)))
         self._wake()
         return SendResult(messages, endpoint_ids, queued, notes)
+
+    def send_operational(self, event_type: str, data: dict[str, Any], endpoint_id: str) -> Message | None:
+        """An operational webhook (the platform's own event about deliveries) to ``endpoint_id``: an
+        ordinary signed message with retries, its payload ``{"type", "timestamp", "data"}`` built here
+        (never checked against the catalog). None when the endpoint is gone or disabled."""
+        from hookdev.catalog import payload_bytes
+        from hookdev.presentation import iso
+
+        if self.store.get_endpoint(endpoint_id) is None:
+            return None
+        now = time.time()
+        body = payload_bytes({"type": event_type, "timestamp": iso(now), "data": data})
+        message = Message(new_id("msg"), event_type, body, now)
+        attempt = Attempt(new_id(ATTEMPT_PREFIX), message.id, endpoint_id, 1, "scheduled", "pending", now)
+        if not self.store.enqueue([message], [attempt]):
+            return None
+        if self.bus is not None:
+            self.bus.publish(MessageCreated(message, (endpoint_id,)))
+        self._wake()
+        return message
 
     def message(self, ref: str) -> Message:
         found = self.store.find_message(ref)

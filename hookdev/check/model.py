@@ -93,13 +93,13 @@ class Result:
             return "-"
         if len(self.exchanges) > 2:
             ok = sum(x.ok for x in self.exchanges)
-            return f"{ok}/{len(self.exchanges)} 2xx, slowest {self.slowest_ms or 0:.0f} ms"
+            return f"{ok}/{len(self.exchanges)} 2xx, slowest {_took(self.slowest_ms or 0)}"
         parts = []
         for x in self.exchanges:
             head = str(x.status_code) if x.status_code is not None else (x.error or "no answer")
             if x.repeat_status is not None or x.repeat_error is not None:
                 head += f" then {x.repeat_status if x.repeat_status is not None else x.repeat_error}"
-            parts.append(f"{head} in {x.duration_ms:.0f} ms")
+            parts.append(f"{head} in {_took(x.duration_ms)}")
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -200,3 +200,8 @@ class Run:
             [Result.from_json(r) for r in d.get("results", [])],
             d.get("not_applicable", {}),
         )
+
+
+def _took(ms: float) -> str:
+    """'12 ms', '1.4 s'."""
+    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import signal
 import ssl
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,14 +15,12 @@ import click
 from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json
 from hookdev.cli.catalog import catalog_path_option as catalog_option  # noqa: F401 - re-exported
+from hookdev.cli.render import attempt_line
 from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.clock import RealClock
-from hookdev.delivery.schedule import describe
 from hookdev.delivery.validate import InputError
-from hookdev.delivery.views import attempt_json
+from hookdev.delivery.views import finished_attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
-from hookdev.models import Attempt
-from hookdev.presentation import iso
 from hookdev.sender import Sender
 from hookdev.textsafe import visible
 from hookdev.workspace import Workspace
@@ -69,46 +66,6 @@ def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:
         return True
 
 
-def outcome_text(a: Attempt) -> str:
-    """The result of an attempt in a few words: ``503 in 4 ms``, an error, or "" while it is open."""
-    if a.status in ("pending", "sending"):
-        return ""
-    if a.status_code is not None:
-        text = str(a.status_code)
-        if a.error:
-            text += f" ({visible(a.error)})"
-    else:
-        text = visible(a.error or a.status)
-    if a.duration_ms is not None and a.status in ("success", "failed"):
-        text += f" in {a.duration_ms:.0f} ms"
-    return text
-
-
-def attempt_text(a: Attempt, next_attempt: Attempt | None, scale: float, now: float | None = None) -> str:
-    """``msg_.. -> ep_..  attempt 2: 503 in 4 ms; retry 3 in 5m (3.0 s at time scale 100)``."""
-    color = "green" if a.status == "success" else "red" if a.status == "failed" else "yellow"
-    head = f"{a.message_id} -> {a.endpoint_id}  attempt {a.number}" + (
-        " (manual)" if a.trigger == "manual" else ""
-    )
-    line = f"{head}: " + click.style(outcome_text(a), fg=color)
-    if a.fault:
-        note = a.extra.get("fault_note")
-        line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
-    if next_attempt is not None:
-        wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
-        line += f"; retry {next_attempt.number} in {describe(wait * scale)}"
-        if scale != 1:
-            line += f" ({wait:.1f} s at time scale {scale:g})"
-    elif a.status == "failed":
-        if a.extra.get("exhausted"):
-            line += "; failed: all 8 attempts used"
-        elif a.trigger == "manual":
-            line += "; manual attempt, no retries"
-        elif a.status_code == 410:
-            line += "; endpoint disabled"
-    return line
-
-
 def progress_printer(
     as_json: bool, scale: float, json_lines: bool = False, err: bool = True
 ) -> Callable[[Any], None]:
@@ -118,13 +75,11 @@ def progress_printer(
     def on_event(event: Any) -> None:
         if isinstance(event, AttemptFinished):
             if json_lines:
-                out = attempt_json(event.attempt)
-                out["next_attempt_at"] = iso(event.next_attempt.scheduled_at) if event.next_attempt else None
-                emit_json(out)
+                emit_json(finished_attempt_json(event.attempt, event.next_attempt))
             elif not as_json:
-                click.echo(attempt_text(event.attempt, event.next_attempt, scale), err=err)
+                click.echo(attempt_line(event.attempt, event.next_attempt, scale), err=err)
         elif isinstance(event, EndpointChanged) and not as_json and event.endpoint is not None:
-            if event.endpoint.disabled and event.reason.startswith("410"):
+            if event.endpoint.disabled and event.status_code == 410:
                 click.echo(
                     click.style(
                         f"endpoint {event.endpoint_id} disabled: {visible(event.reason)}", fg="yellow"

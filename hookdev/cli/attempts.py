@@ -6,8 +6,10 @@ import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
-from hookdev.cli._delivery import input_errors, outcome_text
+from hookdev.cli._delivery import input_errors
+from hookdev.cli.render import outcome_text
 from hookdev.delivery.views import attempt_json
+from hookdev.models import Attempt
 from hookdev.sender import Sender
 
 STATUSES = {
@@ -62,4 +64,17 @@ def attempts(
             f"{a.id}  {when}  {a.message_id} -> {a.endpoint_id}  #{a.number} {a.trigger:<9} "
             + click.style(f"{a.status:<8}", fg=color)
             + f" {outcome_text(a)}"
+            + _tags(a)
         )
+
+
+def _tags(a: Attempt) -> str:
+    """`` [fault: future, timestamp 1 h ahead]``, `` [check stale]``: what the attempt was for."""
+    tags = ""
+    check = a.extra.get("check")
+    if isinstance(check, dict) and check.get("check"):
+        tags += click.style(f" [check {check['check']}]", fg="cyan")
+    if a.fault:
+        note = a.extra.get("fault_note")
+        tags += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
+    return tags

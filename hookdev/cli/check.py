@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,15 @@ def check(
     if not as_json:
         _header(endpoint, used_scheme, et_name, specs, probe_reader)
 
+    live = not as_json and sys.stdout.isatty()  # a "running ..." line that the result replaces
+
+    def on_start(spec: Spec) -> None:
+        if live:
+            click.echo(click.style(f"   → {spec.id} … ({spec.sends})", fg="bright_black"), nl=False)
+
     def on_result(result: Result) -> None:
+        if live:
+            click.echo("\r\033[K", nl=False)
         if as_json:
             out = result.to_json()
             out.update(scheme=used_scheme, url=endpoint.url, endpoint_id=endpoint.id)
@@ -156,6 +165,7 @@ def check(
                 timeout=timeout,
                 probe=probe_reader,
                 recorder=workspace.store,
+                on_start=on_start,
                 on_result=on_result,
             )
             return await runner.run(specs)

@@ -13,7 +13,8 @@ import click
 
 from hookdev.cli._common import HookdevError, emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli.options import engine_options, receiver_options_from_cli
-from hookdev.cli.render import attempt_line, capture_json, capture_line, iso
+from hookdev.cli.render import attempt_line, capture_json, capture_line
+from hookdev.delivery.views import finished_attempt_json
 from hookdev.engine import Engine, EngineError
 from hookdev.events import (
     AttemptFinished,
@@ -67,9 +68,10 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
             _print_capture(event.capture, as_json)
         elif isinstance(event, AttemptFinished):
             if as_json:
-                emit_json({"event": "attempt", **_attempt_json(event)})
+                emit_json({"event": "attempt", **finished_attempt_json(event.attempt, event.next_attempt)})
             else:
-                click.echo(attempt_line(event.attempt, event.next_attempt), err=True)
+                line = attempt_line(event.attempt, event.next_attempt, engine.settings.time_scale)
+                click.echo(f"{fmt_time(time.time())}  {line}", err=True)
         elif isinstance(event, EndpointChanged) and event.reason:
             if as_json:
                 emit_json({"event": "endpoint", "id": event.endpoint_id, "reason": event.reason})
@@ -108,11 +110,12 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
             click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True)
         )
         click.echo(f"  secret   {secret}")
-        if options.forward_to:
-            click.echo(f"  forward  {options.forward_to}")
-        for route in options.routes:
+        settings = engine.settings
+        if settings.forward_to:
+            click.echo(f"  forward  {settings.forward_to}")
+        for route in settings.routes:
             click.echo(f"  route    {route.prefix} -> {route.target}")
-        click.echo(f"  answers  {options.respond.describe()}")
+        click.echo(f"  answers  {settings.respond.describe()}")
         if options.config_path is not None:
             click.echo(f"  config   {options.config_path} (edits apply live)")
         if options.relay:
@@ -155,17 +158,3 @@ def _print_capture(capture: Any, as_json: bool) -> None:
     else:
         line = capture_line(capture)
         _requests.add(line if sys.stdout.isatty() else click.unstyle(line))  # as click.echo does
-
-
-def _attempt_json(event: AttemptFinished) -> dict[str, Any]:
-    a = event.attempt
-    return {
-        "id": a.id,
-        "message_id": a.message_id,
-        "endpoint_id": a.endpoint_id,
-        "number": a.number,
-        "status": a.status,
-        "status_code": a.status_code,
-        "error": a.error,
-        "next_attempt_at": iso(event.next_attempt.scheduled_at) if event.next_attempt else None,
-    }

@@ -8,7 +8,8 @@ import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
-from hookdev.cli._delivery import input_errors, outcome_text
+from hookdev.cli._delivery import input_errors
+from hookdev.cli.render import outcome_text
 from hookdev.delivery.views import Delivery, attempt_json, message_json, summarize
 from hookdev.sender import Sender
 

@@ -10,99 +10,50 @@ import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError
-from hookdev.config import ConfigError, find_config, load_config
+from hookdev.config import SETTINGS, ConfigError, Setting, find_config, load_config
 from hookdev.options import EngineOptions, build_engine_options
-from hookdev.signing import SCHEMES
-from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _setting_option(setting: Setting) -> Callable[[F], F]:
+    """The click option of a declared setting: its flag, help and a type that fits its kind."""
+    kind = setting.kind
+    extra: dict[str, Any] = {}
+    if kind == "bool":
+        extra["is_flag"] = True
+    elif kind == "choice":
+        extra["type"] = click.Choice(setting.choices)
+    elif kind == "integer" and isinstance(setting.default, float):
+        extra["type"] = numbers.finite(setting.lo or 0, 1e9 if setting.hi is None else setting.hi)
+    elif kind == "integer":
+        extra["type"] = numbers.integer(
+            None if setting.lo is None else int(setting.lo),
+            numbers.MAX_INT if setting.hi is None else int(setting.hi),
+        )
+    elif kind == "number":
+        extra["type"] = numbers.finite(
+            setting.lo or 0, 1e9 if setting.hi is None else setting.hi, min_open=True
+        )
+    elif kind == "path":
+        extra["type"] = click.Path(exists=True)
+    elif kind == "paths":
+        extra["type"] = click.Path(exists=True, file_okay=True)
+    if setting.multiple:
+        extra["multiple"] = True
+    else:
+        extra["default"] = None
+    if setting.metavar:
+        extra["metavar"] = setting.metavar
+    assert setting.flag is not None
+    return click.option(setting.flag, setting.dest, help=setting.help, **extra)
+
+
 def engine_options(f: F) -> F:
-    decorators = [
-        click.option(
-            "--host", default=None, help=f"Address to bind (default {DEFAULT_HOST}; 0.0.0.0 exposes it)."
-        ),
-        click.option(
-            "--port",
-            type=click.IntRange(0, 65535),
-            default=None,
-            help=f"Port (default {DEFAULT_PORT}; 0 picks a free one).",
-        ),
-        click.option(
-            "--secret",
-            "secrets",
-            multiple=True,
-            metavar="S",
-            help="Another secret to verify with (repeatable); SCHEME:SECRET (e.g. stripe:whsec_...) binds it to one scheme.",
-        ),
-        click.option(
-            "--scheme",
-            type=click.Choice(SCHEMES),
-            default=None,
-            help="Fix the signature scheme instead of detecting it from the headers.",
-        ),
-        click.option(
-            "--tolerance",
-            type=numbers.finite(0, 1e9),
-            default=None,
-            help="Timestamp tolerance in seconds, both directions (default 300).",
-        ),
-        click.option(
-            "--max-body",
-            default=None,
-            metavar="SIZE",
-            help="Largest body accepted (default 5MiB); larger gets 413.",
-        ),
-        click.option(
-            "--accept-invalid",
-            is_flag=True,
-            default=None,
-            help="Answer 200 even when a signature is invalid.",
-        ),
-        click.option(
-            "--respond",
-            default=None,
-            metavar="MODE",
-            help="How to answer: normal, status:CODE, fail:N[:CODE], delay:SECONDS, gone, throttle[:SECONDS].",
-        ),
-        click.option(
-            "--time-scale",
-            type=numbers.finite(0, 1e9, min_open=True),
-            default=None,
-            help="Divide every retry wait by N (3600: an hour per second).",
-        ),
-        click.option(
-            "--catalog",
-            type=click.Path(exists=True),
-            default=None,
-            help="Event catalog (dir, file or OpenAPI).",
-        ),
-        click.option(
-            "--forward-to",
-            default=None,
-            metavar="TARGET",
-            help="Forward every request to your app: 3000, :3000/hooks, host:port or a URL.",
-        ),
-        click.option(
-            "--route",
-            "routes",
-            multiple=True,
-            metavar="PATH=TARGET",
-            help="Forward PATH (and below) to TARGET; repeatable, e.g. /stripe=3000/stripe.",
-        ),
-        click.option(
-            "--forward-timeout",
-            type=numbers.finite(0, 86400, min_open=True),
-            default=None,
-            help="Seconds to wait for your app's whole answer (default 30); then 504.",
-        ),
-        click.option(
-            "--max-response",
-            default=None,
-            metavar="SIZE",
-            help="Largest answer from your app passed back when forwarding (default 10MiB); larger: 502.",
-        ),
+    """The options of ``listen`` and ``ui``: one per declared setting that has a flag, then the
+    start-only ones (relay, TLS, which config file)."""
+    decorators = [_setting_option(s) for s in SETTINGS if s.flag is not None]
+    decorators += [
         click.option(
             "--relay", default=None, metavar="URL", help="Connect to a hookdev relay for a public URL."
         ),
@@ -118,20 +69,6 @@ def engine_options(f: F) -> F:
             is_flag=True,
             default=None,
             help="Serve https with a workspace-local CA (see `hookdev tls ca`).",
-        ),
-        click.option(
-            "--resend-on-change",
-            "resend_on_change",
-            multiple=True,
-            metavar="PATH",
-            type=click.Path(exists=True, file_okay=True),
-            help="When files under PATH change (your handler's code), re-send the last message; repeatable.",
-        ),
-        click.option(
-            "--resend-mode",
-            type=click.Choice(["new", "replay"]),
-            default=None,
-            help="Re-send as a new message (new id; default) or replay the same id.",
         ),
         click.option(
             "--config",
@@ -166,11 +103,5 @@ def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
         raise HookdevError(str(e)) from None
     opts.cli = dict(o)
     opts.config_path = config_path.resolve() if config_path is not None else None
-    dev = config.dev if config is not None else None
-    paths = [Path(p) for p in o.get("resend_on_change") or ()] or list(
-        (dev.resend_on_change if dev else None) or ()
-    )
-    opts.resend_on_change = paths
-    opts.resend_mode = o.get("resend_mode") or (dev.resend_mode if dev and dev.resend_mode else "new")
     opts.config = config
     return opts

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from hookdev.delivery.schedule import describe
 from hookdev.models import Attempt, Capture
 from hookdev.presentation import (
     capture_detail_json,
@@ -26,6 +27,7 @@ __all__ = [
     "clock",
     "human_delay",
     "iso",
+    "outcome_text",
     "verdict_word",
 ]
 
@@ -61,16 +63,44 @@ def capture_line(c: Capture) -> str:
     return line
 
 
-def attempt_line(a: Attempt, next_attempt: Attempt | None = None, now: float | None = None) -> str:
-    now = time.time() if now is None else now
-    outcome = str(a.status_code) if a.status_code is not None else visible(a.error or a.status)
+def outcome_text(a: Attempt) -> str:
+    """The result of an attempt in a few words: ``503 in 4 ms``, an error, or "" while it is open."""
+    if a.status in ("pending", "sending"):
+        return ""
+    if a.status_code is not None:
+        text = str(a.status_code)
+        if a.error:
+            text += f" ({visible(a.error)})"
+    else:
+        text = visible(a.error or a.status)
+    if a.duration_ms is not None and a.status in ("success", "failed"):
+        text += f" in {a.duration_ms:.0f} ms"
+    return text
+
+
+def attempt_line(
+    a: Attempt, next_attempt: Attempt | None = None, scale: float = 1.0, now: float | None = None
+) -> str:
+    """The CLI's one line for an attempt (``listen``, ``send``, ``dispatch``, ``replay``, ``recover``):
+    ``msg_.. -> ep_..  attempt 2: 503 in 4 ms; retry 3 in 5m (3.0 s at time scale 100)``."""
     color = "green" if a.status == "success" else "red" if a.status == "failed" else "yellow"
-    line = (
-        f"{clock(a.started_at or a.scheduled_at)}  deliver {a.message_id} -> {a.endpoint_id} "
-        f"attempt {a.number}: " + click.style(f"{a.status} ({outcome})", fg=color)
+    head = f"{a.message_id} -> {a.endpoint_id}  attempt {a.number}" + (
+        " (manual)" if a.trigger == "manual" else ""
     )
-    if a.duration_ms is not None:
-        line += f" in {a.duration_ms:.0f} ms"
+    line = f"{head}: " + click.style(outcome_text(a), fg=color)
+    if a.fault:
+        note = a.extra.get("fault_note")
+        line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
-        line += f", retry {next_attempt.number} in {human_delay(next_attempt.scheduled_at - now)}"
+        wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
+        line += f"; retry {next_attempt.number} in {describe(wait * scale)}"
+        if scale != 1:
+            line += f" ({wait:.1f} s at time scale {scale:g})"
+    elif a.status == "failed":
+        if a.extra.get("exhausted"):
+            line += "; failed: all 8 attempts used"
+        elif a.trigger == "manual":
+            line += "; manual attempt, no retries"
+        elif a.status_code == 410:
+            line += "; endpoint disabled"
     return line

@@ -9,9 +9,12 @@ import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
+from hookdev.config import ConfigError, project_config
+from hookdev.forward import Route
 from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
 from hookdev.textsafe import visible
+from hookdev.verdicts import apply_verdict
 
 
 def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
@@ -88,18 +91,27 @@ def verify(
         capture = workspace.store.find_capture(request_id)
         if capture is None:
             raise HookdevError(f"no captured request {request_id!r} (see hookdev inbox)")
-        header_map = dict(capture.headers)
-        body = capture.body
-        all_secrets = workspace.receiver_secrets().active() + list(secrets)
-        when: float | None = capture.received_at if now is None else now
+        # As the receiver judged it (its route's secrets, else the receiver's and the configured ones),
+        # plus any --secret, as of when it arrived: the same rule, through the same function.
+        route, extra = _project_secrets(capture.route)
+        verdict = apply_verdict(
+            capture,
+            receiver=workspace.receiver_secrets().active(),
+            extra=extra,
+            route=route,
+            given=secrets,
+            scheme=scheme,
+            tolerance=tolerance,
+            now=capture.received_at if now is None else now,
+        )
     else:
         if not secrets:
             raise HookdevError("give at least one --secret (or --request ID to use the workspace secrets)")
         header_map = dict(parse_header(h) for h in headers)
         body = read_body(body_file)
-        all_secrets = list(secrets)
-        when = now
-    verdict = verify_signature(header_map, body, all_secrets, scheme=scheme, tolerance=tolerance, now=when)
+        verdict = verify_signature(
+            header_map, body, list(secrets), scheme=scheme, tolerance=tolerance, now=now
+        )
     ok = verdict.verified is True
     reason = verdict.reason
     if verdict.verified is None:
@@ -123,3 +135,17 @@ def verify(
         )
     else:
         raise Failed(f"invalid: {visible(reason)}")
+
+
+def _project_secrets(route_prefix: str | None) -> tuple[Route | None, tuple[str, ...]]:
+    """The route a capture came in on (with its own secrets, if any) and the extra receiver secrets,
+    from ./hookdev.toml; nothing when there is none or it does not parse."""
+    try:
+        config = project_config()
+    except ConfigError:
+        return None, ()
+    extra = tuple(config.receiver.secrets or ())
+    found = config.route_for(route_prefix) if route_prefix else None
+    if found is None or not found.secret:
+        return None, extra
+    return Route(found.path, "", (found.secret,), found.scheme), extra

@@ -1,5 +1,6 @@
 """hookdev.toml: the optional project file, read into one typed, strictly validated ``Config``.
 
+- ``declared``: every setting, declared once (type, default, help, flag, file key);
 - ``model``: the typed tables (``Config``, ``ReceiverConfig``, ...), their keys, and ``ConfigError``;
 - ``loading``: finding and reading the file;
 - ``checking``: validation, with "did you mean" for unknown keys and choices;
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 from hookdev.config.checking import header_name_problem, parse_size
+from hookdev.config.declared import DEV_KEYS, RECEIVER_KEYS, SETTINGS, TOP_KEYS, Setting
 from hookdev.config.loading import find_config, load_config, parse_config, project_config
 from hookdev.config.model import (
     CONFIG_FILE,
@@ -20,16 +22,13 @@ from hookdev.config.model import (
     DEFAULT_RESPOND_MODE,
     DEFAULT_TIME_SCALE,
     DEFAULT_TOLERANCE,
-    DEV_KEYS,
     ENDPOINT_KEYS,
     MAX_BODY_LIMIT,
-    RECEIVER_KEYS,
     RESEND_MODES,
     RESPOND_KEYS,
     RESPOND_MODES,
     ROUTE_KEYS,
     SCHEMES,
-    TOP_KEYS,
     Config,
     ConfigError,
     ConfigIssue,
@@ -61,7 +60,9 @@ __all__ = [
     "RESPOND_MODES",
     "ROUTE_KEYS",
     "SCHEMES",
+    "SETTINGS",
     "STARTER",
+    "Setting",
     "TOP_KEYS",
     "Config",
     "ConfigError",

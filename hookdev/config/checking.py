@@ -14,17 +14,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hookdev.config.declared import DEV_KEYS, RECEIVER_KEYS, TOP_KEYS, Setting, in_table
 from hookdev.config.model import (
-    DEV_KEYS,
     ENDPOINT_KEYS,
     MAX_BODY_LIMIT,
-    RECEIVER_KEYS,
-    RESEND_MODES,
     RESPOND_KEYS,
     RESPOND_MODES,
     ROUTE_KEYS,
     SCHEMES,
-    TOP_KEYS,
     Config,
     DevConfig,
     EndpointConfig,
@@ -205,7 +202,7 @@ class Checker:
     def integer(
         self, t: Table, key: Key, name: str, lo: int, hi: int | None = None, *, at_most: int = 10**9
     ) -> int | None:
-        """An integer from ``lo`` to ``hi`` (named in every error) and never above ``at_most``."""
+        """An integer from ``lo`` to ``hi`` (named in every error), and never above ``at_most``."""
         if name not in t:
             return None
         value = t[name]
@@ -264,16 +261,76 @@ class Checker:
             self.fail(key + (name,), "required key is missing")
 
 
+def check_setting(check: Checker, t: Table, key: Key, setting: Setting, base: Path | None) -> Any:
+    """The value of one declared setting in its table ``t`` (at ``key``), checked as its kind says;
+    None when it is absent or wrong (the problem is recorded)."""
+    name = setting.leaf
+    kind = setting.kind
+    if kind == "string":
+        return check.string(t, key, name)
+    if kind == "strings":
+        return check.strings(t, key, name)
+    if kind == "path":
+        text = check.string(t, key, name)
+        return None if text is None else _relative(base, text)
+    if kind == "paths":
+        paths = check.strings(t, key, name)
+        return None if paths is None else tuple(_relative(base, p) for p in paths)
+    if kind == "bool":
+        return check.boolean(t, key, name)
+    if kind == "choice":
+        return check.choice(t, key, name, setting.choices)
+    if kind == "number":
+        at_most = 1e9 if setting.hi is None else setting.hi
+        return check.number(t, key, name, above=setting.lo or 0, inclusive=False, at_most=at_most)
+    if kind == "integer":
+        hi = None if setting.hi is None else int(setting.hi)
+        return check.integer(t, key, name, int(setting.lo or 0), hi)
+    if kind == "size":
+        if name not in t:
+            return None
+        value = t[name]
+        try:
+            if not isinstance(value, int | str):
+                raise ValueError
+            return parse_size(value)
+        except ValueError:
+            check.fail(
+                key + (name,),
+                f'expected a size from 1 byte to 1TiB: bytes or a string like "512KB" or "5MiB", got {_describe(value)}',
+            )
+            return None
+    if kind == "target":
+        if name not in t:
+            return None
+        value = t[name]
+        if isinstance(value, int) and not isinstance(value, bool):
+            check.fail(key + (name,), f'expected a string, got {value} (write "{value}")')
+            return None
+        return check.string(t, key, name)
+    if kind == "respond":
+        return _respond(check, check.subtable(t, key, name, RESPOND_KEYS), key + (name,))
+    if kind == "routes":
+        return _routes(check, t)
+    raise AssertionError(f"setting {setting.name}: unknown kind {kind!r}")
+
+
+def _table(check: Checker, t: Table, table: str, base: Path | None) -> dict[str, Any]:
+    """Every declared setting of ``table`` found in ``t``, by its key's last part."""
+    key: Key = tuple(table.split(".")) if table else ()
+    return {s.leaf: check_setting(check, t, key, s, base) for s in in_table(table)}
+
+
 def build_config(check: Checker, data: dict[str, Any], path: Path | None) -> Config:
     base = path.parent if path is not None else None
     top = check.table(data, (), TOP_KEYS) or {}
-    catalog = check.string(top, (), "catalog")
-    time_scale = check.number(top, (), "time_scale", above=0, inclusive=False)
-    ops_endpoint = check.string(top, (), "ops_endpoint")
-    receiver = _receiver(check, check.subtable(top, (), "receiver", RECEIVER_KEYS))
-    routes = _routes(check, top)
+    values = _table(check, top, "", base)
+    receiver = ReceiverConfig(
+        **_table(check, check.subtable(top, (), "receiver", RECEIVER_KEYS), "receiver", base)
+    )
     endpoints = _endpoints(check, top)
-    dev = _dev(check, check.subtable(top, (), "dev", DEV_KEYS), base)
+    dev = DevConfig(**_table(check, check.subtable(top, (), "dev", DEV_KEYS), "dev", base))
+    ops_endpoint = values["ops_endpoint"]
     if ops_endpoint is not None and not ops_endpoint.startswith("ep_"):
         raw = top.get("endpoints")
         names = [e.get("name") for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
@@ -283,60 +340,24 @@ def build_config(check: Checker, data: dict[str, Any], path: Path | None) -> Con
                 f"{_describe(ops_endpoint)} is neither an endpoint id (ep_...) nor the name of an [[endpoints]] entry",
             )
     return Config(
-        catalog=None if catalog is None else _relative(base, catalog),
-        time_scale=time_scale,
+        catalog=values["catalog"],
+        time_scale=values["time_scale"],
         ops_endpoint=ops_endpoint,
         receiver=receiver,
-        routes=routes,
+        routes=values["routes"],
         endpoints=endpoints,
         dev=dev,
         path=path,
     )
 
 
-def _receiver(check: Checker, t: Table) -> ReceiverConfig:
-    key: Key = ("receiver",)
-    sizes: dict[str, int | None] = {"max_body": None, "max_response": None}
-    for name in sizes:
-        if name not in t:
-            continue
-        value = t[name]
-        try:
-            if not isinstance(value, int | str) or isinstance(value, bool):
-                raise ValueError
-            sizes[name] = parse_size(value)
-        except ValueError:
-            check.fail(
-                key + (name,),
-                f'expected a size from 1 byte to 1TiB: bytes or a string like "512KB" or "5MiB", got {_describe(value)}',
-            )
-    forward_to = None
-    if "forward_to" in t:
-        value = t["forward_to"]
-        if isinstance(value, int) and not isinstance(value, bool):
-            check.fail(key + ("forward_to",), f'expected a string, got {value} (write "{value}")')
-        else:
-            forward_to = check.string(t, key, "forward_to")
-    respond_key = key + ("respond",)
-    r = check.subtable(t, key, "respond", RESPOND_KEYS)
-    respond = RespondConfig(
-        mode=check.choice(r, respond_key, "mode", RESPOND_MODES),
-        status=check.integer(r, respond_key, "status", 100, 599),
-        count=check.integer(r, respond_key, "count", 0),
-        delay=check.number(r, respond_key, "delay", above=0, inclusive=True, at_most=3600),
-        retry_after=check.integer(r, respond_key, "retry_after", 0),
-    )
-    return ReceiverConfig(
-        host=check.string(t, key, "host"),
-        port=check.integer(t, key, "port", 0, 65535),
-        secrets=check.strings(t, key, "secrets"),
-        scheme=check.choice(t, key, "scheme", SCHEMES),
-        tolerance=check.integer(t, key, "tolerance", 0),
-        max_body=sizes["max_body"],
-        max_response=sizes["max_response"],
-        forward_to=forward_to,
-        accept_invalid=check.boolean(t, key, "accept_invalid"),
-        respond=respond,
+def _respond(check: Checker, r: Table, key: Key) -> RespondConfig:
+    return RespondConfig(
+        mode=check.choice(r, key, "mode", RESPOND_MODES),
+        status=check.integer(r, key, "status", 100, 599),
+        count=check.integer(r, key, "count", 0),
+        delay=check.number(r, key, "delay", above=0, inclusive=True, at_most=3600),
+        retry_after=check.integer(r, key, "retry_after", 0),
     )
 
 
@@ -437,14 +458,6 @@ def _headers(check: Checker, t: Table, key: Key) -> tuple[tuple[str, str], ...]:
             continue
         out.append((name, text))
     return tuple(out)
-
-
-def _dev(check: Checker, t: Table, base: Path | None) -> DevConfig:
-    paths = check.strings(t, ("dev",), "resend_on_change")
-    return DevConfig(
-        resend_on_change=None if paths is None else tuple(_relative(base, p) for p in paths),
-        resend_mode=check.choice(t, ("dev",), "resend_mode", RESEND_MODES),
-    )
 
 
 def _is_http_url(url: str) -> bool:

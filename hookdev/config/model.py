@@ -28,18 +28,12 @@ DEFAULT_RESEND_MODE = "new"
 
 MAX_BODY_LIMIT = 1024**4  # 1 TiB: anything larger is a typo, not a setting
 
-TOP_KEYS = ("catalog", "time_scale", "ops_endpoint", "receiver", "routes", "endpoints", "dev")
-RECEIVER_KEYS = (
-    "host", "port", "secrets", "scheme", "tolerance", "max_body", "max_response", "forward_to",
-    "accept_invalid", "respond",
-)  # fmt: skip
 RESPOND_KEYS = ("mode", "status", "count", "delay", "retry_after")
 ROUTE_KEYS = ("path", "to", "secret", "scheme")
 ENDPOINT_KEYS = (
     "name", "url", "events", "channels", "rate_limit", "headers", "description", "disabled", "secret",
     "scheme",
 )  # fmt: skip
-DEV_KEYS = ("resend_on_change", "resend_mode")
 
 _MAX_SHOWN = 10  # issues listed in one error message
 
@@ -71,7 +65,6 @@ class ReceiverConfig:
     scheme: str | None = None  # None: detect from the headers
     tolerance: int | None = None  # seconds
     max_body: int | None = None  # bytes
-    max_response: int | None = None  # bytes of an app's answer held when forwarding
     forward_to: str | None = None  # raw text: shorthands ("3000") are parsed by the forwarder
     accept_invalid: bool | None = None
     respond: RespondConfig = field(default_factory=RespondConfig)

@@ -334,7 +334,7 @@ class Dispatcher:
         reason = f"410 Gone from {endpoint.url} (message {attempt.message_id}, attempt {attempt.number})"
         updated, canceled = self.store.set_endpoint_disabled(endpoint.id, True, reason, time.time())
         if updated is not None:
-            self._publish(EndpointChanged(endpoint.id, updated, reason))
+            self._publish(EndpointChanged(endpoint.id, updated, reason, status_code=attempt.status_code))
 
     def _interrupted(self, attempt: Attempt, error: str) -> None:
         """Record an attempt that may or may not have reached the consumer as failed, and retry it."""

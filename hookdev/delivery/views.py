@@ -76,6 +76,8 @@ def body_fields(data: bytes, key: str) -> dict[str, Any]:
 
 
 def attempt_json(a: Attempt) -> dict[str, Any]:
+    """The one JSON shape of an attempt, in every command (streams of finished attempts add
+    ``next_attempt_at``: see ``finished_attempt_json``)."""
     out: dict[str, Any] = {
         "id": a.id,
         "message_id": a.message_id,
@@ -97,6 +99,14 @@ def attempt_json(a: Attempt) -> dict[str, Any]:
     for key in ("retry_after", "duplicate", "interrupted", "response_truncated", "fault_note", "check"):
         if key in a.extra:
             out[key] = a.extra[key]
+    return out
+
+
+def finished_attempt_json(a: Attempt, next_attempt: Attempt | None) -> dict[str, Any]:
+    """An attempt that just finished, as the event streams report it: ``attempt_json`` plus when the
+    retry it scheduled is due (``next_attempt_at``, null when there is none)."""
+    out = attempt_json(a)
+    out["next_attempt_at"] = iso(next_attempt.scheduled_at) if next_attempt is not None else None
     return out
 
 

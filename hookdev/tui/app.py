@@ -25,6 +25,8 @@ from hookdev import events as ev
 from hookdev.engine import Engine, EngineError
 from hookdev.models import Capture
 from hookdev.options import EngineOptions
+from hookdev.settings import SettingsChanged
+from hookdev.tui.attempts import attempt_log_text, fmt_clock
 from hookdev.tui.commands import binding_commands, help_sections
 from hookdev.tui.context import Context
 from hookdev.tui.live_status import CONFIG_ERROR_PREFIX
@@ -171,7 +173,7 @@ class HookdevApp(App[None]):
         _ = self.status, self.log_panel
         self.query_one("#banner", Static).display = False
         status = self.status
-        status.time_scale = self.ctx.time_scale
+        status.time_scale = self.engine.settings.time_scale
         status.url = self.ctx.url + "/"
         if self.ctx.catalog_error:
             self.show_banner(f"The event catalog cannot be loaded: {self.ctx.catalog_error}", "warning")
@@ -276,6 +278,14 @@ class HookdevApp(App[None]):
             self.log_panel.add("info", f"receiver listening on {event.url}/")
         elif isinstance(event, ev.StatusChanged):
             self._status_changed(event)
+        elif isinstance(event, SettingsChanged):
+            self._settings_changed(event)
+
+    def _settings_changed(self, event: SettingsChanged) -> None:
+        """The engine's settings were replaced: show the new ones wherever they are shown."""
+        self.status.time_scale = event.settings.time_scale
+        self.status.answer = event.settings.respond.mode
+        self.view("receiver").post_message(ReceiverChanged())
 
     def _status_changed(self, event: ev.StatusChanged) -> None:
         """A config reload, relay or watcher report: log it, keep it in ctx.live, tell the user if it matters."""
@@ -324,12 +334,8 @@ class HookdevApp(App[None]):
 
     def _log_attempt(self, event: ev.AttemptFinished) -> None:
         a = event.attempt
-        outcome = str(a.status_code) if a.status_code is not None else (a.error or a.status)
-        text = f"{a.message_id} → {a.endpoint_id} attempt {a.number}: {a.status} ({outcome})"
-        if a.duration_ms is not None:
-            text += f" in {a.duration_ms:.0f} ms"
-        if event.next_attempt is not None:
-            text += f"; retry {event.next_attempt.number} scheduled"
+        when = fmt_clock(a.started_at or a.scheduled_at, self.ctx.utc)
+        text = attempt_log_text(a, event.next_attempt, when)
         self.log_panel.add("info" if a.status == "success" else "warning", text, "sender")
 
     def _flush_captures(self) -> None:
@@ -343,7 +349,7 @@ class HookdevApp(App[None]):
         status = self.status
         status.captures = store.count_captures()
         status.retrying = store.count_open()
-        status.answer = self.engine.receiver_options.respond.mode
+        status.answer = self.engine.settings.respond.mode
         self._show_live()
 
     # -- actions --------------------------------------------------------------------------------

@@ -46,12 +46,12 @@ class Context:
             return self.display_url
         if self.engine.url:
             return self.engine.url
-        opts = self.engine.options
-        return f"http://{opts.host}:{opts.port}"
+        settings = self.engine.settings
+        return f"http://{settings.host}:{settings.port}"
 
     @property
     def time_scale(self) -> float:
-        return self.engine.options.time_scale
+        return self.engine.settings.time_scale
 
     @property
     def sender(self) -> Any:

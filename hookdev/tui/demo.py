@@ -12,15 +12,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from hookdev import signing
 from hookdev.catalog import load_catalog
 from hookdev.events import StatusChanged
 from hookdev.forward import Route
 from hookdev.models import Attempt, Capture, Endpoint, Message
 from hookdev.options import EngineOptions
-from hookdev.receiver import secret_label
 from hookdev.signing.standard import sign_headers
 from hookdev.tunnel.client import RelayStatus
+from hookdev.verdicts import apply_verdict
 from hookdev.workspace import Workspace, write_private
 
 BASE = 1741964966.0  # 2025-03-14 15:09:26 UTC
@@ -87,9 +86,21 @@ def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
         headers += list(sign_headers([r.secret], msg_id, int(r.signed_at or r.at - 0.4), body).items())
     if r.body is not None and r.extra:
         headers = [(k, v) for k, v in headers if k != "content-type" or v != "application/json"]
-    verdict = signing.verify(dict(headers), body, [RECEIVER_SECRET, OLD_SECRET], now=r.at)
+    capture = Capture(
+        id=f"req_2vQxLdemo{i:012d}",
+        received_at=r.at,
+        method=r.method,
+        path=r.path,
+        query="",
+        headers=headers,
+        body=body,
+        body_size=len(body),
+        client=f"127.0.0.1:{52100 + i}",
+        event_type=r.event,
+    )
+    verdict = apply_verdict(capture, receiver=[RECEIVER_SECRET, OLD_SECRET], now=r.at)
     status = r.status or (401 if verdict.verified is False else 200)
-    answer = {"received": True, "id": f"req_2vQxLdemo{i:012d}"}
+    answer = {"received": True, "id": capture.id}
     if verdict.verified is False:
         answer["error"] = verdict.reason or ""
     if r.forwarded:
@@ -103,32 +114,14 @@ def _capture(i: int, r: _Req, examples: dict[str, bytes]) -> Capture:
     else:
         answer_headers = [("content-type", "application/json")]
         answer_body = json.dumps(answer, separators=(",", ":")).encode()
-    return Capture(
-        id=f"req_2vQxLdemo{i:012d}",
-        received_at=r.at,
-        method=r.method,
-        path=r.path,
-        query="",
-        headers=headers,
-        body=body,
-        body_size=len(body),
-        client=f"127.0.0.1:{52100 + i}",
-        scheme=verdict.scheme,
-        webhook_id=verdict.webhook_id,
-        event_type=r.event,
-        verified=verdict.verified,
-        reason=verdict.reason,
-        timestamp_skew=verdict.skew,
-        matched_secret=secret_label(verdict.matched_secret, 2, None)
-        if verdict.matched_secret is not None
-        else None,
-        status=status,
-        response_headers=answer_headers,
-        response_body=answer_body,
-        forwarded_to=APP_URL + r.path if r.forwarded else None,
-        forward_status=status if r.forwarded else None,
-        forward_ms=14.2 if r.forwarded else None,
-    )
+    capture.status = status
+    capture.response_headers = answer_headers
+    capture.response_body = answer_body
+    if r.forwarded:
+        capture.forwarded_to = APP_URL + r.path
+        capture.forward_status = status
+        capture.forward_ms = 14.2
+    return capture
 
 
 def _attempt(

@@ -27,6 +27,7 @@ SHOTS = (
     "receiver",
     "receiver-error",
     "help",
+    "check",
 )
 
 
@@ -49,7 +50,11 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
         for level, text, source in demo.LOG_LINES:
             log.add(level, text, source)  # type: ignore[attr-defined]
     view = shot.split("-")[0]
-    if view == "help":
+    if view == "check":  # the scorecard of a finished run over the partner endpoint (Endpoints → c)
+        from hookdev.tui.check_demo import show_demo_check
+
+        await show_demo_check(app, pilot)
+    elif view == "help":
         await pilot.press("question_mark")
     else:
         await pilot.press(str(("inbox", "send", "endpoints", "deliveries", "receiver").index(view) + 1))

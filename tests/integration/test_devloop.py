@@ -196,7 +196,7 @@ async def test_saving_a_source_file_resends_the_last_message_once_per_burst(work
         await wait_for(lambda: len(resends()) == 2, timeout=15)
         assert count() == before + 2
 
-        engine.options.resend_mode = "replay"
+        engine.change(resend_mode="replay")
         handler.write_text("x = 101\n")
         await wait_for(
             lambda: any(isinstance(e, StatusChanged) and "replaying" in e.text for e in events), timeout=15

@@ -64,9 +64,7 @@ def raw_headers(port: int, path: str, extra: bytes = b"") -> bytes:
 async def test_an_app_that_streams_forever_gets_a_502_and_a_reason(workspace, engine_factory):
     async with serve(app()) as base:
         engine = await engine_factory(forward_to=base)
-        engine.receiver_options.max_response = (
-            256 * 1024
-        )  # (the --max-response flag is tested in the CLI table)
+        engine.change(max_response=256 * 1024)
         async with httpx.AsyncClient(timeout=30) as client:
             r = await client.post(engine.url + "/forever", content=b"{}")
     assert r.status_code == 502
@@ -101,7 +99,7 @@ async def test_forwarded_answers_carry_the_apps_date_and_server_once(workspace, 
         # the app got the captured header bytes exactly (they are not ASCII)
         assert b"(b'x-bin', b'\\xff\\xfe')" in answer
     # the receiver's own answers: one Date, one Server
-    engine.receiver_options.forward_to = None
+    engine.set_forwarding(None)
     own = await asyncio.to_thread(raw_headers, port, "/own")
     head = own.partition(b"\r\n\r\n")[0].lower().split(b"\r\n")
     assert len([h for h in head if h.startswith(b"date:")]) == 1

@@ -16,7 +16,7 @@ async def test_failing_then_recovered(workspace, engine_factory):
     ops = engine.sender.add_endpoint(
         engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current
     )
-    engine.options.ops_endpoint = ops.id
+    engine.change(ops_endpoint=ops.id)
     engine.sender.send("code.scanned", endpoints=["ep_local"])
     await wait_for(
         lambda: ops_types(workspace) == ["message.attempt.failing", "message.attempt.recovered"], timeout=30
@@ -31,9 +31,9 @@ async def test_endpoint_disabled_on_410(workspace, engine_factory):
     ops = engine.sender.add_endpoint(
         engine.url + "/ops", channels=["ops"], secret=workspace.receiver_secrets().current
     )
-    engine.options.ops_endpoint = ops.id
-    engine.receiver_options.respond = parse_respond("gone")
+    engine.change(ops_endpoint=ops.id)
+    engine.set_respond("gone")
     engine.sender.send("code.scanned", endpoints=[gone.id])
     await wait_for(lambda: workspace.store.get_endpoint(gone.id).disabled, timeout=30)
-    engine.receiver_options.respond = parse_respond("normal")
+    engine.set_respond("normal")
     await wait_for(lambda: ops_types(workspace) == ["endpoint.disabled"], timeout=30)

@@ -101,10 +101,10 @@ async def test_recover_failed_messages(workspace) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         store = workspace.store
-        app.engine.receiver_options.respond = RespondPolicy("status", status=500)
+        app.engine.set_respond(RespondPolicy("status", status=500))
         await pilot.press("t")
         await until(pilot, lambda: any(a.status == "failed" for a in store.list_attempts(limit=None)))
-        app.engine.receiver_options.respond = RespondPolicy()
+        app.engine.set_respond(RespondPolicy())
         await pilot.press("3")
         await until(pilot, lambda: app.view("endpoints").selected_id == "ep_local")
         await pilot.press("m")

@@ -154,7 +154,7 @@ async def test_fault_retry_now_and_replay(workspace) -> None:
         waiting_until = retry.scheduled_at
         assert waiting_until - first.scheduled_at > 100
 
-        app.engine.receiver_options.accept_invalid = True  # now a consumer that (wrongly) takes anything
+        app.engine.change(accept_invalid=True)  # now a consumer that (wrongly) takes anything
         await pilot.press("4")
         deliveries = app.view("deliveries")
         await until(pilot, lambda: deliveries.selected_id == message.id, what="message listed")

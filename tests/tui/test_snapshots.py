@@ -81,3 +81,10 @@ class TestHelp:
 
     def test_help(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "help")
+
+
+class TestCheck:
+    """Endpoints → Check: the scorecard of a finished run, one failed check selected with its detail."""
+
+    def test_scorecard(self, snap_compare: Any, tmp_path: Path) -> None:
+        assert _shot(snap_compare, tmp_path, "check")

@@ -7,7 +7,6 @@ refused (tampered, stale, unsigned, ...) is flagged in the error style, since th
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from textual import on
@@ -21,15 +20,12 @@ from textual.widgets import DataTable, Label
 from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.delivery.views import Delivery, summarize
 from hookdev.models import Attempt, Message
-from hookdev.presentation import human_delay
+from hookdev.tui.attempts import attempt_content, fmt_clock
 from hookdev.tui.badges import (
     STATUS_MARK,
     STATUS_STYLE,
     accepted_fault,
-    accepted_fault_content,
-    code_content,
     fault_content,
-    mark_content,
     status_content,
 )
 from hookdev.tui.context import Context
@@ -37,16 +33,6 @@ from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.widgets.content_view import ContentView
 
 RECENT = 200
-
-
-def countdown(seconds: float) -> str:
-    """``12 s``, ``4 min 32 s``, ``2 h 05 min``: precise enough to watch it tick."""
-    s = int(seconds + 0.999)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def summary_content(deliveries: list[Delivery], fault: str | None = None, accepted: bool = False) -> Content:
@@ -144,7 +130,7 @@ class DeliveriesView(Horizontal):
             self._refresh_timer = self.set_timer(0.2, self.reload)
 
     def _clock(self, ts: float) -> str:
-        return dt.datetime.fromtimestamp(ts, dt.UTC if self.ctx.utc else None).strftime("%H:%M:%S")
+        return fmt_clock(ts, self.ctx.utc)
 
     def reload(self) -> None:
         self._refresh_timer = None
@@ -172,6 +158,11 @@ class DeliveriesView(Horizontal):
             table.move_cursor(row=0, animate=False)
         self.selected_id = ids[table.cursor_row] if ids and 0 <= table.cursor_row < len(ids) else None
         self.show_timeline()
+
+    def select_message(self, message_id: str) -> None:
+        """Show one message's timeline (e.g. a check's delivery, from the Endpoints view)."""
+        self.selected_id = message_id
+        self.reload()
 
     @on(DataTable.RowHighlighted, "#messages-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -245,37 +236,9 @@ class DeliveriesView(Horizontal):
         return Content.assemble(*parts)
 
     def _attempt_line(self, a: Attempt, now: float, scale: float, fault: str | None = None) -> Content:
-        head = Content.assemble(" ", mark_content(a.status), f" #{a.number:<2} ")
-        tag = Content.assemble("  ", fault_content(fault)) if fault else Content("")
         if a.status == "pending":
             self._has_pending = True
-            wait = max(0.0, a.scheduled_at - now)
-            what = "retry" if a.trigger == "scheduled" else "manual attempt"
-            text = f"{what} in {countdown(wait)}" if wait > 0 else f"{what} due now"
-            if scale != 1 and wait > 0:
-                text += f"  ({human_delay(wait * scale)} of platform time at ×{scale:g})"
-            return Content.assemble(head, Content.styled(text, "$text-warning"), tag, "\n")
-        when = self._clock(a.started_at or a.scheduled_at)
-        took = f"{a.duration_ms:>5.0f} ms" if a.duration_ms is not None else "        "
-        line = Content.assemble(
-            head,
-            Content.styled(when, "$text-muted"),
-            "  ",
-            status_content(a.status, 9),
-            code_content(a.status_code),
-            "  ",
-            took,
-        )
-        if a.trigger == "manual":
-            line += Content.styled("  manual", "$text-muted")
-        line += tag
-        if a.error:
-            line += Content.styled(f"  {a.error}", "$text-error")
-        if a.extra.get("retry_after") is not None:
-            line += Content.styled(f"  Retry-After {a.extra['retry_after']:g} s", "$text-muted")
-        if accepted_fault(fault, a.status_code):  # on a line of its own: it must not be missed
-            line += Content.assemble("\n      ", accepted_fault_content(fault or ""))
-        return line + "\n"
+        return attempt_content(a, now, scale, fault, self._clock(a.started_at or a.scheduled_at)) + "\n"
 
     # -- actions --------------------------------------------------------------------------------
     def _run_replay(self, pairs: list[tuple[str, str | None]], what: str) -> None:

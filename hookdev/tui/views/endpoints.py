@@ -82,6 +82,13 @@ class EndpointsView(Vertical):
             id="endpoints.toggle",
         ),
         Binding(
+            "c",
+            "check",
+            "Check",
+            tooltip="Run the hookdev check battery against the endpoint: a live scorecard",
+            id="endpoints.check",
+        ),
+        Binding(
             "d",
             "delete",
             "Delete",
@@ -252,8 +259,8 @@ class EndpointsView(Vertical):
                 "Rotate", self.ctx.sender.rotate_secret, ep.id, parse_duration(values["grace"] or "0")
             )
             if info is not None:
-                if ep.secret is None:
-                    self.ctx.engine.secret_source.refresh()
+                if ep.secret is None:  # it signs with the receiver's secret
+                    self.ctx.engine.receiver_secret_rotated()
                 self.app.notify(
                     f"{ep.id} signs with a new secret"
                     + (f"; {len(info.previous)} old one(s) still sign too" if info.previous else "."),
@@ -312,6 +319,13 @@ class EndpointsView(Vertical):
                     f"{ep.id} is disabled; {done[1]} pending attempt(s) canceled.", title="Endpoint"
                 )
         self.reload()
+
+    def action_check(self) -> None:
+        ep = self.selected()
+        if ep is not None:
+            from hookdev.tui.screens.check_run import open_check
+
+            open_check(self, ep)
 
     def action_delete(self) -> None:
         ep = self.selected()

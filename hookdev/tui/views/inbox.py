@@ -23,6 +23,7 @@ from hookdev.tui.screens.confirm import ConfirmScreen
 from hookdev.tui.screens.prompt import Field, PromptScreen
 from hookdev.tui.widgets.capture_detail import CaptureDetail
 from hookdev.tui.widgets.capture_list import CaptureList
+from hookdev.verdicts import apply_verdict
 
 
 def curl_for(capture: Capture, base_url: str) -> str:
@@ -297,21 +298,16 @@ class InboxView(Vertical):
         )
 
     def reverify(self, capture: Capture, secret: str, scheme: str | None = None) -> None:
-        headers = {k.lower(): v for k, v in capture.headers}
-        verdict = signing.verify(
-            headers,
-            capture.body,
-            [secret],
+        """Verify ``capture`` again with the secret typed (and only that one), as of when it arrived,
+        with the receiver's current tolerance."""
+        verdict = apply_verdict(
+            capture,
+            receiver=(),
+            given=(secret,),
+            given_label="the secret entered in the TUI",
             scheme=scheme,
-            tolerance=self.ctx.engine.options.tolerance,
+            tolerance=self.ctx.engine.settings.tolerance,
             now=capture.received_at,
-        )
-        capture.scheme = verdict.scheme
-        capture.verified = verdict.verified
-        capture.reason = verdict.reason
-        capture.timestamp_skew = verdict.skew
-        capture.matched_secret = (
-            "the secret entered in the TUI" if verdict.matched_secret is not None else None
         )
         self.ctx.store.update_capture_verdict(capture)
         self.list.update(capture)

@@ -8,7 +8,7 @@ in flight keeps the answer it already took.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -92,7 +92,7 @@ class ReceiverView(VerticalScroll):
 
     @property
     def policy(self) -> RespondPolicy:
-        return self.ctx.engine.receiver_options.respond
+        return self.ctx.engine.settings.respond
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="receiver-columns"):
@@ -145,7 +145,7 @@ class ReceiverView(VerticalScroll):
 
     # -- display --------------------------------------------------------------------------------
     def refresh_info(self) -> None:
-        ro = self.ctx.engine.receiver_options
+        ro = self.ctx.engine.settings
         rows = [
             ("URL", Content.styled(self.ctx.url + "/", "bold $text-accent")),
             ("Scheme", Content(ro.scheme or "detected from the headers")),
@@ -174,7 +174,7 @@ class ReceiverView(VerticalScroll):
                         Content.assemble(show(secret), Content.styled(f"  expires in {left}", "$text-muted")),
                     )
                 )
-        for i, extra in enumerate(self.ctx.engine.receiver_options.extra_secrets, 1):
+        for i, extra in enumerate(self.ctx.engine.settings.secrets, 1):
             rows.append((f"--secret #{i}", Content(show(extra))))
         hint = Content.styled("\n\ns shows them · R rotates them (with a grace period)", "$text-muted")
         return kv(rows) + hint
@@ -201,24 +201,25 @@ class ReceiverView(VerticalScroll):
             name: self.query_one(f"#param-{name}", Input).value.strip()
             for name in ("status", "count", "delay", "retry-after")
         }
-        policy = RespondPolicy(mode)
+        fields: dict[str, Any] = {}
         if mode in ("status", "fail"):
-            policy.status = _int(values["status"], 100, 599, "status")
+            fields["status"] = _int(values["status"], 100, 599, "status")
         if mode == "fail":
-            policy.count = _int(values["count"], 1, 1_000_000, "N requests")
+            fields["count"] = _int(values["count"], 1, 1_000_000, "N requests")
         if mode == "delay":
             try:
-                policy.delay = float(values["delay"])
+                delay = float(values["delay"])
             except ValueError:
                 raise ValueError("delay must be a number of seconds") from None
-            if not 0 <= policy.delay <= 3600:
+            if not 0 <= delay <= 3600:
                 raise ValueError("delay must be 0 to 3600 seconds")
+            fields["delay"] = delay
         if mode == "throttle":
-            policy.retry_after = _int(values["retry-after"], 0, 86400 * 7, "Retry-After")
-        return policy
+            fields["retry_after"] = _int(values["retry-after"], 0, 86400 * 7, "Retry-After")
+        return RespondPolicy(mode, **fields)
 
     def apply(self, policy: RespondPolicy) -> None:
-        self.ctx.engine.receiver_options.respond = policy
+        self.ctx.engine.set_respond(policy)
         self.ctx.engine.log(f"receiver now answers {policy.describe()}")
         self._refresh_now()
         self.post_message(ReceiverChanged())
@@ -279,8 +280,7 @@ class ReceiverView(VerticalScroll):
             if values is None:
                 return
             grace = parse_duration(values["grace"] or "0")
-            self.ctx.workspace.rotate_receiver_secret(grace)
-            self.ctx.engine.secret_source.refresh()
+            self.ctx.engine.rotate_receiver_secret(grace)
             self.refresh_info()
             until = "" if grace <= 0 else f"; the old one stays valid for {human_delay(grace)}"
             self.ctx.engine.log(f"receiver secret rotated{until}")

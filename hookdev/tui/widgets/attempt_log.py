@@ -64,7 +64,11 @@ def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
         note = visible(a.error) if a.error else ("manual" if a.trigger == "manual" else "")
     if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
         warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
-        note = f"{warn}{a.fault}" + (f" · {note}" if note else "")
+        detail = a.extra.get("fault_note")  # e.g. "timestamp 1 h ahead"
+        note = f"{warn}{a.fault}" + (f" ({detail})" if detail else "") + (f" · {note}" if note else "")
+    check = a.extra.get("check")
+    if isinstance(check, dict) and check.get("check"):  # a delivery of `hookdev check`
+        note = f"check {check['check']}" + (f" · {note}" if note else "")
     result = status_content(a.status)
     if a.status_code is not None:
         result = Content.assemble(result, " ", code_content(a.status_code))

@@ -50,7 +50,7 @@ class DevLoopPanel(Vertical):
         self.ctx = ctx
 
     def compose(self) -> ComposeResult:
-        opts = self.ctx.engine.options
+        opts = self.ctx.engine.settings
         yield Label("Dev loop", classes="card-title")
         yield Static(id="devloop-config")
         with Horizontal(id="devloop-controls"):
@@ -81,7 +81,7 @@ class DevLoopPanel(Vertical):
         self.query_one("#devloop-config", Static).update(self._config())
         switch = self.query_one("#resend-switch", Switch)
         with switch.prevent(Switch.Changed):
-            switch.value = bool(self.ctx.engine.options.resend_on_change)
+            switch.value = bool(self.ctx.engine.settings.resend_on_change)
         self.query_one("#devloop-watcher", Static).update(self._watcher())
 
     def _config(self) -> Content:
@@ -114,7 +114,7 @@ class DevLoopPanel(Vertical):
     def _watcher(self) -> Content:
         live = self.ctx.live
         if live.watcher_text is None:
-            text = "on" if self.ctx.engine.options.resend_on_change else "off"
+            text = "on" if self.ctx.engine.settings.resend_on_change else "off"
             return kv([("Watcher", Content.styled(text, "$text-muted"))])
         when = Content.styled(f"{self._clock(live.watcher_at or 0)}  ", "$text-muted")
         style = "" if live.watcher_ok else "$text-warning"
@@ -127,12 +127,12 @@ class DevLoopPanel(Vertical):
 
     @on(Switch.Changed, "#resend-switch")
     def _switched(self, event: Switch.Changed) -> None:
-        if event.value != bool(self.ctx.engine.options.resend_on_change):  # not the switch being set up
+        if event.value != bool(self.ctx.engine.settings.resend_on_change):  # not the switch being set up
             self.apply(event.value)
 
     @on(Select.Changed, "#resend-mode")
     def _mode_changed(self, event: Select.Changed) -> None:
-        changed = event.value != self.ctx.engine.options.resend_mode  # not the select being set up
+        changed = event.value != self.ctx.engine.settings.resend_mode  # not the select being set up
         if changed and self.query_one("#resend-switch", Switch).value:
             self.apply(True)
 

@@ -43,7 +43,7 @@ class ForwardingPanel(Vertical):
 
     @property
     def target(self) -> str | None:
-        return self.ctx.engine.receiver_options.forward_to
+        return self.ctx.engine.settings.forward_to
 
     def focus_input(self) -> None:
         self.query_one("#forward-target", Input).focus()
@@ -74,7 +74,7 @@ class ForwardingPanel(Vertical):
         self.query_one("#forward-more", Static).update(more)
 
     def _routes(self) -> list[tuple[str, Content]]:
-        routes = self.ctx.engine.receiver_options.routes
+        routes = self.ctx.engine.settings.routes
         if not routes:
             return [
                 ("Routes", Content.styled("none ([[routes]] in hookdev.toml, or --route)", "$text-muted"))
@@ -139,7 +139,7 @@ class ForwardingPanel(Vertical):
             self._check(Content.styled(str(e), "$text-error"))
             return False
         before = self.target
-        self.ctx.engine.receiver_options.forward_to = url
+        self.ctx.engine.set_forwarding(url)
         self.query_one("#forward-target", Input).value = url or ""
         self._check(None)
         if url != before:

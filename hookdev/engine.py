@@ -192,8 +192,14 @@ class Engine:
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         opts = self._start
+        from hookdev.server_guard import GuardLimits  # uvicorn: loaded only when a server starts
+
+        s = self.settings
         self.url = await self.server.start(
-            self.settings.host, self.settings.port, tls_home=self.workspace.home if opts.tls else None
+            s.host,
+            s.port,
+            tls_home=self.workspace.home if opts.tls else None,
+            limits=GuardLimits(s.head_timeout, s.body_timeout, s.max_connections),
         )
         self.capture_app.receiver_url = self.url
         self.store.start_checkpointer()

@@ -43,6 +43,9 @@ class Settings:
     routes: tuple[Route, ...] = ()
     forward_timeout: float = 30.0
     max_response: int = DEFAULT_MAX_RESPONSE
+    head_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_connections: int = 1000
     resend_on_change: tuple[Path, ...] = ()
     resend_mode: str = "new"
 
@@ -96,7 +99,7 @@ def normalize(name: str, value: Any) -> Any:
         return None
     if setting.kind in ("strings", "routes", "paths"):
         return tuple(Path(v) if setting.kind == "paths" else v for v in value)
-    if setting.name in ("time_scale", "tolerance", "forward_timeout"):
+    if setting.name in ("time_scale", "tolerance", "forward_timeout", "head_timeout", "body_timeout"):
         return float(value)
     if setting.kind == "path":
         return str(value)

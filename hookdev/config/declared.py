@@ -127,7 +127,7 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="S",
         multiple=True,
         file_help='more secrets to accept; "SCHEME:" binds one to a scheme',
-        example='["stripe:whsec_..."]',
+        example='["github:s3cret"]',
     ),
     Setting(
         "scheme",
@@ -218,6 +218,34 @@ SETTINGS: tuple[Setting, ...] = (
         flag="--max-response",
         metavar="SIZE",
         file_help="largest answer from your app held when forwarding; larger: 502",
+    ),
+    Setting(
+        "head_timeout",
+        "number",
+        10.0,
+        "Seconds a client has to send a whole request head (default 10); then 408 and close.",
+        flag="--head-timeout",
+        lo=0,
+        hi=3600,
+    ),
+    Setting(
+        "body_timeout",
+        "number",
+        10.0,
+        "Seconds a request body may stall between two pieces (default 10); then the connection is cut.",
+        flag="--body-timeout",
+        lo=0,
+        hi=3600,
+    ),
+    Setting(
+        "max_connections",
+        "integer",
+        1000,
+        "Open connections at most (default 1000, and below the file-descriptor limit); past it the"
+        " oldest one still waiting for its head is closed.",
+        flag="--max-connections",
+        lo=1,
+        hi=1_000_000,
     ),
     Setting(
         "resend_on_change",

@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from hookdev.cli import main
-from hookdev.cli._delivery import outcome_text
-from hookdev.cli.render import attempt_line, capture_line
+from hookdev.cli.render import attempt_line, capture_line, outcome_text
 from hookdev.models import Attempt, Capture
 from hookdev.textsafe import visible
 from hookdev.workspace import Workspace

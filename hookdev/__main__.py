@@ -1,4 +1,4 @@
 from hookdev.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="hookdev")

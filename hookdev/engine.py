@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hookdev import runtime
 from hookdev.config import Config, empty_config
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
 from hookdev.forward import Route, parse_target
@@ -75,6 +76,7 @@ class Engine:
             self.workspace,
             bus=self.bus,
             catalog_path=lambda: self._settings.catalog,
+            catalog_strict=lambda: self._settings.strict,
             wake=self.wake_dispatcher,
             time_scale=lambda: self._settings.time_scale,
         )
@@ -153,7 +155,7 @@ class Engine:
         (``Settings`` field types); raises ValueError for an unknown setting."""
         new = self._settings.replace(**values)
         if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
@@ -211,6 +213,10 @@ class Engine:
                 await self.stop()
                 raise EngineError(f"hookdev.toml: {e}") from None
         self.bus.publish(ServerReady(self.url))
+        runtime.announce(self.workspace.home, self.url)  # `hookdev status` sees this receiver
+        self.bus.publish(
+            LogLine("info", f"workspace {self.workspace.home} ({self.workspace.location.reason})", "engine")
+        )
         from hookdev.ops import OpsEmitter
 
         self.bus.subscribe(OpsEmitter(self.sender, lambda: self._settings))
@@ -224,6 +230,8 @@ class Engine:
             self._start_resend_watcher()
 
     async def stop(self) -> None:
+        if self.url:
+            runtime.withdraw(self.workspace.home, self.url)
         self._stop_watchers.set()
         if self._confirm_handle is not None:
             self._confirm_handle.cancel()
@@ -286,8 +294,12 @@ class Engine:
             )
 
         assert opts.relay is not None
+        from hookdev.tunnel.client import relay_urls
+        from hookdev.tunnel.owners import channel_key
+
+        key = channel_key(self.workspace.home, relay_urls(opts.relay)[0], channel)
         self.relay_client = RelayClient(
-            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status
+            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status, key=key
         )
         self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
 
@@ -331,7 +343,7 @@ class Engine:
         new = resolve(layers)
         notes: list[str] = []
         if new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):

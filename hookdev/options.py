@@ -30,6 +30,7 @@ class EngineOptions:
     port: int = DEFAULT_PORT
     time_scale: float = DEFAULTS.time_scale
     catalog: str | None = None
+    strict: bool = False
     secrets: list[str] = field(default_factory=list)
     scheme: str | None = None
     tolerance: float = DEFAULTS.tolerance
@@ -68,6 +69,7 @@ class EngineOptions:
         """The settings snapshot these options start an engine with."""
         return Settings(
             catalog=self.catalog,
+            strict=self.strict,
             time_scale=float(self.time_scale),
             ops_endpoint=self.ops_endpoint,
             host=self.host,
@@ -98,6 +100,7 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
         port=s.port,
         time_scale=s.time_scale,
         catalog=s.catalog,
+        strict=s.strict,
         secrets=list(s.secrets),
         scheme=s.scheme,
         tolerance=s.tolerance,

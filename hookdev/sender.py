@@ -79,12 +79,14 @@ class Sender:
         bus: EventBus | None = None,
         catalog: Catalog | None = None,
         catalog_path: str | os.PathLike[str] | Callable[[], str | None] | None = None,
-        catalog_source: CatalogSource | None = None,
+        catalog_source: CatalogSource | Callable[[], CatalogSource] | None = None,
+        catalog_strict: bool | Callable[[], bool] = False,
         wake: Callable[[], None] | None = None,
         time_scale: float | Callable[[], float] = 1.0,
     ) -> None:
         """``catalog_path`` and ``time_scale`` may be sources (callables) the sender reads on every use:
-        the engine passes its current settings, so a reload changes them without a new Sender."""
+        the engine passes its current settings, so a reload changes them without a new Sender.
+        ``catalog_source`` may be a callable too, asked once, on first use."""
         self.workspace = workspace
         self.store = workspace.store
         self.bus = bus
@@ -93,7 +95,11 @@ class Sender:
         self._catalog = catalog
         self._catalog_path = catalog_path
         self._catalog_source = catalog_source
+        self._catalog_strict = catalog_strict
         self._catalog_loaded_from: CatalogSource | None = None
+        # Asked once when a name is unknown: create the endpoint if hookdev.toml declares it (the CLI sets
+        # it, so `--endpoint orders-app` works before `listen` ever synced the file); True: retry.
+        self.declared: Callable[[str], bool] | None = None
 
     @property
     def time_scale(self) -> float:
@@ -107,12 +113,16 @@ class Sender:
         :func:`hookdev.catalog.lookup.catalog_source`)."""
         from hookdev.catalog.lookup import WORKSPACE_SETTING, catalog_source
 
+        if callable(self._catalog_source):  # looked up on first use (`endpoints list` never needs it)
+            self._catalog_source = self._catalog_source()
         if self._catalog_source is not None and flag is None:
             return self._catalog_source
         path = flag or (self._catalog_path() if callable(self._catalog_path) else self._catalog_path)
+        strict = self._catalog_strict() if callable(self._catalog_strict) else self._catalog_strict
         return catalog_source(
             flag=path,
             setting=self.store.get_setting(WORKSPACE_SETTING),
+            strict_flag=strict,
             workspace_home=self.workspace.home,
         )
 
@@ -124,7 +134,7 @@ class Sender:
         if self._catalog is None or (
             self._catalog_loaded_from is not None and source != self._catalog_loaded_from
         ):
-            self._catalog = self._load_catalog(source)
+            self._catalog = self.load_catalog(source)
             self._catalog_loaded_from = source
         return self._catalog
 
@@ -132,11 +142,12 @@ class Sender:
         """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
         new one is unusable."""
         source = self.catalog_source()
-        fresh = self._load_catalog(source)
+        fresh = self.load_catalog(source)
         self._catalog, self._catalog_loaded_from = fresh, source
         return fresh
 
-    def _load_catalog(self, source: CatalogSource) -> Catalog:
+    def load_catalog(self, source: CatalogSource) -> Catalog:
+        """Load the catalog ``source`` names (without making it the current one); raises SenderError."""
         from hookdev.catalog import CatalogError  # jsonschema: only when needed
 
         try:
@@ -159,11 +170,49 @@ class Sender:
 
     # -- endpoints --------------------------------------------------------------------------------
     def endpoint(self, ref: str) -> Endpoint:
-        """An endpoint by id or unique id prefix/suffix."""
+        """An endpoint by its hookdev.toml name, id, or a unique name prefix or id prefix/suffix.
+
+        Unknown or ambiguous: a one-line SenderError listing the candidates."""
+        by_name = self.endpoint_ids_by_name()
+        if ref in by_name and (found := self.store.get_endpoint(by_name[ref])) is not None:
+            return found
         found = self.store.find_endpoint(ref)
-        if found is None:
-            raise SenderError(self._miss("endpoints", "endpoint", ref, "hookdev endpoints list"))
-        return found
+        if found is not None:
+            return found
+        names = [n for n in by_name if n.startswith(ref)] if ref else []
+        ids = self.store.id_matches("endpoints", ref, 6) if ref else []
+        matches = names + [i for i in ids if i not in {by_name[n] for n in names}]
+        if len(matches) == 1:
+            hit = self.store.get_endpoint(by_name.get(matches[0], matches[0]))
+            if hit is not None:
+                return hit
+        if len(matches) > 1:
+            raise SenderError(f"endpoint {ref!r} is ambiguous: it matches {_listing(matches)}")
+        if self.declared is not None and not ref.startswith("ep_"):
+            declared, self.declared = self.declared, None  # once: no loop
+            try:
+                if declared(ref):
+                    return self.endpoint(ref)
+            finally:
+                self.declared = declared
+        known = [self.endpoint_names().get(e.id) or e.id for e in self.store.list_endpoints()]
+        raise SenderError(
+            f"no endpoint {ref!r}; "
+            + (
+                f"known: {_listing(known)}"
+                if known
+                else "there are none (add one: hookdev endpoints add URL)"
+            )
+        )
+
+    def endpoint_ids_by_name(self) -> dict[str, str]:
+        """Endpoints declared in hookdev.toml: name -> id (kept by the managed-endpoint sync)."""
+        known = self.store.get_setting("managed_endpoints", {}) or {}
+        return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
+
+    def endpoint_names(self) -> dict[str, str]:
+        """id -> hookdev.toml name, for the endpoints that have one."""
+        return {v: k for k, v in self.endpoint_ids_by_name().items()}
 
     def endpoints(self) -> list[Endpoint]:
         return self.store.list_endpoints()
@@ -238,7 +287,11 @@ class Sender:
         if scheme is not None:
             endpoint.scheme = v.check_scheme(scheme)
             if endpoint.secret is not None:
-                v.check_secret(endpoint.secret, endpoint.scheme)
+                try:
+                    v.check_secret(endpoint.secret, endpoint.scheme)
+                except v.InputError:  # e.g. a Slack hex secret cannot sign Standard Webhooks: a new one
+                    endpoint.secret = random_secret(endpoint.scheme)
+                    endpoint.old_secrets = []
         endpoint.updated_at = time.time()
         if not self.store.save_endpoint(endpoint):
             raise SenderError(f"endpoint {endpoint.id} was deleted meanwhile")
@@ -316,9 +369,10 @@ class Sender:
         if counts is None:
             counts = self.store.endpoint_counts(time.time(), endpoint.id).get(endpoint.id, EndpointCounts())
         secret = endpoint.secret if endpoint.secret is not None else self.workspace.receiver_secrets().current
-        return endpoint_json(
+        data = endpoint_json(
             endpoint, secret=secret, backlog=counts.backlog, pending=counts.pending, sending=counts.sending
         )
+        return {"id": data.pop("id"), "name": self.endpoint_names().get(endpoint.id), **data}
 
     @staticmethod
     def _check_unmanaged(endpoint: Endpoint, what: str, force: bool) -> None:
@@ -573,6 +627,12 @@ class Sender:
     def _wake(self) -> None:
         if self.wake is not None:
             self.wake()
+
+
+def _listing(items: Sequence[str], most: int = 8) -> str:
+    """``a, b, c`` (and ``, ... (N more)`` past ``most``): candidates on one line."""
+    shown = ", ".join(items[:most])
+    return shown + (f", ... ({len(items) - most} more)" if len(items) > most else "")
 
 
 def header_list(pairs: Iterable[str]) -> Headers:

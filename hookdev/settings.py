@@ -29,6 +29,7 @@ class Settings:
     """One immutable snapshot of every setting (see ``hookdev.config.declared`` for what each means)."""
 
     catalog: str | None = None
+    strict: bool = False
     time_scale: float = 1.0
     ops_endpoint: str | None = None
     host: str = DEFAULT_HOST

@@ -10,11 +10,14 @@ words, never the secret itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hookdev import signing
-from hookdev.forward import Route
 from hookdev.models import Capture
 from hookdev.signing import Verdict
+
+if TYPE_CHECKING:  # hookdev.forward loads httpx: `verify` and `sign` must not pay for it
+    from hookdev.forward import Route
 
 
 def verification_secrets(
@@ -68,6 +71,8 @@ def apply_verdict(
     capture.scheme = verdict.scheme
     capture.verified = verdict.verified
     capture.reason = verdict.reason
+    if verdict.verified is False and _signed_by_hookdev(headers, verdict.reason):
+        capture.reason = f"{verdict.reason} (signed by another hookdev workspace? see `hookdev status`)"
     capture.webhook_id = verdict.webhook_id
     capture.timestamp_skew = verdict.skew
     capture.matched_secret = (
@@ -78,3 +83,13 @@ def apply_verdict(
         )
     )
     return verdict
+
+
+def _signed_by_hookdev(headers: dict[str, str], reason: str | None) -> bool:
+    """A well-formed signature from hookdev's own sender that no secret here matches: most likely a
+    `hookdev send` run against another workspace (another folder, another secret)."""
+    return (
+        reason is not None
+        and " matched any of " in reason
+        and headers.get("user-agent", "").startswith("hookdev/")
+    )

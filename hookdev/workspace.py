@@ -1,7 +1,9 @@
 """The workspace: where state lives (home dir), the store, the receiver secret and settings.
 
-Home: ``--home DIR``, else ``$HOOKDEV_HOME``, else ``./.hookdev/`` (created on first use with a
-``.gitignore`` of ``*``). Secret files are 0600, the directory 0700.
+Home: ``--home DIR``, else ``$HOOKDEV_HOME``, else found the way git finds a repository: from the
+current directory upward, the first directory holding a ``.hookdev/`` or a ``hookdev.toml`` (the
+workspace is that directory's ``.hookdev/``). Only when none is found is ``./.hookdev/`` created
+(with a ``.gitignore`` of ``*``). Secret files are 0600, the directory 0700.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hookdev.models import Endpoint
-from hookdev.signing.standard import generate_secret
-from hookdev.store import Store
+
+if TYPE_CHECKING:
+    from hookdev.store import Store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -27,13 +31,49 @@ class WorkspaceError(Exception):
     """A workspace that cannot be opened or a secret file that cannot be read."""
 
 
-def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+WORKSPACE_DIR = ".hookdev"
+CONFIG_FILE = "hookdev.toml"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Which workspace a command uses, and why."""
+
+    path: Path
+    source: str  # "flag" (--home / a path given), "env" ($HOOKDEV_HOME), "found" (upward), "new"
+
+    @property
+    def reason(self) -> str:
+        if self.source == "flag":
+            return "given with --home"
+        if self.source == "env":
+            return "set by $HOOKDEV_HOME"
+        if self.source == "found":
+            marker = "hookdev.toml" if (self.path.parent / CONFIG_FILE).is_file() else WORKSPACE_DIR
+            return f"found upward from the current directory (next to {marker} in {self.path.parent})"
+        return "none found upward from the current directory: created here"
+
+
+def locate_home(home: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Location:
+    """The workspace ``home`` names, else ``$HOOKDEV_HOME``'s, else the nearest one upward from ``cwd``
+    (a directory holding ``.hookdev/`` or ``hookdev.toml``), else ``cwd/.hookdev`` (``source="new"``)."""
     if home:
-        return Path(home).expanduser()
+        return Location(Path(home).expanduser(), "flag")
     env = os.environ.get("HOOKDEV_HOME")
     if env:
-        return Path(env).expanduser()
-    return Path.cwd() / ".hookdev"
+        return Location(Path(env).expanduser(), "env")
+    start = (cwd or Path.cwd()).absolute()
+    for directory in (start, *start.parents):
+        try:
+            if (directory / WORKSPACE_DIR).is_dir() or (directory / CONFIG_FILE).is_file():
+                return Location(directory / WORKSPACE_DIR, "found")
+        except OSError:  # an unreadable parent ends the search, as it would for git
+            break
+    return Location(start / WORKSPACE_DIR, "new")
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    return locate_home(home).path
 
 
 def write_private(path: Path, text: str) -> None:
@@ -88,7 +128,9 @@ class Workspace:
     """Opens (and on first use creates) a hookdev home directory."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
-        self.home = resolve_home(home)
+        self.location = locate_home(home)
+        self.home = self.location.path
+        self.created = not self.home.is_dir()  # the CLI says so once, on stderr
         try:
             self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
             make_private(self.home)
@@ -104,6 +146,8 @@ class Workspace:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from hookdev.store import Store  # sqlite3: only for the commands that read the database
+
             self._store = Store(self.home / DB_FILE)
             self._ensure_default_endpoint(self._store)
         return self._store
@@ -131,6 +175,8 @@ class Workspace:
 
     # -- receiver secret -----------------------------------------------------------------------
     def receiver_secrets(self) -> ReceiverSecrets:
+        from hookdev.signing.standard import generate_secret
+
         if not self.secrets_path.exists():
             secrets = ReceiverSecrets(generate_secret(), [])
             self._save_secrets(secrets)
@@ -144,6 +190,8 @@ class Workspace:
             raise WorkspaceError(f"cannot read {self.secrets_path}: {e}") from None
 
     def rotate_receiver_secret(self, grace: float = DEFAULT_GRACE) -> ReceiverSecrets:
+        from hookdev.signing.standard import generate_secret
+
         old = self.receiver_secrets()
         now = time.time()
         previous = [(s, exp) for s, exp in old.previous if exp > now]

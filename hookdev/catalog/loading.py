@@ -18,7 +18,7 @@ every one. :func:`validate_catalog` lists every problem (what ``catalog validate
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -83,7 +83,18 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
     keyed = key_of_file(p)
     hit = cache.lookup(cache_dir, p, keyed[0]) if keyed else None
     if hit is not None:
-        return _finish(Catalog(_cached_entries(hit, source), source, list(hit.issues)), strict)
+
+        def document() -> object:
+            """The cached parse, or the file parsed again if the cache entry went away meanwhile."""
+            doc = hit.document()
+            if doc is None:
+                ok, doc = read_document(p, source, [])
+                doc = doc if ok else {}
+            return doc
+
+        return _finish(
+            Catalog(_cached_entries(hit.infos, document, source), source, list(hit.issues)), strict
+        )
     ok, doc = read_document(_Bytes(p, keyed[1]) if keyed else p, source, issues)
     if not ok:
         return _finish(Catalog({}, source, issues), strict)
@@ -95,20 +106,18 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
     return _finish(catalog, strict)
 
 
-def _cached_entries(hit: Any, source: str) -> dict[str, Entry]:
-    """Entries from a cache index; the cached document is parsed only when a type is first built."""
+def _cached_entries(infos: list[TypeInfo], document: Callable[[], object], source: str) -> dict[str, Entry]:
+    """Entries from a cache index; the document is parsed only when a type is first built."""
     found: dict[str, Candidate] = {}
 
     def candidate(name: str) -> Candidate:
         if not found:
-            doc = hit.document()
-            if doc is None:
-                raise CatalogError(
-                    [CatalogIssue(source, "", "the catalog cache changed while in use; run again")]
-                )
-            for c in candidates_of(doc, source, []):
+            for c in candidates_of(document(), source, []):
                 if isinstance(c.name, str):
                     found.setdefault(c.name, c)
+        if name not in found:  # the file changed under the cache in the same instant: say so, per type
+            problem = CatalogIssue(source, "", "changed while in use; run the command again")
+            return Candidate(name, "", source, "", dict, problem=problem)
         return found[name]
 
     def entry(info: TypeInfo) -> Entry:
@@ -120,7 +129,7 @@ def _cached_entries(hit: Any, source: str) -> dict[str, Entry]:
         made = Entry(info, build)
         return made
 
-    return {info.name: entry(info) for info in sorted(hit.infos, key=lambda i: i.name)}
+    return {info.name: entry(info) for info in sorted(infos, key=lambda i: i.name)}
 
 
 def key_of_file(p: Path) -> tuple[Any, bytes] | None:
@@ -230,7 +239,12 @@ def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
         return unusable(
             CatalogIssue(c.file, "", f"must be a JSON object, not {json_type(schema)}", f"{prefix}schema")
         )
-    problem = schema_problem(schema) if thorough else None
+    if not thorough:
+        problem = None
+    elif c.check is not None:
+        problem = c.check(schema_problem)
+    else:
+        problem = schema_problem(schema)
     if problem is not None:
         return unusable(CatalogIssue(c.file, problem[0], problem[1], f"{prefix}schema"))
     example = c.example

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -18,6 +20,7 @@ COMMANDS = (
     "verify",
     "sign",
     "secret",
+    "status",
     "catalog",
     "endpoints",
     "send",
@@ -33,12 +36,38 @@ COMMANDS = (
 )
 
 
+# The one-line summary `hookdev --help` shows for each command, so listing them loads none of their
+# modules; a command's own `short_help` comes from here too (one text, no drift). A command missing
+# here still works: its module is imported to describe it.
+SHORT_HELP = {
+    "ui": "Open the TUI: inbox, send, endpoints, deliveries, receiver.",
+    "listen": "Receive webhooks: capture, verify, store, answer; run retries.",
+    "status": "The workspace in use and why, the receiver, queues, retries.",
+    "inbox": "Captured requests, newest first: show, export, clear.",
+    "verify": "Verify a webhook signature offline.",
+    "sign": "Sign a body with Standard Webhooks (headers or a curl command).",
+    "secret": "Print the receiver secret, or rotate it.",
+    "catalog": "Event types you can send: list, show, validate.",
+    "endpoints": "Where the sender delivers: add, list, show, update, delete.",
+    "send": "Send a message of an event type to its endpoints.",
+    "messages": "Sent messages, newest first, with their deliveries.",
+    "attempts": "Delivery attempts, newest first.",
+    "replay": "Send a message again now (same webhook-id, fresh signature).",
+    "recover": "Resend what failed to an endpoint in a time window.",
+    "dispatch": "Deliver pending attempts (the dispatcher on its own).",
+    "check": "Prove a webhook consumer correct: a battery of deliveries, graded.",
+    "relay": "Run a relay on a public host so webhooks reach your laptop.",
+    "tls": "Local HTTPS: the workspace CA.",
+    "init": "Write a commented starter hookdev.toml.",
+}
+
+
 class _Group(click.Group):
-    """Loads each command's module only when it runs (a fast `--version` and `verify`), and lists
-    commands in the order a new user meets them."""
+    """Loads each command's module only when it runs (so `--version` and `--help` load none), and
+    lists commands in the order a new user meets them."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if self.get_command(ctx, name) is not None]
+        return [name for name in COMMANDS if name in SHORT_HELP or self.get_command(ctx, name) is not None]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
@@ -50,7 +79,61 @@ class _Group(click.Group):
                 return None  # not built yet
             raise
         command: click.Command = getattr(module, cmd_name)
+        if command.short_help is None and cmd_name in SHORT_HELP:
+            command.short_help = SHORT_HELP[cmd_name]
         return command
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """As click's, except that a usage error is one line: ``Error: no such option '--yes' (see
+        hookdev endpoints delete --help)``, exit code 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as e:
+            click.echo(f"Error: {usage_line(e)}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            summary = SHORT_HELP.get(name)
+            if summary is None:
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                summary = command.get_short_help_str(formatter.width - 6 - len(name))
+            rows.append((name, summary))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def usage_line(e: click.UsageError) -> str:
+    """Click's usage error as one line, with where to read more."""
+    if isinstance(e, click.NoSuchOption):
+        text = f"no such option {e.option_name!r}"
+        if e.possibilities:
+            text += f"; did you mean {' or '.join(sorted(e.possibilities))}?"
+    else:
+        text = " ".join(e.format_message().split()).removesuffix(".")
+    if e.ctx is not None:
+        text += f" (see {e.ctx.command_path} --help)"
+    return text
 
 
 @click.group(
@@ -65,7 +148,7 @@ def main(ctx: click.Context, home: str | None, **options: Any) -> None:
 
     Receive and verify webhooks, send them like the platform does (retries, rate limits, replay),
     tunnel them from the internet, and watch it all in one terminal. With no command it opens the
-    TUI; the options above are the TUI's (the same as `hookdev ui` and `hookdev listen`).
+    TUI; the options below are the TUI's (the same as `hookdev ui` and `hookdev listen`).
     """
     if ctx.invoked_subcommand is None:
         from hookdev.cli.ui import ui

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hookdev.workspace import Workspace, WorkspaceError
+if TYPE_CHECKING:
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,16 +39,54 @@ def home_option(f: F) -> F:
     return click.option(
         "--home",
         type=click.Path(file_okay=False),
-        envvar="HOOKDEV_HOME",
-        help="Workspace directory (default: $HOOKDEV_HOME, else ./.hookdev).",
+        help="Workspace directory (default: $HOOKDEV_HOME, else the nearest .hookdev/ or hookdev.toml "
+        "upward, else ./.hookdev).",
     )(f)
 
 
 def open_workspace(home: str | None) -> Workspace:
+    """The workspace a command uses (see `hookdev status`); creating one says so once, on stderr."""
+    from hookdev.workspace import Workspace, WorkspaceError
+
     try:
-        return Workspace(home)
+        workspace = Workspace(home)
+        if workspace.created and workspace.location.source in (
+            "new",
+            "found",
+        ):  # --home, $HOOKDEV_HOME: as told
+            secret = workspace.receiver_secrets().current
+            click.echo(f"created workspace {display_path(workspace.home)} (secret {secret[:10]}…)", err=True)
     except WorkspaceError as e:
         raise HookdevError(str(e)) from None
+    return workspace
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it (``./.hookdev``), else absolute."""
+    try:
+        return "./" + str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def yes_option(f: F) -> F:
+    return click.option(
+        "--yes",
+        "-y",
+        is_flag=True,
+        help="Do it without asking (required when stdin is not a terminal).",
+    )(f)
+
+
+def confirm(yes: bool, question: str, command: str) -> None:
+    """Guard a destructive command: go on with --yes; else ask on a terminal (declining prints
+    "nothing deleted", exit 1); else refuse (exit 2): piped input never answers for the user."""
+    if yes:
+        return
+    if not click.get_text_stream("stdin").isatty():
+        raise HookdevError(f"nothing deleted: `{command}` asks first; add --yes when stdin is not a terminal")
+    if not click.confirm(question, default=False, err=True):
+        raise Failed("nothing deleted")
 
 
 def emit_json(obj: Any) -> None:

@@ -3,12 +3,8 @@ and the progress line printed per attempt."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-import ssl
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,13 +13,16 @@ from hookdev.cli._common import HookdevError, emit_json
 from hookdev.cli.catalog import catalog_path_option as catalog_option  # noqa: F401 - re-exported
 from hookdev.cli.render import attempt_line
 from hookdev.delivery import DEFAULT_TIMEOUT
-from hookdev.delivery.clock import RealClock
 from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import finished_attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
-from hookdev.sender import Sender
 from hookdev.textsafe import visible
-from hookdev.workspace import Workspace
+
+if TYPE_CHECKING:
+    import ssl
+
+    from hookdev.sender import Sender
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,8 +49,27 @@ def make_sender(
 ) -> Sender:
     """A Sender on the catalog the one lookup picks (--catalog, hookdev.toml, workspace setting, sample)."""
     from hookdev.cli.catalog import find_catalog
+    from hookdev.sender import Sender
 
-    return Sender(workspace, catalog_source=find_catalog(catalog, None, strict, workspace), bus=bus)
+    sender = Sender(workspace, catalog_source=lambda: find_catalog(catalog, None, strict, workspace), bus=bus)
+    sender.declared = lambda name: sync_declared(sender, name)
+    return sender
+
+
+def sync_declared(sender: Sender, name: str) -> bool:
+    """When hookdev.toml declares an endpoint ``name`` the workspace has not met yet, create the file's
+    endpoints now (as `listen` would at start) so the name works at once."""
+    from hookdev.config import ConfigError, project_config
+    from hookdev.managed import sync_managed_endpoints
+
+    try:
+        config = project_config()
+    except ConfigError:
+        return False
+    if config.endpoint_named(name) is None:
+        return False
+    input_errors(lambda: sync_managed_endpoints(sender, config))
+    return True
 
 
 def client_verify(workspace: Workspace) -> ssl.SSLContext | bool:
@@ -102,6 +120,11 @@ def run_dispatcher(
 ) -> None:
     """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
 
+    import asyncio
+    import contextlib
+    import signal
+
+    from hookdev.delivery.clock import RealClock
     from hookdev.delivery.dispatcher import Dispatcher  # httpx: only for the commands that deliver
 
     async def main() -> None:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hookdev.catalog import Catalog, CatalogError, TypeInfo
-from hookdev.catalog.lookup import WORKSPACE_SETTING, CatalogSource, catalog_source
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.config import ConfigError, project_config
-from hookdev.workspace import Workspace, resolve_home
+from hookdev.workspace import resolve_home
 
-CATALOG_SETTING = WORKSPACE_SETTING
+if TYPE_CHECKING:  # the catalog package: only for the commands that read a catalog (the options are pure)
+    from hookdev.catalog import Catalog, TypeInfo
+    from hookdev.catalog.lookup import CatalogSource
+    from hookdev.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +33,9 @@ def find_catalog(
     workspace is only opened when it already exists: asking which event types there are must not create
     ``./.hookdev`` as a side effect.
     """
+    from hookdev.catalog.lookup import WORKSPACE_SETTING as CATALOG_SETTING
+    from hookdev.catalog.lookup import catalog_source
+
     try:
         config = project_config()
     except ConfigError as e:
@@ -51,7 +57,7 @@ def find_catalog(
         config=config.catalog,
         setting=setting,
         strict_flag=strict,
-        config_strict=getattr(config, "strict", None),
+        config_strict=config.strict,
         workspace_home=home_dir if exists else None,
     )
 
@@ -68,6 +74,9 @@ def resolve_catalog(catalog: str | None, home: str | None, strict: bool = False)
 
 def load_or_fail(source: CatalogSource | str | None) -> Catalog:
     """Load a catalog, with its errors turned into one line that points at ``catalog validate``."""
+    from hookdev.catalog import CatalogError
+    from hookdev.catalog.lookup import CatalogSource
+
     if not isinstance(source, CatalogSource):
         source = CatalogSource(source)
     path = source.path
@@ -152,14 +161,23 @@ def list_types(catalog: str | None, strict: bool, home: str | None, as_json: boo
     width = max((len(i.name) for i in infos), default=0)
     tagged = any(i.status != "ok" for i in infos)
     tag_width = max((len(_TAGS[i.status]) for i in infos), default=0)
+    columns = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0  # a pipe gets whole lines
     for info in infos:
         tag = f"  {_TAGS[info.status]:<{tag_width}}" if tagged else ""
-        click.echo(f"{info.name:<{width}}{tag}  {_one_line(info)}".rstrip())
+        line = f"{info.name:<{width}}{tag}  {_one_line(info)}".rstrip()
+        if columns and len(line) > columns:
+            line = line[: max(columns - 1, width)] + "…"
+        click.echo(line)
     _footer(cat, infos)
 
 
 def _one_line(info: TypeInfo) -> str:
-    return info.summary() if info.status != "unusable" else f"{info.summary() or ''} ({info.reason})".strip()
+    if info.status != "unusable":
+        return info.summary()
+    reason = (
+        info.reason.split(": ", 1)[1] if info.reason.startswith("$") and ": " in info.reason else info.reason
+    )
+    return f"{info.summary()} ({reason})".strip()
 
 
 def _footer(cat: Catalog, infos: list[TypeInfo]) -> None:
@@ -203,12 +221,14 @@ def show(event_type: str, catalog: str | None, strict: bool, home: str | None, a
         click.secho("example: synthesised from the schema, because:", fg="yellow")
         for note in et.notes:
             click.echo(f"  {note.brief()}")
-    click.echo("")
-    click.secho("schema:", bold=True)
-    click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
-    click.echo("")
-    click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
-    click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
+    if et.schema:
+        click.echo("")
+        click.secho("schema:", bold=True)
+        click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
+    if et.example is not None:
+        click.echo("")
+        click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
+        click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
 
 
 @catalog.command("validate")
@@ -222,15 +242,22 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
     duplicate names), even those per-type loading works around. PATH defaults to the catalog list and
     show use. Exit status: 0 valid, 1 invalid, 2 PATH not found.
     """
+    from hookdev.catalog import CatalogError
+
     source = find_catalog(None, home) if path is None else find_catalog(path, home)
     target = source.path
     if target is not None and not os.path.exists(Path(target).expanduser()):
         raise HookdevError(f"no such file or directory: {target}")
     label = source.label
     count = 0
+
+    def progress(done: int, total: int) -> None:
+        if total >= 50 and sys.stderr.isatty():  # a big document: say how far it got
+            click.echo(f"\rchecking {done}/{total} event types…", err=True, nl=done == total)
+
     try:
         cat = source.load()
-        issues = cat.all_issues()
+        issues = cat.all_issues(progress)
         count = len(cat)
     except CatalogError as e:
         issues = e.issues

@@ -226,7 +226,9 @@ def _header(endpoint: Endpoint, scheme: str, event_type: str, specs: list[Spec],
     click.echo(
         click.style("hookdev check ", bold=True)
         + click.style(endpoint.url, bold=True)
-        + f"  ({endpoint.id}, {scheme}, {len(specs)} checks, event {event_type})"
+        + f"  ({endpoint.id}, {scheme}, {len(specs)} checks, event {event_type}"
+        + (f", side effects read from a probe {probe.kind}" if probe is not None else "")
+        + ")"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from hookdev.cli import numbers
-from hookdev.cli._common import emit_json, home_option, json_option, open_workspace
+from hookdev.cli._common import confirm, emit_json, home_option, json_option, open_workspace, yes_option
 from hookdev.cli._delivery import catalog_option, input_errors, make_sender
 from hookdev.delivery.formats import SCHEMES
 from hookdev.delivery.validate import MAX_GRACE, InputError
@@ -49,7 +49,10 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
         emit_json(data)
         return
     state = click.style("disabled", fg="red") if data["disabled"] else click.style("enabled", fg="green")
-    click.echo(click.style(visible(data["url"]), bold=True) + f"   {data['id']}  {state}")
+    name = f" ({data['name']})" if data.get("name") else ""
+    click.echo(
+        click.style(visible(data["url"]), bold=True) + visible(f"   {data['id']}{name}") + f"  {state}"
+    )
     rows = [
         ("description", data["description"] or "-"),
         ("scheme", data.get("scheme", "standard")),
@@ -92,14 +95,18 @@ def list_(obj: dict[str, Any], as_json: bool) -> None:
     if not items:
         click.echo("no endpoints: add one with `hookdev endpoints add URL`", err=True)
         return
+    width = max((len(d["name"] or "") for d in items), default=0)
     for d in items:
+        name = f"  {d['name'] or '-':<{width}}" if width else ""
         state = click.style("disabled", fg="red") if d["disabled"] else click.style("enabled ", fg="green")
         events = ", ".join(d["events"]) or "every event"
         queue = f"  backlog {d['backlog']}, retries {d['pending']}" if d["backlog"] or d["pending"] else ""
         rate = f"  {d['rate_limit']:g}/s" if d["rate_limit"] else ""
         scheme = f"  ({d['scheme']})" if d.get("scheme", "standard") != "standard" else ""
         click.echo(
-            visible(f"{d['id']}  ") + f"{state}  " + visible(f"{d['url']}{scheme}  [{events}]{rate}{queue}")
+            visible(f"{d['id']}{name}  ")
+            + f"{state}  "
+            + visible(f"{d['url']}{scheme}  [{events}]{rate}{queue}")
         )
 
 
@@ -308,12 +315,22 @@ def enable(obj: dict[str, Any], endpoint_id: str, as_json: bool) -> None:
 @endpoints.command()
 @click.argument("endpoint_id", metavar="EP")
 @click.option("--force", is_flag=True, help="Delete an endpoint that hookdev.toml manages anyway.")
+@yes_option
 @json_option
 @click.pass_obj
-def delete(obj: dict[str, Any], endpoint_id: str, force: bool, as_json: bool) -> None:
-    """Delete an endpoint and its attempts (pending ones too). Messages are kept."""
+def delete(obj: dict[str, Any], endpoint_id: str, force: bool, yes: bool, as_json: bool) -> None:
+    """Delete an endpoint and its attempts (pending ones too). Messages are kept. Asks first."""
     sender = _sender(obj)
-    deleted, removed = input_errors(lambda: sender.delete_endpoint(endpoint_id, force=force))
+    endpoint = input_errors(lambda: sender.endpoint(endpoint_id))
+    if endpoint.managed and not force:  # the sender refuses it anyway: say why before asking
+        input_errors(lambda: sender.delete_endpoint(endpoint.id, force=False))
+    label = sender.endpoint_names().get(endpoint.id)
+    confirm(
+        yes,
+        f"Delete endpoint {endpoint.id}{f' ({label})' if label else ''} {endpoint.url} and its attempts?",
+        f"hookdev endpoints delete {endpoint_id}",
+    )
+    deleted, removed = input_errors(lambda: sender.delete_endpoint(endpoint.id, force=force))
     if as_json:
         emit_json({"id": deleted, "deleted": True, "attempts_removed": removed})
     else:
@@ -331,13 +348,24 @@ def delete(obj: dict[str, Any], endpoint_id: str, force: bool, as_json: bool) ->
     default=DEFAULT_GRACE,
     show_default=True,
     metavar="SECONDS",
-    help=f"How long the old secret keeps signing after --rotate (0 to {MAX_GRACE:g}).",
+    help=f"How long the old secret keeps signing after --rotate (0 to {MAX_GRACE:g}; 0 asks first).",
 )
+@yes_option
 @json_option
 @click.pass_obj
-def secret(obj: dict[str, Any], endpoint_id: str, rotate: bool, grace: float, as_json: bool) -> None:
+def secret(
+    obj: dict[str, Any], endpoint_id: str, rotate: bool, grace: float, yes: bool, as_json: bool
+) -> None:
     """Show an endpoint's signing secret, or rotate it (ep_local: the workspace receiver secret)."""
     sender = _sender(obj)
+    if rotate and grace == 0:
+        endpoint = input_errors(lambda: sender.endpoint(endpoint_id))
+        confirm(
+            yes,
+            f"Rotate {endpoint.id}'s secret with no grace period? Its consumer rejects deliveries at once "
+            "until it has the new secret.",
+            f"hookdev endpoints secret {endpoint_id} --rotate --grace 0",
+        )
     info = input_errors(
         lambda: sender.rotate_secret(endpoint_id, grace) if rotate else sender.secrets(endpoint_id)
     )

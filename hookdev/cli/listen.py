@@ -11,7 +11,15 @@ from typing import Any
 
 import click
 
-from hookdev.cli._common import HookdevError, emit_json, fmt_time, home_option, json_option, open_workspace
+from hookdev.cli._common import (
+    HookdevError,
+    display_path,
+    emit_json,
+    fmt_time,
+    home_option,
+    json_option,
+    open_workspace,
+)
 from hookdev.cli.options import engine_options, receiver_options_from_cli
 from hookdev.cli.render import attempt_line, capture_json, capture_line
 from hookdev.delivery.views import finished_attempt_json
@@ -46,6 +54,14 @@ def listen(home: str | None, as_json: bool, **options: Any) -> None:
     """
     workspace = open_workspace(home)
     engine_opts = receiver_options_from_cli(options)
+    if engine_opts.relay:
+        from hookdev.tunnel.client import check_relay_target
+
+        try:
+            check_relay_target(engine_opts.relay, engine_opts.channel)
+        except ValueError as e:
+            workspace.close()
+            raise HookdevError(str(e)) from None
     try:
         asyncio.run(_run(workspace, engine_opts, as_json))
     except EngineError as e:
@@ -104,23 +120,34 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
     await engine.start()
     secret = workspace.receiver_secrets().current
     if as_json:
-        emit_json({"event": "ready", "url": engine.url, "secret": secret})
+        emit_json(
+            {
+                "event": "ready",
+                "url": engine.url,
+                "secret": secret,
+                "workspace": str(workspace.home.absolute()),
+                "workspace_source": workspace.location.source,
+            }
+        )
     else:
         click.echo(
             click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True)
         )
-        click.echo(f"  secret   {secret}")
+        click.echo(f"  workspace  {display_path(workspace.home)}  ({workspace.location.reason})")
+        click.echo(f"  secret     {secret}")
         settings = engine.settings
         if settings.forward_to:
-            click.echo(f"  forward  {settings.forward_to}")
+            click.echo(f"  forward    {settings.forward_to}")
         for route in settings.routes:
-            click.echo(f"  route    {route.prefix} -> {route.target}")
-        click.echo(f"  answers  {settings.respond.describe()}")
+            click.echo(f"  route      {route.prefix} -> {route.target}")
+        click.echo(f"  answers    {settings.respond.describe()}")
         if options.config_path is not None:
-            click.echo(f"  config   {options.config_path} (edits apply live)")
+            click.echo(f"  config     {options.config_path} (edits apply live)")
         if options.relay:
-            click.echo(f"  relay    {options.relay} (the public URL follows once the channel is live)")
-        click.echo("  try      hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops")
+            click.echo(f"  relay      {options.relay} (the public URL follows once the channel is live)")
+        click.echo(
+            "  try        hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops"
+        )
     sys.stdout.flush()
     try:
         await stop.wait()

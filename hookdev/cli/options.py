@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError
 from hookdev.config import SETTINGS, ConfigError, Setting, find_config, load_config
-from hookdev.options import EngineOptions, build_engine_options
+
+if TYPE_CHECKING:  # hookdev.options loads the receiver and httpx: only `listen` and `ui` need it
+    from hookdev.options import EngineOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +88,8 @@ def engine_options(f: F) -> F:
 
 def receiver_options_from_cli(o: dict[str, Any]) -> EngineOptions:
     """CLI flags win over hookdev.toml, which wins over the defaults; the file is watched for edits."""
+    from hookdev.options import build_engine_options
+
     config_path = None
     if not o.get("no_config"):
         config_path = Path(o["config_file"]) if o.get("config_file") else find_config()

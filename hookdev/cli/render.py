@@ -7,7 +7,7 @@ import time
 
 import click
 
-from hookdev.delivery.schedule import describe
+from hookdev.delivery.schedule import countdown
 from hookdev.models import Attempt, Capture
 from hookdev.presentation import (
     capture_detail_json,
@@ -93,7 +93,7 @@ def attempt_line(
         line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
         wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
-        line += f"; retry {next_attempt.number} in {describe(wait * scale)}"
+        line += f"; retry {next_attempt.number} in {countdown(wait * scale)}"
         if scale != 1:
             line += f" ({wait:.1f} s at time scale {scale:g})"
     elif a.status == "failed":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shlex
 import time
 
@@ -45,9 +46,10 @@ def sign(
     """Sign a body with Standard Webhooks and print the three webhook-* headers.
 
     \b
-    Example:
+    Examples:
       echo -n '{"type":"code.scanned"}' > body.json
       hookdev sign --body-file body.json --curl http://127.0.0.1:8787/
+      echo '{"type":"code.scanned"}' | hookdev sign --curl http://127.0.0.1:8787/ | sh
     """
     body = read_body(body_file)
     if not secrets:
@@ -64,11 +66,21 @@ def sign(
         parts = ["curl", "-sS", "-X", "POST", curl_url, "-H", "content-type: application/json"]
         for k, v in headers.items():
             parts += ["-H", f"{k}: {v}"]
-        parts += [
-            "--data-binary",
-            f"@{body_file.name}" if body_file and body_file.name != "<stdin>" else "@-",
-        ]
-        click.echo(shlex.join(parts))
+        if body_file and body_file.name != "<stdin>":
+            click.echo(shlex.join([*parts, "--data-binary", f"@{body_file.name}"]))
+        else:  # the body came from stdin: the command carries the exact bytes it signed
+            click.echo(f"{_body_source(body)} | {shlex.join([*parts, '--data-binary', '@-'])}")
     else:
         for k, v in headers.items():
             click.echo(f"{k}: {v}")
+
+
+def _body_source(body: bytes) -> str:
+    """A shell command writing exactly ``body`` to stdout (text quoted as is, other bytes via base64)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        return "printf %s " + shlex.quote(text)
+    return f"printf %s {shlex.quote(base64.b64encode(body).decode())} | base64 -d"

@@ -32,7 +32,8 @@ def ca(home: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ca": str(path)})
         return
-    click.echo(str(path))
-    click.echo("Trust it per command (for `hookdev listen --tls`):")
-    click.echo(f"  curl --cacert {path} https://localhost:{DEFAULT_PORT}/")
-    click.echo(f"  SSL_CERT_FILE={path} python your_sender.py")
+    click.echo(str(path))  # only the path on stdout: `curl --cacert "$(hookdev tls ca)" ...`
+    if click.get_text_stream("stderr").isatty():
+        click.echo("Trust it per command (for `hookdev listen --tls`):", err=True)
+        click.echo(f'  curl --cacert "$(hookdev tls ca)" https://localhost:{DEFAULT_PORT}/', err=True)
+        click.echo(f"  SSL_CERT_FILE={path} python your_sender.py", err=True)

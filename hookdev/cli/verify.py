@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.config import ConfigError, project_config
-from hookdev.forward import Route
 from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
 from hookdev.textsafe import visible
 from hookdev.verdicts import apply_verdict
+
+if TYPE_CHECKING:
+    from hookdev.forward import Route
 
 
 def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
@@ -148,4 +150,6 @@ def _project_secrets(route_prefix: str | None) -> tuple[Route | None, tuple[str,
     found = config.route_for(route_prefix) if route_prefix else None
     if found is None or not found.secret:
         return None, extra
+    from hookdev.forward import Route  # httpx: only for a route's own secrets
+
     return Route(found.path, "", (found.secret,), found.scheme), extra

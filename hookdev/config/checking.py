@@ -38,7 +38,9 @@ _RESERVED_PREFIXES = ("webhook-", "svix-", "x-svix-", "x-amz-", "content-")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # The endpoint secret format Svix accepts.
 _ENDPOINT_SECRET = re.compile(r"(whsec_)?[a-zA-Z0-9+/=]{32,100}")
-_TEXT_SECRET = re.compile(r"[!-~]{8,200}")  # HMAC keys of the text-keyed schemes (Stripe, GitHub, ...)
+_TEXT_SECRET = re.compile(
+    r"[!-~](?:[ -~]{6,198})[!-~]"
+)  # HMAC keys of the text-keyed schemes (Stripe, GitHub, ...)
 _SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*")
 _SIZE_UNITS = {
     "": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3,
@@ -341,6 +343,7 @@ def build_config(check: Checker, data: dict[str, Any], path: Path | None) -> Con
             )
     return Config(
         catalog=values["catalog"],
+        strict=values["strict"],
         time_scale=values["time_scale"],
         ops_endpoint=ops_endpoint,
         receiver=receiver,
@@ -400,7 +403,7 @@ def _endpoints(check: Checker, top: Table) -> tuple[EndpointConfig, ...]:
         if secret is not None and scheme != "standard" and not _TEXT_SECRET.fullmatch(secret):
             check.fail(
                 key + ("secret",),
-                f"expected 8 to 200 printable characters without spaces, got a string of {len(secret)} characters",
+                f"expected 8 to 200 printable characters (no space at either end), got a string of {len(secret)} characters",
             )
             secret = None
         elif secret is not None and scheme == "standard" and not _ENDPOINT_SECRET.fullmatch(secret):

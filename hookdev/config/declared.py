@@ -79,6 +79,15 @@ SETTINGS: tuple[Setting, ...] = (
         example='"events/"',
     ),
     Setting(
+        "strict",
+        "bool",
+        False,
+        "Refuse the whole catalog if any event type has a problem (default: load per type).",
+        key="strict",
+        flag="--strict",
+        file_help="true: all-or-nothing catalog loading, for catalogs you own (default: per type)",
+    ),
+    Setting(
         "time_scale",
         "number",
         DEFAULT_TIME_SCALE,

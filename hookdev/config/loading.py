@@ -20,10 +20,20 @@ from hookdev.config.model import CONFIG_FILE, Config, ConfigError, ConfigIssue, 
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """``hookdev.toml`` in ``start`` (default: the current directory), not in its parents."""
-    directory = Path.cwd() if start is None else Path(start)
-    candidate = directory / CONFIG_FILE
-    return candidate if candidate.exists() else None
+    """``hookdev.toml`` in ``start`` (default: the current directory) or the nearest parent, searched
+    the way the workspace is found: the first directory holding a ``hookdev.toml`` or a ``.hookdev/``
+    ends the search (so ``hookdev send`` from ``src/`` reads the project's file)."""
+    directory = (Path.cwd() if start is None else Path(start)).absolute()
+    for parent in (directory, *directory.parents):
+        candidate = parent / CONFIG_FILE
+        try:
+            if candidate.is_file():
+                return candidate
+            if (parent / ".hookdev").is_dir():
+                return None
+        except OSError:
+            return None
+    return None
 
 
 def load_config(path: Path) -> Config:

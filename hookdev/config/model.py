@@ -113,6 +113,7 @@ class Config:
     """Everything ``hookdev.toml`` can set; ``Config()`` is the empty file."""
 
     catalog: Path | None = None  # resolved against the file's directory
+    strict: bool | None = None  # all-or-nothing catalog loading
     time_scale: float | None = None
     ops_endpoint: str | None = None  # endpoint id or managed endpoint name
     receiver: ReceiverConfig = field(default_factory=ReceiverConfig)

@@ -82,3 +82,12 @@ def describe(seconds: float) -> str:
     if secs:
         parts.append(f"{secs}s")
     return "".join(parts)
+
+
+def countdown(seconds: float) -> str:
+    """A wait until the next attempt, in the schedule's own units: whole minutes from a minute on (a
+    30-minute retry reads ``30m``, never ``29m59s`` because a moment passed), whole seconds below."""
+    seconds = max(0.0, seconds)
+    if seconds >= 59.5:
+        return describe(round(seconds / 60) * 60)
+    return describe(seconds)

@@ -135,13 +135,14 @@ def check_grace(value: float) -> float:
 
 def check_secret(secret: str, scheme: str = "standard") -> str:
     """A secret the scheme can sign with: Standard Webhooks needs ``whsec_`` + base64; the other
-    schemes key their HMAC with the secret's text (Stripe's ``whsec_...`` included), 8 to 200 characters."""
+    schemes key their HMAC with the secret's text (Stripe's ``whsec_...`` included), 8 to 200 printable
+    characters (GitHub's own example secret has spaces)."""
     if scheme == "standard":
         if not _SECRET.fullmatch(secret):
             raise InputError("a secret must look like whsec_ + 32 to 100 base64 characters")
         return secret
-    if not 8 <= len(secret) <= 200 or any(c.isspace() or not c.isprintable() for c in secret):
-        raise InputError(f"a {scheme} secret must be 8 to 200 printable characters without spaces")
+    if not 8 <= len(secret) <= 200 or secret != secret.strip() or not secret.isprintable():
+        raise InputError(f"a {scheme} secret must be 8 to 200 printable characters (no space at either end)")
     return secret
 
 

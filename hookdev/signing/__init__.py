@@ -2,7 +2,7 @@
 
 One module per scheme (`standard` for Standard Webhooks and Svix, `stripe`, `github`, `shopify`,
 `slack`), each with `sign(...)` and `verify(headers, body, secrets, *, tolerance, now) -> Verdict`.
-`headers` keys are lowercase header names; bodies are raw bytes and are never decoded. Verification
+`headers` keys are header names in any case (lowercase is the fast path); bodies are raw bytes and are never decoded. Verification
 never raises on what a request contains: every failure is a Verdict with a reason a person can act on.
 """
 
@@ -30,17 +30,24 @@ _DETECTION: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("standard", ("webhook-signature", "svix-signature", "webhook-id", "svix-id")),
     ("stripe", ("stripe-signature",)),
     ("github", ("x-hub-signature-256",)),
-    ("shopify", ("x-shopify-hmac-sha256",)),
+    ("shopify", ("x-shopify-hmac-sha256", "shopify-hmac-sha256")),
     ("slack", ("x-slack-signature",)),
 )
 
 
 def detect_scheme(headers: Mapping[str, str]) -> str | None:
-    """The signature scheme a request's (lowercase) headers announce, or None for an unsigned request."""
+    """The signature scheme a request's headers announce (names in any case), or None for an unsigned
+    request."""
     for scheme, names in _DETECTION:
         for name in names:
             if name in headers:
                 return scheme
+    lowered = {k.lower() for k in headers if isinstance(k, str)}  # Title-Case names: the slower way
+    if lowered.issubset(headers):
+        return None
+    for scheme, names in _DETECTION:
+        if not lowered.isdisjoint(names):
+            return scheme
     return None
 
 

@@ -104,8 +104,11 @@ def plural(count: int, word: str) -> str:
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header value as text; tolerant of callers that hand over raw bytes."""
+    """A header value as text, ``name`` (lowercase) matched case-insensitively, so a Title-Case dict
+    (``dict(request.headers)`` in Flask or Django) reads the same; tolerant of raw bytes values."""
     value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == name), None)
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bytes | bytearray):

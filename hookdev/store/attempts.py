@@ -152,11 +152,15 @@ class AttemptQueries(QueriesBase):
         return None if row is None else float(row[0])
 
     def failed_in_window(self, endpoint_id: str, since: float, until: float, limit: int = 10000) -> list[str]:
-        """Messages whose delivery to the endpoint failed in [since, until] with no success since then."""
+        """Messages whose delivery to the endpoint failed in [since, until] with no success since then.
+
+        Deliveries of `hookdev check` (``extra.check``) are left out: a refused tampered event is the
+        consumer being right, not a delivery to recover."""
         with self.lock:
             rows = self.conn.execute(
                 "SELECT DISTINCT a.message_id FROM attempts a WHERE a.endpoint_id = ? AND a.status = 'failed'"
-                " AND a.started_at >= ? AND a.started_at <= ? AND NOT EXISTS (SELECT 1 FROM attempts s"
+                " AND a.started_at >= ? AND a.started_at <= ? AND json_extract(a.extra, '$.check') IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM attempts s"
                 " WHERE s.message_id = a.message_id AND s.endpoint_id = a.endpoint_id AND s.status = 'success'"
                 " AND s.started_at >= a.started_at) ORDER BY a.message_id LIMIT ?",
                 (endpoint_id, since, until, limit),

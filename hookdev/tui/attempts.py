@@ -52,7 +52,12 @@ def attempt_content(a: Attempt, now: float, scale: float, fault: str | None, whe
     )
     if a.trigger == "manual":
         line += Content.styled("  manual", "$text-muted")
+    check = a.extra.get("check")
+    if isinstance(check, dict) and check.get("check"):  # a delivery of `hookdev check`
+        line += Content.styled(f"  check {check['check']}", "$text-accent")
     line += tag
+    if a.extra.get("fault_note"):  # e.g. "timestamp 1 h ahead"
+        line += Content.styled(f" ({a.extra['fault_note']})", "$text-muted")
     if a.error:
         line += Content.styled(f"  {a.error}", "$text-error")
     if a.extra.get("retry_after") is not None:

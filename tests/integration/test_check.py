@@ -213,3 +213,55 @@ async def test_provider_batteries_against_official_libraries(scheme: str) -> Non
         got = {r.id: r.verdict for r in run.results}
         fails = set() if verify else {i for i in ids if i in REFUSALS}
         assert got == {i: ("fail" if i in fails else "pass") for i in ids}, [r.reason for r in run.results]
+
+
+async def test_check_in_stripe_format_from_the_command_line(tmp_path: Path) -> None:
+    secret = "whsec_" + "t" * 32
+    for verify, code_wanted in ((True, 0), (False, 1)):
+        app, _ = scheme_consumer_app("stripe", secret, verify=verify)
+        async with serve(app) as url:
+            code, out, err = await invoke(
+                "check",
+                url,
+                "--scheme",
+                "stripe",
+                "--secret",
+                secret,
+                "--json",
+                "--skip",
+                "concurrent",
+                home=tmp_path / f"ws{verify}",
+            )
+        got = verdicts(out)
+        assert code == code_wanted, err
+        assert "future" not in got and "svix-headers" not in got and "rotation" in got
+        assert {k for k, v in got.items() if v == "fail"} == (
+            set() if verify else {"tampered", "stale", "wrong-secret", "unsigned"}
+        )
+        assert all(json.loads(line)["scheme"] == "stripe" for line in out.splitlines())
+
+
+async def test_recover_leaves_the_checks_refused_deliveries_alone(workspace: Workspace) -> None:
+    import time as _time
+
+    from hookdev.sender import Sender
+
+    sender = Sender(workspace)
+    app, _ = consumer_app(SECRET)
+    async with serve(app) as url:
+        endpoint = sender.add_endpoint(url, secret=SECRET)
+        async with new_client() as client:
+            runner = Runner(
+                Target(url, "standard", [SECRET], [], endpoint.id),
+                client=client,
+                event_type="code.created",
+                payload=b'{"type":"code.created","data":{}}',
+                recorder=workspace.store,
+            )
+            run = await runner.run(battery("standard", only=["valid", "tampered", "unsigned"]))
+    assert [r.verdict for r in run.results] == ["pass", "pass", "pass"]
+    failed = [
+        a for a in workspace.store.list_attempts(endpoint_id=endpoint.id, limit=None) if a.status == "failed"
+    ]
+    assert len(failed) == 2  # the refusals are failed attempts, as the platform would record them
+    assert sender.recover(endpoint.id, since=_time.time() - 60) == []  # but nothing to recover

@@ -242,3 +242,59 @@ def test_real_subprocess(user_catalog: Path, here: Path) -> None:
     assert missing.returncode == 2
     assert missing.stderr.strip() == f"Error: no such file or directory: {here / 'missing'}"
     assert "Traceback" not in missing.stderr
+
+
+def test_strict_from_the_flag_and_from_hookdev_toml(here: Path, user_catalog: Path) -> None:
+    """Per type by default; --strict or strict = true in hookdev.toml refuse a catalog with a problem."""
+    (user_catalog / "order.paid.json").write_text(
+        json.dumps({**GOOD, "example": {"type": 1}}), encoding="utf-8"
+    )
+    result = run("list", "--catalog", str(user_catalog))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split()[:2] == ["order.paid", "[synthesised]"]
+    assert "1 with a synthesised example" in result.stderr
+    result = run("list", "--catalog", str(user_catalog), "--strict")
+    assert result.exit_code == 2
+    assert "is invalid (2 problems;" in result.stderr and "example at $" in result.stderr
+    (here / "hookdev.toml").write_text(f'catalog = "{user_catalog}"\nstrict = true\n', encoding="utf-8")
+    result = run("show", "order.refunded")
+    assert result.exit_code == 2 and "is invalid (2 problems;" in result.stderr
+    (here / "hookdev.toml").write_text(f'catalog = "{user_catalog}"\nstrict = false\n', encoding="utf-8")
+    assert run("show", "order.refunded").exit_code == 0
+
+
+def test_engine_settings_carry_strict(here: Path, user_catalog: Path) -> None:
+    from hookdev.config import load_config
+    from hookdev.settings import Layers, resolve
+
+    (here / "hookdev.toml").write_text(f'catalog = "{user_catalog}"\nstrict = true\n', encoding="utf-8")
+    settings = resolve(Layers().with_file(load_config(here / "hookdev.toml")))
+    assert settings.strict is True and settings.catalog == str(user_catalog)
+    (here / "hookdev.toml").write_text("strict = 3\n", encoding="utf-8")
+    with pytest.raises(Exception, match="strict"):
+        load_config(here / "hookdev.toml")
+
+
+def test_list_and_show_explain_flagged_types(here: Path) -> None:
+    from tests.unit.test_catalog_per_type import document
+
+    path = here / "api.json"
+    path.write_text(json.dumps(document()), encoding="utf-8")
+    result = run("list", "--catalog", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "org.created  [synthesised]  An organisation was created",
+        'org.deleted  [unusable]     (cannot resolve $ref "#/components/schemas/Gone": "Gone" not found)',
+        "org.nulled",
+        "org.renamed  [synthesised]  An organisation got a new name",
+    ]
+    assert result.stderr.startswith("4 event types: 2 with a synthesised example, 1 unusable;")
+    shown = run("show", "org.renamed", "--catalog", str(path)).stdout
+    assert "example: synthesised from the schema, because:" in shown
+    assert 'org.renamed example at $.org: "env_123" does not match "^org_[A-Za-z0-9]{27}$"' in shown
+    assert "example (synthesised):" in shown
+    shown = run("show", "org.deleted", "--catalog", str(path)).stdout
+    assert "unusable: $.webhooks['org.deleted']: cannot resolve" in shown and "--no-validate" in shown
+    assert "schema:" not in shown
+    report = json.loads(run("validate", str(path), "--json").stdout)
+    assert (report["ok"], report["count"], len(report["issues"])) == (False, 4, 3)

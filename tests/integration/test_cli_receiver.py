@@ -275,7 +275,7 @@ def test_secret_is_stable_private_and_rotates(home):
     assert (home / ".gitignore").read_text() == "*\n"
     rotated = json.loads(run_cli("secret", "--rotate", "--grace", "60", "--json", home=home).stdout)
     assert rotated["secret"] != first["secret"] and rotated["previous"] == [first["secret"]]
-    gone = json.loads(run_cli("secret", "--rotate", "--grace", "0", "--json", home=home).stdout)
+    gone = json.loads(run_cli("secret", "--rotate", "--grace", "0", "--yes", "--json", home=home).stdout)
     assert gone["previous"] == [rotated["previous"][0]] and gone["secret"] != rotated["secret"]
 
 
@@ -296,7 +296,10 @@ def test_verify_request_and_inbox_clear(home):
     assert again.returncode == 0 and json.loads(again.stdout)["verified"] is True
     missing = run_cli("verify", "--request", "req_nope", home=home)
     assert missing.returncode == 2 and b"no captured request" in missing.stderr
-    assert run_cli("inbox", "clear", home=home).returncode == 0
+    refused = run_cli("inbox", "clear", home=home, input=b"y\n")  # piped input never answers for the user
+    assert refused.returncode == 2 and b"nothing deleted" in refused.stderr
+    assert len(json.loads(run_cli("inbox", "--json", home=home).stdout)) == 1
+    assert run_cli("inbox", "clear", "--yes", home=home).returncode == 0
     assert json.loads(run_cli("inbox", "--json", home=home).stdout) == []
 
 

@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -105,8 +104,13 @@ async def test_a_retry_of_a_future_message_is_signed_anew_and_still_refused(work
     ]
 
 
-@pytest.mark.parametrize("scheme", ["stripe", "slack"])
-async def test_provider_forms_stay_faulty_two_seconds_after_signing(scheme: str) -> None:
+async def test_stripe_and_slack_forms_stay_faulty_two_seconds_after_signing() -> None:
+    """Both at once (one 2 s wait): a stale delivery is refused by stripe.Webhook.construct_event and
+    slack_sdk; a future one by slack_sdk (Stripe's libraries check only the past: it is still 1 h ahead)."""
+    await asyncio.gather(_provider_form("stripe"), _provider_form("slack"))
+
+
+async def _provider_form(scheme: str) -> None:
     secret = "whsec_" + "k" * 32 if scheme == "stripe" else "8f742231b10e8888abcd99yyyzzz85a5"
     consumer = Delayed(official(scheme, secret))
     header = "stripe-signature" if scheme == "stripe" else "x-slack-signature"
@@ -121,11 +125,11 @@ async def test_provider_forms_stay_faulty_two_seconds_after_signing(scheme: str)
 
         await asyncio.gather(one("stale"), one("future"), one(None))
     seen = consumer.by_id(header)
-    assert seen[sent[None]]["ok"] is True
-    assert seen[sent["stale"]]["ok"] is False
+    assert seen[sent[None]]["ok"] is True, scheme
+    assert seen[sent["stale"]]["ok"] is False, scheme
     if scheme == "slack":
         assert seen[sent["future"]]["ok"] is False
-    else:  # Stripe's libraries check the past only; the fault is still an hour ahead when checked
+    else:
         future = seen[sent["future"]]
         ts = int(future["headers"]["stripe-signature"].split(",")[0].removeprefix("t="))
         assert ts - future["checked_at"] > 3590

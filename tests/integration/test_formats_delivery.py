@@ -127,3 +127,32 @@ async def test_endpoints_cli_scheme(tmp_path: Path) -> None:
         "send", "code.scanned", "--endpoint", data["id"], "--fault", "stale", home=tmp_path
     )
     assert code == 2 and "signs no timestamp" in err.decode()
+
+
+async def test_switching_to_a_scheme_the_secret_cannot_sign_makes_a_new_secret(workspace: Any) -> None:
+    sender = Sender(workspace)
+    endpoint = sender.add_endpoint("https://example.com/s", scheme="github", secret="It's a Secret!")
+    same = sender.update_endpoint(endpoint.id, scheme="slack")  # any text secret signs Slack
+    assert same.secret == "It's a Secret!"
+    switched = sender.update_endpoint(endpoint.id, scheme="standard")  # but not Standard Webhooks
+    assert switched.secret is not None and switched.secret.startswith("whsec_")
+
+
+def test_hookdev_toml_scheme_errors_are_one_line_each() -> None:
+    from hookdev.config import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        parse_config('[[endpoints]]\nname = "a"\nurl = "http://localhost/a"\nscheme = "stirpe"\n')
+    assert 'endpoints[0].scheme: expected one of standard|stripe|github|shopify|slack, got "stirpe"' in str(
+        info.value
+    ) and 'did you mean "stripe"' in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        parse_config(
+            '[[endpoints]]\nname = "a"\nurl = "http://localhost/a"\nscheme = "github"\nsecret = "short"\n'
+        )
+    assert "endpoints[0].secret: expected 8 to 200 printable characters" in str(info.value)
+    assert "short" not in str(info.value).split("secret:")[-1]  # a secret is described, never echoed
+    ok = parse_config(
+        '[[endpoints]]\nname = "a"\nurl = "http://localhost/a"\nscheme = "github"\nsecret = "It\'s a Secret"\n'
+    )
+    assert ok.endpoints[0].scheme == "github" and ok.endpoints[0].secret == "It's a Secret"

@@ -45,13 +45,15 @@ def octokit_dir() -> Path:
                     "--no-audit",
                     "--no-fund",
                     "--prefer-offline",
+                    "--fetch-retries=0",
+                    "--fetch-timeout=20000",
                     PACKAGE,
                 ],
                 capture_output=True,
-                timeout=120,
+                timeout=60,
             )
         except subprocess.TimeoutExpired:
-            pytest.skip(f"npm could not install {PACKAGE} within 120 s (offline?)")
+            pytest.skip(f"npm could not install {PACKAGE} within 60 s (offline?)")
         if done.returncode != 0:
             pytest.skip(f"npm could not install {PACKAGE} (offline?): {done.stderr.decode()[-200:]}")
     return cache

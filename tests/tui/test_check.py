@@ -56,8 +56,10 @@ async def test_check_action_fills_the_scorecard_and_links_to_deliveries(workspac
             await until(pilot, lambda: app.query_one("#views", TabbedContent).active == "tab-deliveries")
             deliveries = app.view("deliveries")
             await until(pilot, lambda: deliveries.selected_id == stale_message, what="delivery selected")
-            timeline = str(deliveries.query_one("#timeline").content)
-            assert "stale" in timeline
+            await until(
+                pilot, lambda: "check stale" in _timeline(deliveries), what="timeline shows the check"
+            )
+            assert "timestamp 1 h behind" in _timeline(deliveries)
 
 
 async def test_check_is_in_the_command_palette(workspace) -> None:
@@ -66,3 +68,9 @@ async def test_check_is_in_the_command_palette(workspace) -> None:
         await pilot.pause()
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Endpoints: Check" in titles
+
+
+def _timeline(view) -> str:
+    return view.timeline(
+        view.ctx.store.get_message(view.selected_id), view.ctx.store.message_attempts([view.selected_id])
+    ).plain

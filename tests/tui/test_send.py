@@ -189,3 +189,62 @@ async def test_fault_retry_now_and_replay(workspace) -> None:
             "tamper",
         ]
         await app.action_quit()
+
+
+async def test_filter_groups_overrides_and_vary_with_many_types(workspace, tmp_path) -> None:
+    """255 types: a fuzzy filter over names and descriptions, grouped by prefix; overrides and Vary."""
+    from textual.widgets import Input, OptionList
+
+    from tests.unit.test_catalog_per_type import big_document, write
+
+    doc = big_document(255)
+    doc["webhooks"]["star.4"]["post"]["summary"] = "Someone starred the repository"
+    path = write(tmp_path / "big.json", doc)
+    app = HookdevApp(workspace, EngineOptions(port=0, catalog=str(path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("2")
+        send = app.view("send")
+        types = send.query_one("#send-types", OptionList)
+        headings = [types.get_option_at_index(i) for i in range(types.option_count)]
+        assert [str(o.prompt).split()[0] for o in headings if o.disabled] == [
+            "issues", "pull_request", "push", "release", "star",
+        ]  # fmt: skip
+        assert types.option_count == 255 + 5
+        await pilot.press("slash")
+        assert send.query_one("#send-filter", Input).has_focus
+        await pilot.press(*"starred")  # matches a description
+        await until(pilot, lambda: types.option_count == 1, what="filtered to one type")
+        assert types.get_option_at_index(0).id == "star.4"
+        await pilot.press("enter")
+        await until(pilot, lambda: send.event_type is not None and send.event_type.name == "star.4")
+
+        editor = send.query_one("#send-editor", TextArea)
+        overrides = send.query_one("#send-overrides", Input)
+        overrides.value = "org=org_zzzzzzzzzzzzzzzzzzzzzzzzzzz; note=null; -at"
+        overrides.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: '"note": null' in editor.text, what="overrides applied")
+        data = json.loads(editor.text)
+        assert data["org"] == "org_" + "z" * 27 and "at" not in data
+        issues = send.query_one("#send-issues")
+        await until(
+            pilot, lambda: "$" in str(issues.content) and '"at"' in str(issues.content)
+        )  # at is required
+        overrides.value = "org=org_zzzzzzzzzzzzzzzzzzzzzzzzzzz; note=null"
+        await pilot.press("ctrl+r")  # the example again, overrides applied on top
+        await until(pilot, lambda: "matches the schema" in str(issues.content))
+        first = json.loads(editor.text)
+        await pilot.click("#send-vary")
+        await until(pilot, lambda: json.loads(editor.text) != first, what="a varied payload")
+        varied = json.loads(editor.text)
+        assert varied["org"] == "org_" + "z" * 27 and varied["note"] is None  # overrides kept
+        await until(pilot, lambda: "matches the schema" in str(issues.content))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: workspace.store.count_messages() == 1, what="message created")
+        (message,) = workspace.store.list_messages(limit=None)
+        assert json.loads(message.payload) == varied
+        overrides.value = "bad..path=1"
+        await pilot.click("#send-apply")
+        await until(pilot, lambda: any("cannot read the path" in str(n.message) for n in app._notifications))
+        await app.action_quit()

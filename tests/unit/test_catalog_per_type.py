@@ -114,7 +114,7 @@ class TestPerType:
         deleted = cat.get("org.deleted")
         assert deleted.example is None
         assert deleted.problem is not None
-        assert "cannot resolve $ref '#/components/schemas/Gone'" in deleted.problem.message
+        assert 'cannot resolve $ref "#/components/schemas/Gone"' in deleted.problem.message
 
     def test_descriptions_summary_then_description_then_body(self, tmp_path: Path) -> None:
         doc = document()
@@ -307,3 +307,59 @@ class TestRealDocuments:
         assert 'does not match "^org_[A-Za-z0-9]{27}$"' in log.notes[0].message
         assert re.fullmatch(r"org_[A-Za-z0-9]{27}", log.example["data"][0]["orgId"])
         assert len(validate_catalog(path)) == 2
+
+
+class TestSearch:
+    def test_fuzzy_filter_grouped_by_prefix(self) -> None:
+        from hookdev.catalog.model import TypeInfo
+        from hookdev.catalog.search import group_of, search
+
+        infos = [
+            TypeInfo(n, d, "x")
+            for n, d in [
+                ("issues.opened", "An issue was opened"),
+                ("issues.closed", "An issue was closed"),
+                ("pull-request-opened", "A pull request was opened"),
+                ("pull-request-review-submitted", "A review was submitted"),
+                ("ping", "Sent when a hook is created"),
+            ]
+        ]
+        assert [g.name for g in search(infos)] == ["issues", "ping", "pull-request", "pull-request-review"]
+        assert group_of("message.attempt.log") == "message"
+        found = search(infos, "opened")
+        assert [[t.name for t in g.types] for g in found] == [["issues.opened"], ["pull-request-opened"]]
+        assert [t.name for g in search(infos, "prop") for t in g.types] == [
+            "pull-request-opened"
+        ]  # letters in order
+        assert [t.name for g in search(infos, "hook created") for t in g.types] == ["ping"]  # descriptions
+        assert search(infos, "zzz") == []
+
+
+def test_a_vanished_cache_document_falls_back_to_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.json", big_document())
+    cache = tmp_path / "cache"
+    load_catalog(path, cache_dir=cache)
+    for doc in (cache / "catalog").glob("*.doc.json"):
+        doc.unlink()
+    cat = load_catalog(path, cache_dir=cache)  # the index still matches: served from it
+    assert cat.get("issues.0").status == "synthesized"  # built from the file itself
+
+
+def test_thorough_check_names_the_component_once_and_openapi_30_bounds(tmp_path: Path) -> None:
+    doc = document("3.0.3", "x-webhooks")
+    doc["components"]["schemas"]["EventBody"]["properties"]["count"] = {
+        "type": "integer",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OpenAPI 3.0's boolean form
+    }
+    doc["components"]["schemas"]["EventBody"]["required"].append("count")
+    path = write(tmp_path / "api.json", doc)
+    assert not [i for i in validate_catalog(path) if "exclusiveMinimum" in str(i)]  # no metaschema complaint
+    created = load_catalog(path).get("org.created")
+    assert created.schema["properties"]["count"] == {"type": "integer", "exclusiveMinimum": 0}
+    assert created.example["count"] == 1
+    doc["components"]["schemas"]["OrgIdValue"] = {"type": "strin"}
+    issues = [str(i) for i in validate_catalog(write(tmp_path / "api.json", doc))]
+    bad = [i for i in issues if "strin" in i]
+    assert len(bad) == 3  # one per webhook that uses it: each says where in the file it is
+    assert all("schema at $.components.schemas.OrgIdValue.type" in i for i in bad)

@@ -778,17 +778,21 @@ def test_unreadable_files_are_config_errors(tmp_path: Path) -> None:
     assert info.value.line == 2 and str(info.value).endswith(":2: not UTF-8 text")
 
 
-def test_find_config_looks_in_the_directory_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    child = tmp_path / "child"
-    child.mkdir()
+def test_find_config_searches_upward_like_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    child = tmp_path / "child" / "deeper"
+    child.mkdir(parents=True)
     (tmp_path / CONFIG_FILE).write_text("[receiver]\nport = 9001\n", encoding="utf-8")
     assert find_config(tmp_path) == tmp_path / CONFIG_FILE
-    assert find_config(child) is None
+    assert find_config(child) == tmp_path / CONFIG_FILE
     monkeypatch.chdir(child)
-    assert find_config() is None and project_config() == Config()
-    monkeypatch.chdir(tmp_path)
     assert find_config() == tmp_path / CONFIG_FILE
     assert project_config().receiver.port == 9001
+    # a workspace of its own below the file is a project of its own: the search stops there
+    (tmp_path / "child" / ".hookdev").mkdir()
+    assert find_config(child) is None
+    assert find_config() is None and project_config() == Config()
 
 
 # -- the starter file ----------------------------------------------------------------------------------
@@ -796,6 +800,7 @@ def test_find_config_looks_in_the_directory_only(tmp_path: Path, monkeypatch: py
 
 def test_starter_parses_to_the_defaults(tmp_path: Path) -> None:
     assert parse_config(STARTER, tmp_path / CONFIG_FILE) == Config(
+        strict=False,
         time_scale=DEFAULT_TIME_SCALE,
         receiver=ReceiverConfig(
             host=DEFAULT_HOST,

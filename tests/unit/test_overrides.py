@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hookdev.catalog import OverrideError, apply_overrides, parse_override
-from hookdev.catalog.overrides import parse_path
+from hookdev.catalog.overrides import parse_override_list, parse_path
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,14 @@ def test_errors_name_the_path(text: str, op: Any, message: str) -> None:
     with pytest.raises(OverrideError) as info:
         apply_overrides({"data": {"items": [1], "note": "x"}}, [parse_override(text, op=op)])
     assert str(info.value) == message
+
+
+def test_the_tui_list_form() -> None:
+    found = parse_override_list("data.id=cus_1; data.n=3\n-data.tmp;  data.s=a;b")
+    assert [(o.op, o.path, o.value) for o in found] == [
+        ("set", ("data", "id"), "cus_1"),
+        ("set", ("data", "n"), 3),
+        ("unset", ("data", "tmp"), None),
+        ("set", ("data", "s"), "a;b"),  # a ';' without a space after it belongs to the value
+    ]
+    assert parse_override_list("  ") == []

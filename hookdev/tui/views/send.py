@@ -1,6 +1,8 @@
-"""The Send view: the event catalog, a payload editor validated live against the schema, an endpoint
-picker, a fault to inject, and Send. ``t`` (anywhere) sends the selected type's example to hookdev's own
-receiver, always without a fault."""
+"""The Send view: the event catalog (a fuzzy filter over names and descriptions, grouped by prefix), a
+payload editor validated live against the schema, overrides next to it (``data.id=cus_1; -data.tmp``,
+like ``send --set/--unset``), a varied payload on demand, an endpoint picker, a fault to inject, and
+Send. ``t`` (anywhere) sends the selected type's example to hookdev's own receiver, always without a
+fault."""
 
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, Label, OptionList, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from hookdev.catalog import CatalogIssue, EventType, TypeInfo, parse_data, validate_payload
+from hookdev.catalog.overrides import Override, OverrideError, apply_overrides, parse_override_list
+from hookdev.catalog.search import search
 from hookdev.delivery import FAULTS
 from hookdev.tui.context import Context
 from hookdev.tui.messages import CatalogReloaded, EndpointsChanged
@@ -96,6 +100,13 @@ class SendView(Horizontal):
             id="send.endpoints",
         ),
         Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            tooltip="Filter the event types by name or description",
+            id="send.filter",
+        ),
+        Binding(
             "ctrl+f",
             "focus_fault",
             "Fault",
@@ -120,13 +131,23 @@ class SendView(Horizontal):
     def compose(self) -> ComposeResult:
         with Vertical(id="send-left"):
             yield Label("Event types", classes="section-title")
-            options = [Option(et.name, id=et.name) for et in self.types]
-            yield OptionList(*options, id="send-types")
+            yield Input(placeholder="/ filter: name or description", id="send-filter", compact=True)
+            yield OptionList(*self._type_options(""), id="send-types")
             yield Label("Send to", classes="section-title")
             yield SelectionList[str](id="send-endpoints")
         with Vertical(id="send-right"):
             yield Static(id="send-title")
             yield PayloadEditor.json(id="send-editor")
+            with Horizontal(id="send-overrides-row"):
+                yield Input(
+                    placeholder="overrides: data.id=cus_123; data.note=null; -data.tmp",
+                    tooltip="Like send --set / --unset: PATH=VALUE (JSON when it parses, else a string), "
+                    "-PATH removes; separate with '; ' or new lines. Enter applies them to the editor.",
+                    id="send-overrides",
+                    compact=True,
+                )
+                yield Button("Apply", id="send-apply", compact=True)
+                yield Button("Vary", id="send-vary", compact=True, tooltip="A fresh schema-valid payload")
             yield Static(id="send-issues")
             with Horizontal(id="send-fault-row"):
                 yield Label("Fault ", id="send-fault-label")
@@ -138,12 +159,63 @@ class SendView(Horizontal):
                 yield Button("Reset  ctrl+r", id="send-reset")
                 yield Static(id="send-targets")
 
+    def _type_options(self, query: str) -> list[Option]:
+        """The types matching ``query``, under a heading per prefix group (headings cannot be selected)."""
+        options: list[Option] = []
+        groups = search(self.types, query)
+        for group in groups:
+            if len(groups) > 1:
+                heading = Content.assemble(
+                    Content.styled(group.name, "bold $text-secondary"),
+                    " ",
+                    Content.styled(str(len(group.types)), "$text-muted"),
+                )
+                options.append(Option(heading, disabled=True))
+            for info in group.types:
+                label = Content(info.name)
+                if info.status != "ok":  # a one-character mark: the title says why
+                    mark = ("∗", "$text-warning") if info.status == "synthesized" else ("✗", "$text-error")
+                    label = Content.assemble(label, " ", Content.styled(mark[0], mark[1]))
+                options.append(Option(label, id=info.name))
+        return options
+
+    def _fill_types(self) -> None:
+        """List the types the filter matches; keep the selected one highlighted when it still shows."""
+        types = self.query_one("#send-types", OptionList)
+        query = self.query_one("#send-filter", Input).value
+        types.clear_options()
+        types.add_options(self._type_options(query))
+        keep = self.event_type.name if self.event_type is not None else None
+        ids = [types.get_option_at_index(i).id for i in range(types.option_count)]
+        if keep in ids:
+            types.highlighted = ids.index(keep)
+        else:
+            first = next((i for i, o in enumerate(ids) if o is not None), None)
+            types.highlighted = first
+
+    @on(Input.Changed, "#send-filter")
+    def _filter_changed(self) -> None:
+        self._fill_types()
+
+    @on(Input.Submitted, "#send-filter")
+    def _filter_submitted(self) -> None:
+        types = self.query_one("#send-types", OptionList)
+        if types.highlighted is not None:
+            option = types.get_option_at_index(types.highlighted)
+            if option.id:
+                self.select(option.id)
+        types.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#send-filter", Input).focus()
+
     def on_mount(self) -> None:
         self.query_one("#send-editor", PayloadEditor).cursor_blink = False if self.ctx.frozen_now else True
         self._load_endpoints()
         types = self.query_one("#send-types", OptionList)
         if self.types:
-            types.highlighted = 0
+            first = next(i for i in range(types.option_count) if types.get_option_at_index(i).id)
+            types.highlighted = first
             self.select(self.types[0].name)
         else:
             problem = self.ctx.catalog_error or "the catalog has no event types"
@@ -158,17 +230,16 @@ class SendView(Horizontal):
     def on_catalog_reloaded(self, _: CatalogReloaded) -> None:
         """hookdev.toml or the catalog changed: list the new types, keep the selected one if it is still there."""
         keep = self.event_type.name if self.event_type is not None else None
-        types = self.query_one("#send-types", OptionList)
-        types.clear_options()
-        types.add_options([Option(et.name, id=et.name) for et in self.types])
-        names = [et.name for et in self.types]
+        names = [info.name for info in self.types]
         if not names:
             self.event_type = None
+            self.query_one("#send-types", OptionList).clear_options()
             return
-        index = names.index(keep) if keep in names else 0
-        types.highlighted = index
-        if names[index] != keep:
-            self.select(names[index])
+        self._fill_types()
+        if keep not in names:
+            self.event_type = None
+            self.select(names[0])
+            self._fill_types()
         elif self.ctx.catalog is not None:
             self.event_type = self.ctx.catalog.get(keep)  # the edited schema checks the editor from now on
             self._check_now()
@@ -187,9 +258,24 @@ class SendView(Horizontal):
             return
         self.event_type = self.ctx.catalog.get(name)
         et = self.event_type
+        status: Content | str = ""
+        if et.problem is not None:
+            status = Content.styled(
+                f"✗ unusable: {et.problem.message} (ctrl+s twice sends anyway)", "$text-error"
+            )
+        elif et.synthesized and et.notes:
+            note = et.notes[0]
+            why = (
+                "no example"
+                if note.message.startswith("no example")
+                else f"its example fails at {note.path or '$'}"
+            )
+            status = Content.styled(f"∗ example synthesised from the schema ({why})", "$text-warning")
         self.query_one("#send-title", Static).update(
             Content.assemble(
                 Content.styled(et.name, "bold $text-accent"),
+                "  " if status else "",
+                status,
                 "\n",
                 Content.styled(et.description.strip(), "$text-muted"),
             )
@@ -198,12 +284,66 @@ class SendView(Horizontal):
         self._update_targets()
 
     def action_reset(self) -> None:
+        """The catalog example in the editor, with the overrides applied."""
         if self.event_type is None:
             return
-        editor = self.query_one("#send-editor", PayloadEditor)
         example = self.event_type.example
-        editor.set_text(json.dumps(example if example is not None else {}, indent=2, ensure_ascii=False))
+        self._show_payload(example if example is not None else {})
+
+    def action_vary(self) -> None:
+        """A fresh schema-valid payload (new ids, timestamps, values) in the editor, overrides applied."""
+        if self.event_type is None:
+            return
+        from hookdev.catalog.payloads import PayloadError, vary_examples
+
+        try:
+            (made,) = vary_examples(self.event_type, 1, None)
+        except PayloadError as e:
+            self.app.notify(str(e), title="Cannot vary", severity="error")
+            return
+        self._show_payload(made)
+
+    def action_apply_overrides(self) -> None:
+        """Apply the overrides to what is in the editor now."""
+        try:
+            current = parse_data(self.query_one("#send-editor", PayloadEditor).text)
+        except ValueError as e:
+            self.app.notify(
+                f"The editor does not hold JSON: {e}", title="Overrides not applied", severity="error"
+            )
+            return
+        self._show_payload(current)
+
+    def overrides(self) -> list[Override] | None:
+        """The overrides typed next to the editor; None (and a notification) when they do not parse."""
+        try:
+            return parse_override_list(self.query_one("#send-overrides", Input).value)
+        except OverrideError as e:
+            self.app.notify(str(e), title="Overrides not applied", severity="error")
+            return None
+
+    def _show_payload(self, payload: object) -> None:
+        overrides = self.overrides()
+        if overrides:
+            try:
+                payload = apply_overrides(payload, overrides)
+            except OverrideError as e:
+                self.app.notify(str(e), title="Overrides not applied", severity="error")
+        editor = self.query_one("#send-editor", PayloadEditor)
+        editor.set_text(json.dumps(payload, indent=2, ensure_ascii=False))
         self._check_now()
+
+    @on(Input.Submitted, "#send-overrides")
+    def _overrides_submitted(self) -> None:
+        self.action_apply_overrides()
+
+    @on(Button.Pressed, "#send-apply")
+    def _apply_pressed(self) -> None:
+        self.action_apply_overrides()
+
+    @on(Button.Pressed, "#send-vary")
+    def _vary_pressed(self) -> None:
+        self.action_vary()
 
     @on(PayloadEditor.Changed, "#send-editor")
     def _edited(self) -> None:

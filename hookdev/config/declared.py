@@ -75,7 +75,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Event catalog: a directory, an event type file, an OpenAPI or an AsyncAPI document.",
         key="catalog",
         flag="--catalog",
-        file_help="event catalog: event type files, an OpenAPI or AsyncAPI document; relative to this file",
+        file_help="event catalog: event type files, an OpenAPI or AsyncAPI document (relative path)",
         example='"events/"',
     ),
     Setting(

@@ -154,7 +154,7 @@ class Engine:
         (``Settings`` field types); raises ValueError for an unknown setting."""
         new = self._settings.replace(**values)
         if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
@@ -285,8 +285,12 @@ class Engine:
             )
 
         assert opts.relay is not None
+        from hookdev.tunnel.client import relay_urls
+        from hookdev.tunnel.owners import channel_key
+
+        key = channel_key(self.workspace.home, relay_urls(opts.relay)[0], channel)
         self.relay_client = RelayClient(
-            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status
+            opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status, key=key
         )
         self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
 
@@ -322,7 +326,7 @@ class Engine:
         new = resolve(layers)
         notes: list[str] = []
         if new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):

@@ -38,6 +38,7 @@ class Capture:
     forward_error: str | None = None
     forward_ms: float | None = None
     receiver_url: str | None = None  # the receiver it arrived on: where exports and replays go
+    replay_of: str | None = None  # the capture this one replays (``hookdev inbox replay``, the Inbox's p/e)
 
 
 @dataclass

@@ -14,9 +14,8 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -33,8 +32,12 @@ from hookdev.forward import (
 )
 from hookdev.ids import new_id
 from hookdev.models import Capture
+from hookdev.replay_link import replay_of
 from hookdev.store import Store
 from hookdev.verdicts import apply_verdict, secret_label
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CaptureApp",
@@ -224,6 +227,8 @@ class CaptureApp:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx  # loaded with the first forward: it loads click and more
+
             self._client = httpx.AsyncClient(follow_redirects=False, timeout=None)
         return self._client
 
@@ -256,6 +261,7 @@ class CaptureApp:
             truncated=truncated,
             client=f"{client[0]}:{client[1]}" if client else None,
             receiver_url=self.receiver_url or _scope_origin(scope),
+            replay_of=replay_of(headers),
         )
         if disconnected:
             # Nobody will read an answer: record what arrived, and that it was never answered.

@@ -8,6 +8,7 @@ import os
 import click
 
 from hookdev.cli._common import (
+    Failed,
     HookdevError,
     confirm,
     emit_json,
@@ -19,6 +20,7 @@ from hookdev.cli._common import (
 from hookdev.cli.render import capture_detail_json, capture_json, capture_line, iso, verdict_word
 from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture, to_har, to_ndjson
 from hookdev.redact import redact_headers
+from hookdev.signing import SCHEMES
 from hookdev.signing.standard import SecretError
 
 
@@ -58,9 +60,13 @@ def inbox(
         emit_json([capture_json(c) for c in captures])
         return
     if not captures:
-        click.echo(
-            "no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)", err=True
-        )
+        if verdict or event_type or path:
+            click.echo("no requests match the filter", err=True)
+        else:
+            click.echo(
+                "no requests captured yet: run `hookdev listen`, then send one (`hookdev send <type>`)",
+                err=True,
+            )
         return
     for c in captures:
         click.echo(f"{c.id}  {capture_line(c)}")
@@ -243,3 +249,91 @@ def _write(data: bytes, output: str | None) -> None:
         stream = click.get_binary_stream("stdout")
         stream.write(data)
         stream.flush()
+
+
+@inbox.command()
+@click.argument("capture_id", metavar="ID")
+@click.option(
+    "--to",
+    "to_url",
+    metavar="URL",
+    help="Send it here (default: hookdev's own receiver). Never the captured Host.",
+)
+@click.option(
+    "--resign", is_flag=True, help="Replace the signature headers with fresh ones (passes the tolerance)."
+)
+@click.option("--secret", metavar="S", help="Secret for --resign (default: the receiver secret).")
+@click.option(
+    "--scheme",
+    type=click.Choice(SCHEMES),
+    help="Scheme for --resign (default: the capture's, else standard).",
+)
+@click.option("--edit", is_flag=True, help="Open $EDITOR on the request (method, path, headers, body) first.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 600),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the answer.",
+)
+@json_option
+@click.pass_obj
+def replay(
+    obj: dict[str, str | None],
+    capture_id: str,
+    to_url: str | None,
+    resign: bool,
+    secret: str | None,
+    scheme: str | None,
+    edit: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Send a captured request again, as it was or edited, optionally re-signed.
+
+    The result is a new capture linked to the original ("replay of req_..."): the receiver's own
+    capture when it goes to hookdev's receiver, else a record of what was sent and what came back.
+    Exit code 1 when nothing answered.
+
+    \b
+    Examples:
+      hookdev inbox replay req_...                      # to hookdev's own receiver
+      hookdev inbox replay req_... --to http://localhost:3000/webhooks --resign
+      hookdev inbox replay req_... --edit --resign     # edit in $EDITOR, then sign afresh
+    """
+    import asyncio
+
+    from hookdev import capture_replay as cr
+
+    workspace = open_workspace(obj["home"])
+    store = workspace.store
+    capture = store.find_capture(capture_id)
+    if capture is None:
+        raise HookdevError(f"no captured request {capture_id!r} (see hookdev inbox)")
+    if (secret or scheme) and not resign:
+        raise HookdevError("--secret and --scheme go with --resign")
+    try:
+        request = cr.from_capture(capture)
+        if edit:
+            text = click.edit(cr.request_text(request), extension=".http", require_save=False)
+            if text is None:
+                raise HookdevError("the editor closed without saving: nothing sent")
+            request = cr.parse_request_text(text, request)
+        if resign:
+            key = secret or workspace.receiver_secrets().current
+            request = cr.resign(request, key, scheme or capture.scheme or "standard")
+        url = cr.destination(to_url or cr.own_receiver_url(store, capture), request)
+    except cr.ReplayError as e:
+        raise HookdevError(str(e)) from None
+    result = asyncio.run(cr.replay(store, capture, request, url, timeout=timeout))
+    if as_json:
+        emit_json({"original": capture.id, **result.to_json()})
+    elif result.error is None:
+        where = "stored by the receiver" if not result.recorded else "recorded"
+        click.echo(
+            f"replayed {capture.id} → {result.url}: {result.status} in {result.duration_ms:.0f} ms"
+            f" ({where} as {result.capture_id})"
+        )
+    if result.error is not None:
+        hint = "" if to_url else " (is `hookdev listen` or the TUI running? or pass --to URL)"
+        raise Failed(f"replay of {capture.id} to {result.url} failed: {result.error}{hint}")

@@ -53,6 +53,14 @@ def listen(home: str | None, as_json: bool, **options: Any) -> None:
     """
     workspace = open_workspace(home)
     engine_opts = receiver_options_from_cli(options)
+    if engine_opts.relay:
+        from hookdev.tunnel.client import check_relay_target
+
+        try:
+            check_relay_target(engine_opts.relay, engine_opts.channel)
+        except ValueError as e:
+            workspace.close()
+            raise HookdevError(str(e)) from None
     try:
         asyncio.run(_run(workspace, engine_opts, as_json))
     except EngineError as e:

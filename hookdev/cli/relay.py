@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import socket
 import ssl
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -72,14 +73,33 @@ def _check_tls(cert: str | None, key: str | None) -> None:
             raise HookdevError(f"cannot use the TLS certificate {cert} with key {key}: {e}") from None
 
 
-def _serve(config: Any, sock: socket.socket, on_ready: Callable[[int], None]) -> None:
+def _serve(config: Any, sock: socket.socket, on_ready: Callable[[int], None], cluster: Any = None) -> None:
+    import logging
+
     import uvicorn
+
+    from hookdev.connguard import throttle_accept_errors
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            throttle_accept_errors(
+                asyncio.get_running_loop(),
+                logging.getLogger("hookdev.relay"),
+                hint="; raise the open-file limit (ulimit -n) or lower --max-connections",
+            )
+            if cluster is not None:
+                try:
+                    await cluster.start()
+                except Exception as e:
+                    raise HookdevError(f"--redis: cannot use Redis at {cluster.url_shown}: {e}") from None
             await super().startup(sockets)
             if self.started:
                 on_ready(sock.getsockname()[1])
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            if cluster is not None:
+                await cluster.stop()
 
     server = Server(config)
     try:
@@ -90,14 +110,60 @@ def _serve(config: Any, sock: socket.socket, on_ready: Callable[[int], None]) ->
         sock.close()
 
 
-@contextlib.contextmanager
-def _quiet_uvicorn() -> Generator[None, None, None]:
-    """uvicorn's own startup lines would repeat ours; keep its warnings and errors."""
-    import logging
+class _JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message (and the traceback, if any)."""
 
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    yield
+    def __init__(self, instance: str) -> None:
+        super().__init__()
+        self.instance = instance
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import UTC, datetime
+
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "instance": self.instance,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _setup_logging(log_format: str, instance: str) -> None:
+    """Relay lines at INFO, uvicorn's at WARNING, on stderr, as text or JSON lines."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(_JsonFormatter(instance))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name, level in (
+        ("hookdev", logging.INFO),
+        ("uvicorn", logging.WARNING),
+        ("uvicorn.error", logging.WARNING),
+    ):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def _raise_file_limit(wanted: int) -> int:
+    """Raise the soft open-file limit towards ``wanted`` (up to the hard limit); the soft limit after."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    return wanted if soft == resource.RLIM_INFINITY else soft
 
 
 @click.command()
@@ -137,10 +203,89 @@ def _quiet_uvicorn() -> Generator[None, None, None]:
 )
 @click.option(
     "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=86400),
     default=30.0,
     show_default=True,
     help="Seconds to wait for a client's answer; then 504.",
+)
+@click.option(
+    "--max-in-flight",
+    type=click.IntRange(1, 1_000_000),
+    default=256,
+    show_default=True,
+    help="Requests one channel may have waiting for its client; past it: 503 + Retry-After.",
+)
+@click.option(
+    "--max-buffered",
+    type=_Size(),
+    default="32MiB",
+    show_default=True,
+    help="Body bytes one channel may hold on the relay; past it: 503 + Retry-After.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="HTTP connections open at once; past it, the oldest one still sending its headers is cut.",
+)
+@click.option(
+    "--head-timeout",
+    type=click.FloatRange(min=0, min_open=True, max=3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a caller has to send a request's headers in full.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True, max=3600),
+    default=10.0,
+    show_default=True,
+    help="Longest silence while a request body arrives (or an answer is read); then the connection is cut.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    envvar="HOOKDEV_RELAY_STATE",
+    type=click.Path(dir_okay=False),
+    help="Keep channel ownership in this file so it survives a restart ($HOOKDEV_RELAY_STATE; "
+    "default: in memory, or in Redis with --redis).",
+)
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="HOOKDEV_RELAY_REDIS",
+    metavar="URL",
+    help="Share channels with other relay instances through Redis, e.g. redis://HOST:6379/0 "
+    "($HOOKDEV_RELAY_REDIS; needs: pip install 'hookdev[relay]').",
+)
+@click.option(
+    "--redis-prefix",
+    envvar="HOOKDEV_RELAY_REDIS_PREFIX",
+    default="hookdev:relay:",
+    show_default=True,
+    metavar="P",
+    help="Prefix of the relay's Redis keys (to share one Redis between relay deployments).",
+)
+@click.option(
+    "--lease",
+    envvar="HOOKDEV_RELAY_LEASE",
+    type=click.FloatRange(min=1, max=3600),
+    default=10.0,
+    show_default=True,
+    help="With --redis: seconds a dead instance's channels stay leased before they expire.",
+)
+@click.option(
+    "--release",
+    metavar="CHANNEL",
+    help="Release a channel's ownership (in --state or --redis) so anyone may claim it again, then exit.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines on stderr as text or as one JSON object a line.",
 )
 @json_option
 def relay(
@@ -152,25 +297,62 @@ def relay(
     tls_key: str | None,
     max_body: int,
     request_timeout: float,
+    max_in_flight: int,
+    max_buffered: int,
+    max_connections: int,
+    head_timeout: float,
+    body_timeout: float,
+    state_path: str | None,
+    redis_url: str | None,
+    redis_prefix: str,
+    lease: float,
+    release: str | None,
+    log_format: str,
     as_json: bool,
 ) -> None:
     """Run a relay on a public host so webhooks from the internet reach `hookdev listen`.
 
     Each `hookdev listen --relay URL` opens one outbound WebSocket to the relay and gets a public
     URL, URL/c/<channel>; requests sent there are relayed to it and its answer goes back.
-    Nothing is stored on the relay.
+    Nothing is stored on the relay but who owns which channel: the first client to claim a
+    channel binds it to a key kept in its workspace, and only that key claims it again.
+
+    With --redis, several relay instances behind one load balancer share their channels:
+    a request reaching any instance is passed to the one its client is connected to.
 
     \b
     Examples:
       hookdev relay                                  # on the public host, port 8080
       hookdev relay --token "$(openssl rand -hex 16)" --public-url https://relay.example.com
+      hookdev relay --redis redis://127.0.0.1:6379/0   # one of several instances behind a balancer
+      hookdev relay --release CHANNEL --state /var/lib/hookdev/relay.json
       hookdev listen --relay https://relay.example.com --relay-token T    # on your machine
     """
     import uvicorn
 
+    from hookdev.connguard import ConnectionGuard, GuardLimits
     from hookdev.forward import parse_target
+    from hookdev.tunnel import protocol as p
+    from hookdev.tunnel.owners import Owners
     from hookdev.tunnel.relay import create_relay_app, ws_max_size
 
+    cluster = None
+    if redis_url:
+        from hookdev.tunnel.cluster import Cluster, RedisMissing
+
+        try:
+            cluster = Cluster(redis_url, prefix=redis_prefix, lease=lease)
+        except (RedisMissing, ValueError) as e:
+            raise HookdevError(f"--redis: {e}") from None
+    try:
+        owners = Owners(state_path if state_path and cluster is None else None)
+    except ValueError as e:
+        raise HookdevError(f"--state: {e}") from None
+    if release is not None:
+        if not p.valid_channel(release):
+            raise HookdevError(f"--release: invalid channel name {release!r}: use {p.CHANNEL_RULE}")
+        _release(release, owners, cluster, state_path, as_json)
+        return
     if public_url:
         try:
             public_url = parse_target(public_url).rstrip("/")
@@ -180,10 +362,24 @@ def relay(
     sock = bind_socket(host, port)
     scheme = "https" if tls_cert else "http"
     app = create_relay_app(
-        token=token, public_url=public_url, max_body=max_body, request_timeout=request_timeout
+        token=token,
+        public_url=public_url,
+        max_body=max_body,
+        request_timeout=request_timeout,
+        max_in_flight=max_in_flight,
+        max_buffered=max_buffered,
+        owners=owners,
+        cluster=cluster,
+    )
+    instance = app.state.relay.instance
+    _setup_logging(log_format, instance)
+    file_limit = _raise_file_limit(max_connections + 200)
+    guard = ConnectionGuard(
+        GuardLimits(head_timeout=head_timeout, body_timeout=body_timeout, max_connections=max_connections)
     )
     config = uvicorn.Config(
         app,
+        http=guard.protocol_class(),
         log_config=None,
         log_level="warning",
         lifespan="off",
@@ -191,6 +387,19 @@ def relay(
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
         timeout_graceful_shutdown=5,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+    if file_limit < max_connections + 200:
+        logging.getLogger("hookdev.relay").warning(
+            "the open-file limit (%d) is low for --max-connections %d: raise it (ulimit -n) "
+            "or lower --max-connections",
+            file_limit,
+            max_connections,
+        )
+    ownership = (
+        f"in Redis ({cluster.url_shown})"
+        if cluster is not None
+        else (f"in {state_path}" if state_path else "in memory (a restart forgets them: see --state)")
     )
 
     def on_ready(actual_port: int) -> None:
@@ -210,6 +419,9 @@ def relay(
                     "connect": connect,
                     "token_required": bool(token),
                     "max_body": max_body,
+                    "instance": instance,
+                    "redis": cluster is not None,
+                    "state": state_path if state_path and cluster is None else None,
                 }
             )
             return
@@ -220,13 +432,38 @@ def relay(
             f"Public URL of a channel: {base}/c/<channel>" + ("" if public_url else " (set --public-url)")
         )
         click.echo(f"Clients connect with: {connect}")
+        click.echo(f"Channel owners kept {ownership}")
         if not token:
             click.echo("No --token: anyone who can reach the relay can open a channel.")
         click.echo("Press Ctrl+C to stop.")
 
-    with _quiet_uvicorn():
-        _serve(config, sock, on_ready)
+    _serve(config, sock, on_ready, cluster)
     if as_json:
         emit_json({"event": "stopped"})
     else:
         click.echo("relay stopped")
+
+
+def _release(name: str, owners: Any, cluster: Any, state_path: str | None, as_json: bool) -> None:
+    if cluster is not None:
+
+        async def release() -> bool:
+            try:
+                await cluster.start(serve=False)
+                return bool(await cluster.release_binding(name))
+            except Exception as e:
+                raise HookdevError(f"--redis: cannot use Redis at {cluster.url_shown}: {e}") from None
+            finally:
+                await cluster.stop()
+
+        found = asyncio.run(release())
+    elif state_path:
+        found = owners.release(name)
+    else:
+        raise HookdevError(
+            "--release needs --state FILE or --redis URL: where the relay keeps its channel owners"
+        )
+    if as_json:
+        emit_json({"event": "released", "channel": name, "was_bound": found})
+    else:
+        click.echo(f"channel {name} released" if found else f"channel {name} was not bound to an owner")

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from hookdev.store import search_index
 from hookdev.store.attempts import AttemptQueries
 from hookdev.store.captures import CaptureQueries
 from hookdev.store.checks import CheckQueries
@@ -20,7 +21,7 @@ from hookdev.store.endpoints import EndpointQueries
 from hookdev.store.messages import MessageQueries
 from hookdev.store.settings import SettingsQueries
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Columns added after a schema version shipped: (version, table, column, declaration). A database of an
 # older version gets them with ALTER TABLE when it is opened; a new one has them from SCHEMA.
@@ -28,6 +29,7 @@ MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
     (2, "messages", "time_scale", "REAL"),
     (3, "captures", "receiver_url", "TEXT"),
     (4, "endpoints", "scheme", "TEXT NOT NULL DEFAULT 'standard'"),
+    (5, "captures", "replay_of", "TEXT"),
 )
 
 SCHEMA = """
@@ -57,7 +59,8 @@ CREATE TABLE IF NOT EXISTS captures (
     forward_status INTEGER,
     forward_error TEXT,
     forward_ms REAL,
-    receiver_url TEXT
+    receiver_url TEXT,
+    replay_of TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_received ON captures (received_at);
 
@@ -134,6 +137,12 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 """
 
+# Partial indexes: a request with no webhook-id (or that is no replay) costs nothing at insert.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS captures_webhook_id ON captures (webhook_id, received_at) WHERE webhook_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS captures_replay_of ON captures (replay_of) WHERE replay_of IS NOT NULL;
+"""
+
 
 class Store(
     CaptureQueries,
@@ -155,6 +164,8 @@ class Store(
         self.lock = threading.RLock()
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
+        self._index_conn: sqlite3.Connection | None = None
+        self._search_attached = False
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=10000")
@@ -164,6 +175,7 @@ class Store(
             self.conn.executescript(SCHEMA)
             if version:
                 self._migrate(version)
+            self.conn.executescript(INDEXES)  # after the migrations: they may index new columns
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _migrate(self, version: int) -> None:
@@ -188,21 +200,61 @@ class Store(
         self._checkpointer.start()
 
     def _checkpoint_loop(self, interval: float) -> None:
+        """Checkpoints, and the search index brought up to date (both on their own connections)."""
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        index = search_index.open_index(search_index.path_for(self.path))
         try:
             while not self._stop_checkpoints.wait(interval):
                 try:
+                    search_index.catch_up(conn, index, limit=20 * search_index.BATCH)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:
                     pass  # busy or locked: the next round catches up
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
+            index.close()
+
+    # -- the search index ---------------------------------------------------------------------
+    @property
+    def indexing_in_background(self) -> bool:
+        return self._checkpointer is not None
+
+    def _index(self) -> sqlite3.Connection:
+        if self._index_conn is None:
+            self._index_conn = search_index.open_index(search_index.path_for(self.path))
+        return self._index_conn
+
+    def attach_search(self) -> None:
+        """Make ``search.captures_fts`` visible to this connection's queries (once)."""
+        if self._search_attached:
+            return
+        self._index()  # the file and its schema exist
+        with self.lock:
+            self.conn.execute("ATTACH DATABASE ? AS search", (str(search_index.path_for(self.path)),))
+        self._search_attached = True
+
+    def index_captures(self, limit: int | None = None) -> int:
+        """Bring the search index up to date now (a process without the background thread)."""
+        with self.lock:
+            return search_index.catch_up(self.conn, self._index(), limit)
+
+    def reset_search(self) -> None:
+        with self.lock:
+            search_index.reset(self._index())
+
+    def search_indexed_upto(self) -> int:
+        self.attach_search()
+        with self.lock:
+            return search_index.indexed_upto(self.conn, "search")
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._stop_checkpoints.set()
             self._checkpointer.join(timeout=10)
             self._checkpointer = None
+        if self._index_conn is not None:
+            self._index_conn.close()
+            self._index_conn = None
         with self.lock:
             self.conn.close()

@@ -8,6 +8,15 @@ import threading
 from typing import Any
 
 from hookdev.models import Capture
+from hookdev.search import Query, is_glob
+from hookdev.store.search_index import fts_phrase
+
+# A capture whose webhook-id an earlier capture had (served by the partial index on webhook_id).
+_SEEN_BEFORE = (
+    "captures.webhook_id IS NOT NULL AND EXISTS (SELECT 1 FROM captures e WHERE e.webhook_id = captures.webhook_id"
+    " AND (e.received_at < captures.received_at OR (e.received_at = captures.received_at AND e.id < captures.id)))"
+)
+_BODY_TEXT = "lower(CAST(captures.body AS TEXT))"
 
 _COLUMNS = (
     "id",
@@ -36,6 +45,7 @@ _COLUMNS = (
     "forward_error",
     "forward_ms",
     "receiver_url",
+    "replay_of",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -77,6 +87,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.forward_error,
         c.forward_ms,
         c.receiver_url,
+        c.replay_of,
     )
 
 
@@ -112,6 +123,7 @@ def _from_row(r: tuple[Any, ...]) -> Capture:
         forward_error=r[23],
         forward_ms=r[24],
         receiver_url=r[25],
+        replay_of=r[26],
     )
 
 
@@ -226,9 +238,15 @@ class CaptureQueries:
         text: str | None = None,
         before: tuple[float, str] | None = None,
         include_body: bool = True,
+        query: Query | None = None,
     ) -> list[Capture]:
-        """Newest first. ``before`` = (received_at, id) of the last row seen, for paging."""
+        """Newest first. ``before`` = (received_at, id) of the last row seen, for paging. ``query``: the
+        search language (hookdev.search), bodies and headers included."""
         where, args = self._capture_filter(verified, unsigned, event_type, path, text)
+        if query is not None:
+            more, more_args = self._query_filter(query)
+            where += more
+            args += more_args
         if before is not None:
             where.append("(received_at < ? OR (received_at = ? AND id < ?))")
             args += [before[0], before[0], before[1]]
@@ -249,8 +267,13 @@ class CaptureQueries:
         event_type: str | None = None,
         path: str | None = None,
         text: str | None = None,
+        query: Query | None = None,
     ) -> int:
         where, args = self._capture_filter(verified, unsigned, event_type, path, text)
+        if query is not None:
+            more, more_args = self._query_filter(query)
+            where += more
+            args += more_args
         sql = "SELECT count(*) FROM captures" + (" WHERE " + " AND ".join(where) if where else "")
         with self.lock:
             return int(self.conn.execute(sql, args).fetchone()[0])
@@ -281,10 +304,148 @@ class CaptureQueries:
             args += [like] * 6
         return where, args
 
+    def find_replay(self, original_id: str, since: float) -> str | None:
+        """The newest capture a receiver made of a replay of ``original_id`` since ``since``."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE replay_of = ? AND received_at >= ?"
+                " AND ifnull(client, '') != 'hookdev replay' ORDER BY received_at DESC LIMIT 1",
+                (original_id, since),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def replays_of(self, original_id: str) -> list[str]:
+        """Ids of the captures replaying ``original_id``, oldest first."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT id FROM captures WHERE replay_of = ? ORDER BY received_at", (original_id,)
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _query_filter(self, q: Query) -> tuple[list[str], list[Any]]:
+        """SQL for a Query: the same test as ``hookdev.search.matches``. Bodies and headers are found
+        through the FTS5 index (rows not yet indexed: by a scan), then checked on the row itself."""
+        where: list[str] = []
+        args: list[Any] = []
+        upto = self._indexed_upto() if q.needs_body else 0
+
+        def text_like(column: str, pattern: str) -> None:
+            if is_glob(pattern):
+                where.append(f"lower(ifnull({column}, '')) GLOB ?")
+                args.append(pattern.lower())
+            else:
+                where.append(f"instr(lower(ifnull({column}, '')), ?) > 0")
+                args.append(pattern.lower())
+
+        def fts(columns: str, text: str) -> tuple[str, list[Any]]:
+            phrase = fts_phrase(text)
+            if phrase is None:
+                return "1", []  # no words to look up: the check on the row decides
+            sub = "SELECT rowid FROM search.captures_fts WHERE captures_fts MATCH ?"
+            return f"(captures.rowid > ? OR captures.rowid IN ({sub}))", [upto, f"{{{columns}}} : {phrase}"]
+
+        if q.verdict == "unsigned":
+            where.append("verified IS NULL")
+        elif q.verdict in ("valid", "invalid"):
+            where.append("verified = ?")
+            args.append(int(q.verdict == "valid"))
+        if q.event_type is not None:
+            text_like("event_type", q.event_type)
+        if q.path is not None:
+            text_like("path", q.path)
+        if q.method is not None:
+            where.append("method = ?")
+            args.append(q.method)
+        if q.status is not None:
+            where.append("status BETWEEN ? AND ?")
+            args += list(q.status)
+        if q.duplicate:
+            where.append(_SEEN_BEFORE)
+        if q.replay:
+            where.append("replay_of IS NOT NULL")
+        for i in q.ids:
+            where.append("(id LIKE ? OR id LIKE ?)")
+            args += [i + "%", "%" + i]
+        for w in q.webhook_ids:
+            text_like("webhook_id", w)
+        for b in q.body:
+            clause, clause_args = fts("body", b)
+            where.append(f"({clause} AND instr({_BODY_TEXT}, ?) > 0)")
+            args += [*clause_args, b.lower()]
+        for name, value in q.headers:
+            needle = json.dumps(name)[:-1] + '", "'  # '"name", "' as the headers column stores it
+            clause, clause_args = fts("headers", f"{name} {value or ''}")
+            where.append(f"({clause} AND instr(lower(headers), ?) > 0 AND instr(lower(headers), ?) > 0)")
+            args += [*clause_args, needle, (value or "").lower()]
+        for w in q.words:
+            columns = ("path", "method", "event_type", "reason", "webhook_id", "id")
+            meta = " OR ".join(f"instr(lower(ifnull({c}, '')), ?) > 0" for c in columns)
+            clause, clause_args = fts("body headers", w)
+            where.append(
+                f"({meta} OR ({clause} AND (instr({_BODY_TEXT}, ?) > 0 OR instr(lower(headers), ?) > 0)))"
+            )
+            args += [w.lower()] * len(columns) + clause_args + [w.lower(), w.lower()]
+        return where, args
+
+    def _indexed_upto(self) -> int:
+        """How far the search index goes; without the background indexer, it is brought up to date."""
+        store: Any = self
+        if not store.indexing_in_background:
+            store.index_captures()
+        return int(store.search_indexed_upto())
+
+    def seen_before(self, capture_ids: list[str]) -> set[str]:
+        """Which of these captures carry a webhook-id that an earlier capture already had."""
+        if not capture_ids:
+            return set()
+        out: set[str] = set()
+        with self.lock:
+            for start in range(0, len(capture_ids), 500):
+                chunk = capture_ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    f"SELECT id FROM captures WHERE id IN ({marks}) AND {_SEEN_BEFORE}", chunk
+                ).fetchall()
+                out.update(str(r[0]) for r in rows)
+        return out
+
+    def duplicates_of(self, webhook_id: str) -> tuple[int, str | None]:
+        """How many captures carry ``webhook_id``, and the first one."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT count(*), (SELECT id FROM captures WHERE webhook_id = ?1 ORDER BY received_at, id LIMIT 1)"
+                " FROM captures WHERE webhook_id = ?1",
+                (webhook_id,),
+            ).fetchone()
+        return int(row[0]), row[1]
+
+    def captures_per_second(self, since: float, until: float) -> dict[int, int]:
+        """Captures received in each whole second from ``since`` to ``until`` (served by the time index)."""
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT CAST(received_at AS INTEGER), count(*) FROM captures"
+                " WHERE received_at >= ? AND received_at < ? GROUP BY 1",
+                (since, until),
+            ).fetchall()
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def verdict_counts(self) -> dict[str, int]:
+        """How many captures are valid, invalid and unsigned."""
+        with self.lock:
+            rows = self.conn.execute("SELECT verified, count(*) FROM captures GROUP BY verified").fetchall()
+        names = {1: "valid", 0: "invalid", None: "unsigned"}
+        out = {"valid": 0, "invalid": 0, "unsigned": 0}
+        for verified, count in rows:
+            out[names.get(verified, "unsigned")] += int(count)
+        return out
+
     def delete_capture(self, capture_id: str) -> bool:
         with self.lock:
             return self.conn.execute("DELETE FROM captures WHERE id = ?", (capture_id,)).rowcount > 0
 
     def clear_captures(self) -> int:
+        store: Any = self
         with self.lock:
-            return self.conn.execute("DELETE FROM captures").rowcount
+            removed = int(self.conn.execute("DELETE FROM captures").rowcount)
+            store.reset_search()  # rowids start over: the old index entries must not stay
+        return removed

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
 
 from hookdev import events as ev
 from hookdev.engine import Engine, EngineError
@@ -27,7 +27,7 @@ from hookdev.models import Capture
 from hookdev.options import EngineOptions
 from hookdev.settings import SettingsChanged
 from hookdev.tui.attempts import attempt_log_text, fmt_clock
-from hookdev.tui.commands import binding_commands, help_sections
+from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
 from hookdev.tui.live_status import CONFIG_ERROR_PREFIX
 from hookdev.tui.messages import (
@@ -95,6 +95,14 @@ class HookdevApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?", tooltip="All keys", id="app.help"),
         Binding(
             "ctrl+l", "toggle_log", "Log", show=False, tooltip="Show or hide the log panel", id="app.log"
+        ),
+        Binding(
+            "escape",
+            "leave_input",
+            "Leave the field",
+            show=False,
+            tooltip="Leave a text field (then 1-5 switch views again)",
+            id="app.leave_input",
         ),
     ]
 
@@ -313,7 +321,7 @@ class HookdevApp(App[None]):
         self.view("receiver").post_message(ReceiverChanged())
 
     def _catalog_reloaded(self) -> None:
-        """After a good reload the engine may have a new sender and catalog: show the new event types."""
+        """After a good reload the sender may have read a new catalog: show the new event types."""
         try:
             catalog = self.engine.catalog
         except Exception:  # a broken catalog is reported by the reload itself
@@ -355,9 +363,25 @@ class HookdevApp(App[None]):
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Global keys stay quiet while a dialog is open (a `t` in a confirm dialog must not send)."""
-        if action in ("show", "send_test", "toggle_log") and isinstance(self.screen, ModalScreen):
+        if action in ("show", "send_test", "toggle_log", "leave_input") and isinstance(
+            self.screen, ModalScreen
+        ):
             return False
+        if action == "leave_input":  # escape is only ours while a text field has focus
+            return isinstance(self.focused, Input | TextArea)
         return True
+
+    def action_leave_input(self) -> None:
+        """Escape in a text field: the view decides (the Inbox filter clears), else focus its main widget."""
+        focused = self.focused
+        for name, _ in VIEWS:
+            view = self.view(name)
+            if focused is not None and view in focused.ancestors:
+                leave = getattr(view, "leave_input", None)
+                if leave is None or not leave(focused):
+                    view.focus_default()
+                return
+        self.screen.set_focus(None)
 
     def action_show(self, name: str) -> None:
         self.query_one("#views", TabbedContent).active = f"tab-{name}"
@@ -378,8 +402,16 @@ class HookdevApp(App[None]):
         return help_sections(self.BINDINGS, VIEWS)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":  # Textual's fails when ~/Downloads does not exist
+                command = SystemCommand(command.title, command.help, self.screenshot_to_folder)
+            yield command
         yield from binding_commands(self.BINDINGS, VIEWS, self.run_action, self.run_view_action)
+
+    def screenshot_to_folder(self) -> None:
+        """The palette's Screenshot: into a folder that exists or can be made (the toast says where)."""
+        folder = str(screenshot_directory())
+        self.set_timer(0.1, lambda: self.deliver_screenshot(path=folder))
 
     async def run_view_action(self, name: str, action: str) -> None:
         self.action_show(name)

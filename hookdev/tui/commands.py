@@ -3,8 +3,10 @@ bindings the footer shows, so every key has a command and every command a key.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual.app import SystemCommand
@@ -51,3 +53,29 @@ def binding_commands(
                     b.tooltip or b.description,
                     partial(run_view_action, name, b.action),
                 )
+
+
+def screenshot_directory(wanted: str | os.PathLike[str] | None = None) -> Path:
+    """Where the palette's Screenshot command can write: ``wanted`` (or $TEXTUAL_SCREENSHOT_LOCATION, or
+    ~/Downloads), created when missing; else the working directory; else the temporary directory."""
+    candidates: list[Path] = []
+    if wanted:
+        candidates.append(Path(wanted).expanduser())
+    elif os.environ.get("TEXTUAL_SCREENSHOT_LOCATION"):
+        candidates.append(Path(os.environ["TEXTUAL_SCREENSHOT_LOCATION"]).expanduser())
+    else:
+        from platformdirs import user_downloads_path  # what Textual itself would use
+
+        candidates.append(user_downloads_path())
+    candidates.append(Path.cwd())
+    import tempfile
+
+    candidates.append(Path(tempfile.gettempdir()))
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return folder
+    return candidates[-1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hookdev.catalog import load_catalog
 from hookdev.events import StatusChanged
@@ -153,6 +154,32 @@ def _attempt(
     )
 
 
+_ANSWERS = {
+    200: b'{"ok":true}',
+    401: b'{"error":"invalid signature"}',
+    410: b'{"error":"gone"}',
+    500: b'{"error":"internal error","trace_id":"7f3a9c"}',
+    503: b'{"error":"upstream unavailable, try again"}',
+}
+
+
+def _fill_exchanges(store: Any, messages: list[Message], attempts: list[Attempt]) -> None:
+    """What each finished attempt sent and got back (signed with fixed secrets at its own time)."""
+    from hookdev.delivery.attempt import build_request
+    from hookdev.redact import redact_headers
+
+    by_id = {m.id: m for m in messages}
+    for a in attempts:
+        endpoint = store.get_endpoint(a.endpoint_id)
+        if endpoint is None or a.status in ("pending", "sending") or a.started_at is None:
+            continue
+        headers = build_request(endpoint, by_id[a.message_id], [PARTNER_SECRET], a.fault, now=a.started_at)[0]
+        a.request_headers = redact_headers(headers)
+        if a.status_code is not None:
+            a.response_headers = [("content-type", "application/json"), ("server", "consumer/1.4")]
+            a.response_body = _ANSWERS.get(a.status_code, b"{}")
+
+
 def _number_by_time(attempts: list[Attempt]) -> None:
     """Give the attempts ids in the order they were made, as real (time-ordered) ids are: listings sort
     by id. A pending retry was made when the attempt before it failed, one retry delay (300 s) earlier."""
@@ -242,6 +269,7 @@ def seed(workspace: Workspace) -> None:
         35.0,
         "410 Gone: the endpoint is disabled and nothing more is sent to it",
     )
+    _fill_exchanges(store, messages, [*attempts, gone])
     _number_by_time([*attempts, gone])
     store.enqueue(messages, attempts)
     # the legacy endpoint is disabled, so enqueue skipped its attempt: record the 410 that disabled it

@@ -9,18 +9,20 @@ that draws these rows is the only part that knows about Textual.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+from hookdev import search
 from hookdev.models import Capture
+from hookdev.search import Query
 from hookdev.store import Store
 
 PAGE = 400
-VERDICTS = ("all", "valid", "invalid", "unsigned")
+VERDICTS = ("all", "valid", "invalid", "unsigned", "duplicates")
 
 
 class Row(NamedTuple):
-    """What one line of the inbox shows (and what the text filter searches)."""
+    """What one line of the inbox shows."""
 
     id: str
     received_at: float
@@ -32,9 +34,11 @@ class Row(NamedTuple):
     reason: str | None
     webhook_id: str | None
     forwarded: bool = False  # sent on to the developer's app (the status is then the app's answer)
+    duplicate: bool = False  # its webhook-id was seen before
+    replay: bool = False  # a replay of another capture
 
     @classmethod
-    def of(cls, c: Capture) -> Row:
+    def of(cls, c: Capture, duplicate: bool = False) -> Row:
         target = c.path + (f"?{c.query}" if c.query else "")
         return cls(
             c.id,
@@ -47,51 +51,45 @@ class Row(NamedTuple):
             c.reason,
             c.webhook_id,
             c.forwarded_to is not None,
+            duplicate,
+            c.replay_of is not None,
         )
 
 
 @dataclass(frozen=True)
 class Filter:
-    """The inbox filter: free text (like the store's), an event type, and a verdict."""
+    """The inbox filter: the search text (hookdev.search's language), an event type, and a verdict
+    (or "duplicates": captures whose webhook-id was seen before)."""
 
     text: str = ""
     event_type: str = ""
-    verdict: str = "all"  # all | valid | invalid | unsigned
+    verdict: str = "all"  # all | valid | invalid | unsigned | duplicates
 
     @property
     def active(self) -> bool:
         return bool(self.text or self.event_type or self.verdict != "all")
 
-    def store_kwargs(self) -> dict[str, object]:
-        return {
-            "text": self.text or None,
-            "event_type": self.event_type or None,
-            "verified": {"valid": True, "invalid": False}.get(self.verdict),
-            "unsigned": self.verdict == "unsigned",
-        }
+    @property
+    def query(self) -> Query:
+        q = search.parse(self.text)
+        if self.event_type:
+            q = replace(q, event_type=self.event_type)
+        if self.verdict == "duplicates":
+            q = replace(q, duplicate=True)
+        elif self.verdict != "all":
+            q = replace(q, verdict=self.verdict)
+        return q
 
-    def matches(self, row: Row) -> bool:
-        """The same test the store's SQL applies, for rows that arrive live."""
-        if self.verdict == "valid" and row.verified is not True:
-            return False
-        if self.verdict == "invalid" and row.verified is not False:
-            return False
-        if self.verdict == "unsigned" and row.verified is not None:
-            return False
-        if self.event_type and row.event_type != self.event_type:
-            return False
-        if self.text:
-            needle = self.text.lower()
-            fields = (
-                row.target.split("?", 1)[0],
-                row.method,
-                row.event_type or "",
-                row.reason or "",
-                row.webhook_id or "",
-                row.id,
-            )
-            return any(needle in f.lower() for f in fields)
-        return True
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return search.parse(self.text).errors
+
+    def store_kwargs(self) -> dict[str, object]:
+        return {"query": self.query}
+
+    def matches(self, capture: Capture, duplicate: bool = False) -> bool:
+        """The same test the store's SQL applies, for captures that arrive live."""
+        return search.matches(self.query, capture, duplicate=duplicate)
 
 
 class InboxModel:
@@ -136,10 +134,11 @@ class InboxModel:
             )
             if len(got) < PAGE:
                 self._exhausted = True
+            seen = self.store.seen_before([c.id for c in got if c.webhook_id])
             for c in got:
                 if c.id not in self._ids:
                     self._ids.add(c.id)
-                    self._pages.append(Row.of(c))
+                    self._pages.append(Row.of(c, c.id in seen))
         if self._exhausted:
             self.total = self.loaded
 
@@ -156,11 +155,14 @@ class InboxModel:
     def add(self, captures: Iterable[Capture]) -> int:
         """Put live arrivals on top; returns how many matched the filter (and were added)."""
         added = 0
-        for c in captures:
+        fresh = [c for c in captures if c.id not in self._ids]
+        seen = self.store.seen_before([c.id for c in fresh if c.webhook_id])
+        query = self.filter.query
+        for c in fresh:
             if c.id in self._ids:
                 continue
-            row = Row.of(c)
-            if self.filter.matches(row):
+            row = Row.of(c, c.id in seen)
+            if search.matches(query, c, duplicate=row.duplicate):
                 self._ids.add(c.id)
                 self._head.append(row)
                 added += 1
@@ -171,7 +173,7 @@ class InboxModel:
         """Replace a row in place (a forwarded answer arrived); False when it is not loaded."""
         if capture.id not in self._ids:
             return False
-        new = Row.of(capture)
+        new = Row.of(capture, bool(self.store.seen_before([capture.id]) if capture.webhook_id else False))
         for rows in (self._head, self._pages):
             for i, r in enumerate(rows):
                 if r.id == capture.id:

@@ -1,6 +1,6 @@
 """Regenerate the TUI screenshots: ``python -m hookdev.tui.screenshots [DIR]`` (default ``screenshots/``).
 
-Each view is drawn at 120x36 over the fixed demo data (``hookdev.tui.demo``) with the clock frozen and
+Each view and dialog is drawn at 120x36 (the Inbox and Endpoints at 80x24 too) over the fixed demo data (``hookdev.tui.demo``) with the clock frozen and
 no port bound, so the SVGs only change when the UI does. The snapshot tests use the same arrangement.
 """
 
@@ -21,14 +21,23 @@ SHOTS = (
     "inbox-headers",
     "inbox-invalid",
     "inbox-forwarded",
+    "inbox-search",
+    "inbox-replay",
+    "inbox-edit",
+    "inbox-diff",
     "send",
     "endpoints",
     "deliveries",
+    "attempt",
     "receiver",
     "receiver-error",
     "help",
     "check",
 )
+SMALL_SHOTS = ("inbox", "endpoints")  # also drawn at 80x24 (``<shot>-80x24.svg``)
+SMALL = (80, 24)
+VIEWS = ("inbox", "send", "endpoints", "deliveries", "receiver")
+SEARCH = 'type:code.* status:2xx body:"spring"'
 
 
 def demo_app(home: str | Path) -> HookdevApp:
@@ -49,15 +58,15 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
             app.engine.bus.publish(event)
         for level, text, source in demo.LOG_LINES:
             log.add(level, text, source)  # type: ignore[attr-defined]
-    view = shot.split("-")[0]
+    view = {"attempt": "deliveries", "help": "help"}.get(shot.split("-")[0], shot.split("-")[0])
     if view == "check":  # the scorecard of a finished run over the partner endpoint (Endpoints → c)
         from hookdev.tui.check_demo import show_demo_check
 
         await show_demo_check(app, pilot)
     elif view == "help":
         await pilot.press("question_mark")
-    else:
-        await pilot.press(str(("inbox", "send", "endpoints", "deliveries", "receiver").index(view) + 1))
+    elif view in VIEWS:
+        await pilot.press(str(VIEWS.index(view) + 1))
     await pilot.pause()
     if shot == "inbox":
         await pilot.press("down")
@@ -67,20 +76,42 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
         await pilot.press("down", "down")
     elif shot == "inbox-forwarded":
         await pilot.press("left")  # Overview -> Response
+    elif shot == "inbox-search":  # a field query reaching into the bodies
+        await pilot.press("slash", *SEARCH)
+        await pilot.pause(0.2)
+    elif shot == "inbox-replay":
+        await pilot.press("down", "p")
+    elif shot == "inbox-edit":
+        await pilot.press("down", "e")
+    elif shot == "inbox-diff":  # code.created marked, diffed with code.updated
+        await pilot.press("down", "m", "down", "m")
+        app.clear_notifications()  # the "marked" toast: the diff is the point
     elif shot == "endpoints":
         await pilot.press("down")
     elif shot == "deliveries":
         await pilot.press("down")
+    elif shot == "attempt":  # the partner's 503 (the 3rd of the message's 4 attempts)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("left_square_bracket")
     elif shot == "send":
         await pilot.press("down", "down")
     elif shot == "receiver":
         app.query_one("#mode-fail").value = True  # type: ignore[attr-defined]
-        await pilot.press("ctrl+l")  # the log panel off: the whole view fits
+        if app.log_visible:
+            await pilot.press("ctrl+l")  # the log panel off: the whole view fits
     elif shot == "receiver-error":
         app.engine.bus.publish(demo.CONFIG_ERROR)  # a broken hookdev.toml edit, as the watcher reports it
-        await pilot.press("ctrl+l")
+        if app.log_visible:
+            await pilot.press("ctrl+l")
         await pilot.pause()
         app.view("receiver").scroll_end(animate=False, immediate=True)
+    elif shot == "dialog-clear":
+        await pilot.press("x")
+    elif shot == "dialog-verify":
+        await pilot.press("r")
+    elif shot in ("dialog-add", "dialog-edit", "dialog-rotate", "dialog-recover"):
+        await pilot.press("3", {"add": "a", "edit": "e", "rotate": "R", "recover": "m"}[shot[7:]])
     await pilot.pause(0.2)
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
@@ -90,13 +121,15 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
 async def shoot(directory: Path, size: tuple[int, int] = (120, 36)) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for shot in SHOTS:
+    plan = [(shot, size, shot) for shot in SHOTS]
+    plan += [(shot, SMALL, f"{shot}-{SMALL[0]}x{SMALL[1]}") for shot in SMALL_SHOTS]
+    for shot, shot_size, name in plan:
         with tempfile.TemporaryDirectory() as home:
             app = demo_app(home)
-            async with app.run_test(size=size, notifications=True) as pilot:  # toasts, as in the app
+            async with app.run_test(size=shot_size, notifications=True) as pilot:  # toasts, as in the app
                 await arrange(app, pilot, shot)
                 await pilot.wait_for_scheduled_animations()
-                path = directory / f"{shot}.svg"
+                path = directory / f"{name}.svg"
                 app.save_screenshot(filename=path.name, path=str(directory))
                 written.append(path)
             app.ctx.workspace.close()

@@ -41,6 +41,8 @@ MIN_DELAY = 0.5
 MAX_DELAY = 10.0
 CLAIM_TIMEOUT = 10.0
 HEARTBEAT = 25.0
+#: Largest frame accepted from a relay: a request of the largest body a relay may announce, plus headers.
+MAX_FRAME = 64 * 1024 * 1024
 
 State = Literal["connecting", "connected", "disconnected", "refused"]
 
@@ -92,6 +94,16 @@ def relay_urls(relay_url: str) -> tuple[str, str]:
     return base, ws
 
 
+def check_relay_target(relay_url: str, channel: str | None) -> None:
+    """Raise ValueError with a one-line reason for a relay URL or channel name a client cannot use."""
+    try:
+        relay_urls(relay_url)
+    except ValueError as e:
+        raise ValueError(f"--relay: {e}") from None
+    if channel is not None and not p.valid_channel(channel):
+        raise ValueError(f"--channel: invalid channel name {channel!r}: use {p.CHANNEL_RULE}")
+
+
 class RelayClient:
     """Connects ``app`` to a relay channel; see the module docstring for the lifecycle."""
 
@@ -105,6 +117,7 @@ class RelayClient:
         on_status: Callable[[RelayStatus], None] | None = None,
         request_timeout: float = 30.0,
         ssl: ssl_module.SSLContext | None = None,
+        key: str | None = None,
     ) -> None:
         if not p.valid_channel(channel):
             raise ValueError(f"invalid channel name {channel!r}: use {p.CHANNEL_RULE}")
@@ -115,7 +128,16 @@ class RelayClient:
         self.on_status = on_status
         self.request_timeout = request_timeout
         self.ssl = ssl
+        if key is not None and not p.valid_key(key):
+            raise ValueError("invalid channel key: use 32 to 128 characters from A-Z a-z 0-9 _ -")
+        #: The channel's owner credential (see :mod:`hookdev.tunnel.owners`); without one given, a
+        #: random key that lasts as long as this client.
+        self.key = key or secrets.token_urlsafe(32)
         self._session = secrets.token_urlsafe(24)
+        #: Requests being served now and the body bytes they hold (and the most it held at once).
+        self.in_flight = 0
+        self.buffered = 0
+        self.peak_buffered = 0
         self._announced_url: str | None = None
         self._max_answer: int | None = None
         self._heartbeat = HEARTBEAT
@@ -157,6 +179,8 @@ class RelayClient:
                     self._connected = True
                     self._report("connected", f"Public URL: {self.public_url}")
                     await self._serve(ws)
+                if ws.close_code is not None and 4400 <= ws.close_code < 4500:
+                    raise RelayRefused(ws.close_reason or f"closed with code {ws.close_code}")
                 reason = "connection to relay closed" + _close_detail(ws)
             except RelayRefused as e:
                 self._report("refused", f"refused by the relay: {e.message}")
@@ -169,6 +193,9 @@ class RelayClient:
                     raise RelayRefused(message) from None
                 reason = f"relay answered HTTP {status}"
             except ConnectionClosed as e:
+                if claimed and e.rcvd is not None and 4400 <= e.rcvd.code < 4500:
+                    self._report("refused", f"refused by the relay: {e.rcvd.reason or e.rcvd.code}")
+                    raise RelayRefused(e.rcvd.reason or f"closed with code {e.rcvd.code}") from None
                 reason = ("connection to relay lost" if claimed else "relay unreachable") + _closed_detail(e)
             except (OSError, TimeoutError, InvalidHandshake) as e:
                 reason = ("connection to relay lost" if claimed else "relay unreachable") + f" ({_why(e)})"
@@ -190,12 +217,18 @@ class RelayClient:
             additional_headers=headers,
             user_agent_header=f"hookdev/{__version__}",
             open_timeout=CLAIM_TIMEOUT,
-            max_size=None,
+            max_size=MAX_FRAME,
             **kwargs,
         )
 
     async def _claim(self, ws: ClientConnection) -> None:
-        claim = {"type": "claim", "version": p.VERSION, "channel": self.channel, "session": self._session}
+        claim = {
+            "type": "claim",
+            "version": p.VERSION,
+            "channel": self.channel,
+            "key": self.key,
+            "session": self._session,
+        }
         await ws.send(p.text(claim))
         try:
             raw = await asyncio.wait_for(ws.recv(), CLAIM_TIMEOUT)
@@ -260,6 +293,18 @@ class RelayClient:
             await ws.send(data)
 
     async def _answer(
+        self, ws: ClientConnection, request_id: str, header: dict[str, Any], body: bytes
+    ) -> None:
+        self.in_flight += 1
+        self.buffered += len(body)
+        self.peak_buffered = max(self.peak_buffered, self.buffered)
+        try:
+            await self._answer_one(ws, request_id, header, body)
+        finally:
+            self.in_flight -= 1
+            self.buffered -= len(body)
+
+    async def _answer_one(
         self, ws: ClientConnection, request_id: str, header: dict[str, Any], body: bytes
     ) -> None:
         try:

@@ -2,8 +2,8 @@
 
 Control messages are JSON text frames with a ``type``:
 
-* client -> relay: ``{"type": "claim", "channel": str, "session": str, "token"?: str, "version": 1}``
-  (the token may instead come as ``Authorization: Bearer`` on the upgrade request);
+* client -> relay: ``{"type": "claim", "channel": str, "key": str, "session": str, "token"?: str,
+  "version": 1}`` (the token may instead come as ``Authorization: Bearer`` on the upgrade request);
   ``{"type": "ping"}`` as a heartbeat.
 * relay -> client: ``{"type": "claimed", "channel", "public_url", "max_body", "max_answer", "idle_timeout"}`` or
   ``{"type": "refused", "reason": str}`` followed by a close with a 44xx code; ``{"type": "pong"}``;
@@ -20,13 +20,19 @@ a 4-byte big-endian length, that many bytes of JSON header, then the raw body.
 Header names, values, path and query are bytes on the HTTP side; they travel as latin-1 strings,
 which map every byte to one character and back.
 
-The ``session`` in a claim is a random secret of one :class:`RelayClient` instance: a client that
-reconnects before the relay noticed its old connection died re-claims its channel, while anyone
-else asking for a live channel is refused.
+The ``key`` in a claim is the channel's owner credential: a random secret the client keeps in its
+workspace (``relay-keys.json``, 0600). The first claim of a channel binds the channel to the key's
+SHA-256; from then on only a claim with the same key gets the channel, live or not, before or after
+a relay restart (when the relay keeps its bindings: ``--state`` or ``--redis``). The ``session`` is
+a random secret of one :class:`RelayClient` instance: a claim with the right key and the same
+session replaces a stale connection quietly (close 4001, the old side retries); with the right key
+and another session it takes the channel over (close 4410, final for the old side: two processes
+of the same workspace cannot serve one channel).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import struct
@@ -42,6 +48,10 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TIMEOUT = 4408
 CLOSE_TAKEN = 4409
+CLOSE_TAKEN_OVER = 4410
+# Not a refusal: the relay cannot take the channel now (full, or its registry unreachable); retry.
+CLOSE_FULL = 4503
+CLOSE_UNAVAILABLE = 4503
 CLOSE_IDLE = 4000
 CLOSE_REPLACED = 4001
 
@@ -52,8 +62,20 @@ class ProtocolError(ValueError):
     """A frame that does not follow this protocol."""
 
 
+KEY_RE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
 def valid_channel(name: str) -> bool:
     return bool(CHANNEL_RE.fullmatch(name))
+
+
+def valid_key(key: object) -> bool:
+    return isinstance(key, str) and bool(KEY_RE.fullmatch(key))
+
+
+def key_hash(key: str) -> str:
+    """What a relay keeps of a channel key: its SHA-256, hex."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def pack(header: dict[str, Any], body: bytes = b"") -> bytes:

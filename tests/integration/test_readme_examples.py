@@ -38,6 +38,8 @@ SKIP = {
     "hookdev listen --relay http://127.0.0.1:8080": "needs the relay above; tests/integration/test_relay.py covers it",
     "/c/<channel>/hooks": "needs the relay's channel; tests/integration/test_relay.py covers it",
     "--catalog api.github.com.json": "needs GitHub's webhooks description (a 4.8 MB download)",
+    "hookdev relay --redis": "needs a Redis host; tests/integration/test_relay_cluster.py runs instances on a real Redis",
+    "docker compose": "needs Docker; deploy/ is documented and no test needs Docker",
 }
 
 SYNOPSIS = re.compile(r"\[(--?[a-zA-Z]|[A-Z])|\b[A-Z]{2,}\b|\bS\b")

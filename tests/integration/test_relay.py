@@ -30,6 +30,7 @@ from hookdev.tunnel import protocol as p
 from hookdev.tunnel.client import relay_urls
 
 ODD_BODY = b'{ "a" :\t1 }\r\n\xff\xfe'
+KEY = "k" * 43
 DEADLINE = 30.0
 
 
@@ -207,7 +208,7 @@ async def test_same_client_reconnecting_replaces_its_stale_connection() -> None:
     """A reconnect that beats the relay's dead-connection detection must not lock the client out."""
     channel = new_channel_name()
     session = "s" * 24
-    claim = p.text({"type": "claim", "version": 1, "channel": channel, "session": session})
+    claim = p.text({"type": "claim", "version": 1, "channel": channel, "session": session, "key": KEY})
     async with serve(create_relay_app()) as relay_url:
         ws_url = relay_urls(relay_url)[1]
         async with ws_connect(ws_url) as old:
@@ -382,6 +383,7 @@ async def test_idle_connections_are_dropped_but_heartbeats_keep_clients_alive() 
                         "version": 1,
                         "channel": new_channel_name(),
                         "session": "q" * 24,
+                        "key": KEY,
                     }
                     await silent.send(p.text(claim))
                     assert p.parse_text(await silent.recv())["type"] == "claimed"
@@ -489,6 +491,10 @@ def test_relay_command_serves_and_stops_cleanly_on_ctrl_c() -> None:
         assert ready["connect"] == f"hookdev listen --relay {ready['public_url']} --relay-token T"
         status = httpx.get(ready["listen"] + "/", timeout=DEADLINE)
         assert status.json()["channels"] == 0
+        health = httpx.get(ready["listen"] + "/healthz", timeout=DEADLINE)
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok" and health.json()["redis"] == "off"
+        assert "hookdev_relay_channels_connected 0.0" in httpx.get(ready["listen"] + "/metrics").text
         missing = httpx.post(ready["listen"] + f"/c/{new_channel_name()}", content=b"{}", timeout=DEADLINE)
         assert missing.status_code == 404
         proc.send_signal(signal.SIGINT)

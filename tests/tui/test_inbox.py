@@ -59,6 +59,8 @@ async def test_filters_by_verdict_and_text(workspace) -> None:
         assert inbox.model.row(0).target == "/invalid"
         await pilot.press("v")  # unsigned
         await until(pilot, lambda: len(inbox.model) == 1 and inbox.model.row(0).target == "/unsigned")
+        await pilot.press("v")  # duplicates (none: every webhook-id is new)
+        await until(pilot, lambda: len(inbox.model) == 0)
         await pilot.press("v")  # all
         await until(pilot, lambda: len(inbox.model) == 3)
         await pilot.press("slash", *"valid")

@@ -1,4 +1,5 @@
-"""Snapshot tests of every view at 100x30 over the fixed demo data (``hookdev.tui.demo``).
+"""Snapshot tests of every view and dialog at 100x30, and again at 80x24, over the fixed demo data
+(``hookdev.tui.demo``).
 
 The app runs frozen (fixed "now", UTC times, fixed URL, no port bound) and is arranged exactly as
 ``python -m hookdev.tui.screenshots`` arranges it. Update with ``pytest tests/tui --snapshot-update``
@@ -10,19 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hookdev.tui.screenshots import arrange, demo_app
 
 SIZE = (100, 30)
 
 
-def _shot(snap_compare: Any, home: Path, shot: str) -> bool:
+def _shot(snap_compare: Any, home: Path, shot: str, size: tuple[int, int] = SIZE) -> bool:
     app = demo_app(home)
 
     async def run_before(pilot: Any) -> None:
         await arrange(app, pilot, shot)
 
     try:
-        return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        return snap_compare(app, terminal_size=size, run_before=run_before)
     finally:
         app.ctx.workspace.close()
 
@@ -42,6 +45,22 @@ class TestInbox:
     def test_forwarded_response(self, snap_compare: Any, tmp_path: Path) -> None:
         """A request forwarded to the developer's app: the "→ app" marker and the app's answer."""
         assert _shot(snap_compare, tmp_path, "inbox-forwarded")
+
+    def test_search_with_fields(self, snap_compare: Any, tmp_path: Path) -> None:
+        """A field query reaching into the bodies: type glob, status class, body text."""
+        assert _shot(snap_compare, tmp_path, "inbox-search")
+
+    def test_replay_dialog(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Where a replay goes (receiver, forward target, a URL) and how it is signed."""
+        assert _shot(snap_compare, tmp_path, "inbox-replay")
+
+    def test_edit_dialog(self, snap_compare: Any, tmp_path: Path) -> None:
+        """The request as text to edit (Authorization masked), above the same choices."""
+        assert _shot(snap_compare, tmp_path, "inbox-edit")
+
+    def test_diff(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Two captures compared: headers by name, the JSON body key by key."""
+        assert _shot(snap_compare, tmp_path, "inbox-diff")
 
 
 class TestSend:
@@ -63,6 +82,10 @@ class TestDeliveries:
 
     def test_deliveries(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "deliveries")
+
+    def test_attempt_detail(self, snap_compare: Any, tmp_path: Path) -> None:
+        """One attempt opened: request line and headers (Authorization masked), body, response."""
+        assert _shot(snap_compare, tmp_path, "attempt")
 
 
 class TestReceiver:
@@ -88,3 +111,34 @@ class TestCheck:
 
     def test_scorecard(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "check")
+
+
+SMALL = (80, 24)
+
+
+class TestSmallScreen:
+    """80x24: every view keeps what carries state in sight, every dialog its buttons."""
+
+    @pytest.mark.parametrize(
+        "shot",
+        [
+            "inbox",
+            "send",
+            "endpoints",
+            "deliveries",
+            "receiver",
+            "attempt",
+            "inbox-replay",
+            "inbox-edit",
+            "inbox-diff",
+            "help",
+            "dialog-clear",
+            "dialog-verify",
+            "dialog-add",
+            "dialog-edit",
+            "dialog-rotate",
+            "dialog-recover",
+        ],
+    )
+    def test_80x24(self, snap_compare: Any, tmp_path: Path, shot: str) -> None:
+        assert _shot(snap_compare, tmp_path, shot, SMALL)

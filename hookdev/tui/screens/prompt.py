@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -41,14 +41,15 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            if self.message:
-                yield Static(self.message, classes="dialog-body")
-            for f in self.fields:
-                yield Label(f.label, classes="field-label")
-                yield Input(f.value, placeholder=f.placeholder, password=f.password, id=f"field-{f.name}")
-                if f.help:
-                    yield Static(f.help, classes="field-help")
-                yield Static("", id=f"error-{f.name}", classes="field-error")
+            with VerticalScroll():  # scrolls on a short screen; the buttons stay in view
+                if self.message:
+                    yield Static(self.message, classes="dialog-body")
+                for f in self.fields:
+                    yield Label(f.label, classes="field-label")
+                    yield Input(f.value, placeholder=f.placeholder, password=f.password, id=f"field-{f.name}")
+                    if f.help:
+                        yield Static(f.help, classes="field-help")
+                    yield Static("", id=f"error-{f.name}", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button(f"{self.submit_label} (enter)", id="submit", variant="primary")

@@ -88,6 +88,13 @@ class DeliveriesView(Horizontal):
             tooltip="Send the message again (a manual attempt) to every endpoint it went to",
             id="deliveries.replay",
         ),
+        Binding(
+            "enter",
+            "open_attempt",
+            "Attempts",
+            tooltip="Open the message's attempts: request, response, timing, error, fault; copy as curl",
+            id="deliveries.attempt",
+        ),
     ]
 
     def __init__(self, ctx: Context, *, id: str | None = None) -> None:
@@ -170,6 +177,28 @@ class DeliveriesView(Horizontal):
         if key != self.selected_id:
             self.selected_id = key
             self.show_timeline()
+
+    @on(DataTable.RowSelected, "#messages-table")
+    def _message_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_attempt()
+
+    def action_open_attempt(self) -> None:
+        """The selected message's attempts, endpoint by endpoint, opened at the latest one."""
+        from hookdev.tui.screens.attempt_detail import AttemptDetailScreen
+
+        if self.selected_id is None:
+            self.app.notify("No message selected.", severity="warning")
+            return
+        attempts = sorted(
+            self.ctx.store.message_attempts([self.selected_id]),
+            key=lambda a: (a.started_at or a.scheduled_at, a.number),
+        )
+        if not attempts:
+            self.app.notify("This message has no attempts: no endpoint was subscribed.", title="Attempts")
+            return
+        ids = [a.id for a in attempts]
+        self.app.push_screen(AttemptDetailScreen(self.ctx.store, ids, len(ids) - 1, utc=self.ctx.utc))
 
     def _tick(self) -> None:
         if self._has_pending and self.display:

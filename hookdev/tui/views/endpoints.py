@@ -68,6 +68,14 @@ class EndpointsView(Vertical):
             id="endpoints.replay",
         ),
         Binding(
+            "enter",
+            "open_attempt",
+            "Attempt",
+            show=False,
+            tooltip="Open the selected attempt: request, response, timing, error, fault; copy as curl",
+            id="endpoints.attempt",
+        ),
+        Binding(
             "m",
             "recover",
             "Recover…",
@@ -181,6 +189,22 @@ class EndpointsView(Vertical):
 
     def selected_attempt_id(self) -> str | None:
         return self.query_one(AttemptLog).selected_attempt_id()
+
+    @on(DataTable.RowSelected, "#attempts-table")
+    def _attempt_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_attempt()
+
+    def action_open_attempt(self) -> None:
+        from hookdev.tui.screens.attempt_detail import AttemptDetailScreen
+
+        log = self.query_one(AttemptLog)
+        ids = log.attempt_ids()
+        selected = log.selected_attempt_id()
+        if selected is None:
+            self.app.notify("Select an attempt in the attempt log first.", severity="warning")
+            return
+        self.app.push_screen(AttemptDetailScreen(self.ctx.store, ids, ids.index(selected), utc=self.ctx.utc))
 
     # -- actions --------------------------------------------------------------------------------
     def _catalog_names(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,8 +21,10 @@ from hookdev.tui.inbox_model import VERDICTS, Filter, InboxModel
 from hookdev.tui.messages import CaptureChanged, CapturesArrived, CatalogReloaded
 from hookdev.tui.screens.confirm import ConfirmScreen
 from hookdev.tui.screens.prompt import Field, PromptScreen
-from hookdev.tui.widgets.capture_detail import CaptureDetail
+from hookdev.tui.screens.replay import Destinations, ReplayPlan, ReplayScreen
+from hookdev.tui.widgets.capture_detail import CaptureDetail, Related
 from hookdev.tui.widgets.capture_list import CaptureList
+from hookdev.tui.widgets.traffic import WINDOW, InboxTraffic, RateWindow
 from hookdev.verdicts import apply_verdict
 
 
@@ -45,8 +47,8 @@ class InboxView(Vertical):
         Binding(
             "slash",
             "focus_filter",
-            "Filter",
-            tooltip="Filter by text (path, type, id, reason)",
+            "Search",
+            tooltip='Search everything, bodies and headers too; fields: type:code.* status:4xx body:"x" header:n=v',
             id="inbox.filter",
         ),
         Binding(
@@ -54,8 +56,24 @@ class InboxView(Vertical):
             "cycle_verdict",
             "Verdict",
             show=False,
-            tooltip="Show all / valid / invalid / unsigned",
+            tooltip="Show all / valid / invalid / unsigned / duplicates (webhook-id seen before)",
             id="inbox.verdict",
+        ),
+        Binding(
+            "f",
+            "jump",
+            "First",
+            show=False,
+            tooltip="Jump to the first capture with this webhook-id, or to the one this replays",
+            id="inbox.jump",
+        ),
+        Binding(
+            "m",
+            "mark",
+            "Mark/diff",
+            show=False,
+            tooltip="Mark this request; m on another one shows what changed between them",
+            id="inbox.mark",
         ),
         Binding("c", "copy_curl", "Copy curl", tooltip="Copy the request as a curl command", id="inbox.copy"),
         Binding("r", "reverify", "Verify…", tooltip="Verify again with another secret", id="inbox.verify"),
@@ -66,6 +84,21 @@ class InboxView(Vertical):
             show=False,
             tooltip="Body as pretty JSON, raw text or hex",
             id="inbox.body",
+        ),
+        Binding(
+            "p",
+            "replay",
+            "Replay…",
+            tooltip="Send the request again: to the receiver, where it forwards, or a URL; re-signed or not",
+            id="inbox.replay",
+        ),
+        Binding(
+            "e",
+            "edit_replay",
+            "Edit…",
+            show=False,
+            tooltip="Edit the request (method, path, headers, body), then send it",
+            id="inbox.edit",
         ),
         Binding("d,delete", "delete", "Delete", tooltip="Delete the selected request", id="inbox.delete"),
         Binding("x", "clear", "Clear", show=False, tooltip="Delete every captured request", id="inbox.clear"),
@@ -78,11 +111,13 @@ class InboxView(Vertical):
         self.ctx = ctx
         self.model = InboxModel(ctx.store)
         self._detail_timer: Timer | None = None
+        self._select_on_arrival: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-filters"):
             yield Input(
-                placeholder="Filter: path, event type, webhook-id, reason…   ( / )", id="inbox-filter"
+                placeholder='Search bodies, headers, paths…  type:code.* status:4xx body:"cus_1"  ( / )',
+                id="inbox-filter",
             )
             yield Select([], prompt="any type", id="inbox-type", allow_blank=True)
             yield Select(
@@ -91,6 +126,7 @@ class InboxView(Vertical):
                 allow_blank=False,
                 id="inbox-verdict",
             )
+        yield InboxTraffic(id="inbox-traffic")
         with Horizontal(id="inbox-main"):
             yield CaptureList(self.model, utc=self.ctx.utc, id="inbox-list")
             yield CaptureDetail(utc=self.ctx.utc, id="inbox-detail")
@@ -108,6 +144,21 @@ class InboxView(Vertical):
         self.list.reload()
         self._refresh_types()
         self._show_detail()
+        now = self.ctx.now()
+        self._rates = RateWindow(self.ctx.store.captures_per_second(now - WINDOW, now + 1))
+        self._counts = self.ctx.store.verdict_counts()
+        self._series: list[float] = []
+        self._show_traffic()
+        self.set_interval(1.0, self._show_traffic)
+
+    def _show_traffic(self, recount: bool = False) -> None:
+        """The sparkline moves on every second; redrawn only when something changed."""
+        if recount:
+            self._counts = self.ctx.store.verdict_counts()
+        series = self._rates.series(self.ctx.now())
+        if recount or series != self._series:
+            self._series = series
+            self.query_one(InboxTraffic).show(series, self._counts)
 
     def focus_default(self) -> None:
         self.list.focus()
@@ -154,11 +205,18 @@ class InboxView(Vertical):
 
     def on_captures_arrived(self, message: CapturesArrived) -> None:
         self.list.add(message.captures)
+        self._rates.add(message.captures)
+        for c in message.captures:
+            word = "unsigned" if c.verified is None else "valid" if c.verified else "invalid"
+            self._counts[word] = self._counts.get(word, 0) + 1
+        if self._select_on_arrival and any(c.id == self._select_on_arrival for c in message.captures):
+            self.list.select_id(self._select_on_arrival)
+            self._select_on_arrival = None
 
     def on_capture_changed(self, message: CaptureChanged) -> None:
         self.list.update(message.capture)
         if self.detail.capture is not None and self.detail.capture.id == message.capture.id:
-            self.detail.show(message.capture)
+            self.detail.show(message.capture, self.detail.related)
 
     # -- filter ---------------------------------------------------------------------------------
     def _current_filter(self) -> Filter:
@@ -192,11 +250,13 @@ class InboxView(Vertical):
         event.stop()
         self.apply_filter()
 
-    def key_escape(self) -> None:
+    def leave_input(self, widget: object) -> bool:
+        """Escape in the filter clears it and goes back to the list."""
         box = self.query_one("#inbox-filter", Input)
-        if box.has_focus:
+        if widget is box:
             box.value = ""
-            self.list.focus()
+        self.list.focus()
+        return True
 
     def action_focus_filter(self) -> None:
         self.query_one("#inbox-filter", Input).focus()
@@ -219,7 +279,13 @@ class InboxView(Vertical):
         if capture_id is None:
             self.detail.show(None)
         elif self.detail.capture is None or self.detail.capture.id != capture_id:
-            self.detail.show(self.ctx.store.get_capture(capture_id))
+            capture = self.ctx.store.get_capture(capture_id)
+            self.detail.show(capture, self._related(capture) if capture is not None else None)
+
+    def _related(self, capture: Capture) -> Related:
+        store = self.ctx.store
+        count, first = store.duplicates_of(capture.webhook_id) if capture.webhook_id else (0, None)
+        return Related(count, first, tuple(store.replays_of(capture.id)))
 
     def selected(self) -> Capture | None:
         capture_id = self.list.highlighted_id
@@ -311,7 +377,8 @@ class InboxView(Vertical):
         )
         self.ctx.store.update_capture_verdict(capture)
         self.list.update(capture)
-        self.detail.show(capture)
+        self.detail.show(capture, self.detail.related)
+        self._show_traffic(recount=True)
         word = verdict_badge(verdict.verified).plain
         severity: SeverityLevel = (
             "information" if verdict.verified else "error" if verdict.verified is False else "warning"
@@ -322,6 +389,120 @@ class InboxView(Vertical):
             severity=severity,
         )
 
+    # -- replay ---------------------------------------------------------------------------------
+    def action_replay(self) -> None:
+        self._open_replay(edit=False)
+
+    def action_edit_replay(self) -> None:
+        self._open_replay(edit=True)
+
+    def _open_replay(self, *, edit: bool) -> None:
+
+        capture = self.selected()
+        if capture is None:
+            return
+        engine = self.ctx.engine
+        options = engine.receiver_options
+        destinations = Destinations(self.ctx.url, options.forward_to, list(options.routes))
+        try:
+            secret = self.ctx.workspace.receiver_secrets().current
+            screen = ReplayScreen(capture, destinations, secret, edit=edit)
+            if edit:
+                from hookdev.capture_replay import from_capture, request_text
+
+                request_text(from_capture(capture))  # a binary body cannot be edited: say so now
+        except Exception as e:  # ReplayError (a binary body), WorkspaceError (an unreadable secret file)
+            self.app.notify(str(e), title="Cannot replay", severity="error")
+            return
+
+        def done(plan: ReplayPlan | None) -> None:
+            if plan is not None:
+                self.send_replay(capture, plan)
+
+        self.app.push_screen(screen, done)
+
+    @work(group="replay", exit_on_error=False, description="replay a capture")
+    async def send_replay(self, capture: Capture, plan: ReplayPlan) -> None:
+        from hookdev.capture_replay import replay
+
+        result = await replay(self.ctx.store, capture, plan.request, plan.url)
+        if result.error is not None:
+            self.app.notify(
+                f"{plan.url}: {result.error}",
+                title=f"Replay of {capture.id} failed",
+                severity="error",
+                timeout=8,
+            )
+            return
+        edited = "edited, " if plan.request.edited else ""
+        self.app.notify(
+            f"{result.status} from {plan.url} in {result.duration_ms:.0f} ms ({edited}{plan.signing})."
+            f"\nNew capture {result.capture_id}.",
+            title=f"Replayed {capture.id}",
+        )
+        new_id = result.capture_id
+        if new_id is None:
+            return
+        if result.recorded:  # not seen by our receiver: add the record ourselves
+            new = self.ctx.store.get_capture(new_id)
+            if new is not None:
+                self.list.add([new])
+                self.list.select_id(new_id)
+        elif not self.list.select_id(new_id):
+            self._select_on_arrival = new_id  # still on its way from the receiver
+
+    # -- related captures and diffs ---------------------------------------------------------------
+    def action_jump(self) -> None:
+        capture = self.selected()
+        if capture is None:
+            return
+        related = (
+            self.detail.related if self.detail.capture and self.detail.capture.id == capture.id else None
+        )
+        related = related or self._related(capture)
+        target = capture.replay_of or (
+            related.first_id if related.same_webhook_id > 1 and related.first_id != capture.id else None
+        )
+        if target is None:
+            self.app.notify("Not a replay, and its webhook-id was not seen before.", title="Jump")
+            return
+        if not self.go_to(target):
+            self.app.notify(f"{target} is not in the list (deleted, or hidden by the filter).", title="Jump")
+
+    def go_to(self, capture_id: str, pages: int = 50) -> bool:
+        """Move the cursor to a capture, paging older rows in to find it (up to ``pages`` pages)."""
+        for _ in range(pages):
+            if self.list.select_id(capture_id):
+                self.list.focus()
+                return True
+            loaded = self.model.loaded
+            self.model.ensure(loaded + 400)
+            if self.model.loaded == loaded:
+                break
+        return self.list.select_id(capture_id)
+
+    def action_mark(self) -> None:
+        from hookdev.json_diff import diff_captures
+        from hookdev.tui.screens.diff import DiffScreen
+
+        capture = self.selected()
+        if capture is None:
+            return
+        marked = self.list.marked_id
+        if marked is None or marked == capture.id:
+            self.list.marked_id = None if marked == capture.id else capture.id
+            self.list.refresh()
+            if self.list.marked_id:
+                self.app.notify(f"Marked {capture.id}: press m on another request to diff.", title="Diff")
+            return
+        other = self.ctx.store.get_capture(marked)
+        if other is None:
+            self.list.marked_id = capture.id
+            self.list.refresh()
+            self.app.notify("The marked request was deleted; this one is marked now.", title="Diff")
+            return
+        self.app.push_screen(DiffScreen(diff_captures(other, capture)))
+
     def action_delete(self) -> None:
         capture_id = self.list.highlighted_id
         if capture_id is None:
@@ -330,6 +511,7 @@ class InboxView(Vertical):
         self.ctx.store.delete_capture(capture_id)
         self.list.remove_capture(capture_id)
         self._show_detail()
+        self._show_traffic(recount=True)
         self.app.notify(f"Deleted {capture_id}.")
 
     def action_clear(self) -> None:
@@ -340,6 +522,8 @@ class InboxView(Vertical):
                 removed = self.ctx.store.clear_captures()
                 self.list.reload()
                 self._show_detail()
+                self._rates = RateWindow()
+                self._show_traffic(recount=True)
                 self.app.notify(f"Deleted {removed:,} request(s).")
 
         if total == 0:

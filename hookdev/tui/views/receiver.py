@@ -129,10 +129,23 @@ class ReceiverView(VerticalScroll):
                         yield Button("Normal (n)", id="receiver-normal")
                     yield Static(id="receiver-now", classes="answer-now")
                 yield DevLoopPanel(self.ctx, id="receiver-devloop", classes="card")
+        yield Static("↓ more below: scroll, or pgdn / end", id="receiver-more")
 
     def on_mount(self) -> None:
         self.refresh_info()
         self.set_interval(0.5, self._refresh_now)
+        self.call_after_refresh(self._show_more)
+        self.watch(self, "scroll_y", lambda: self._show_more(), init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_more)
+
+    def _show_more(self) -> None:
+        """The hint under a view taller than the screen, until the bottom is in sight."""
+        more = self.query_one("#receiver-more", Static)
+        below = self.max_scroll_y > 0 and self.scroll_y < self.max_scroll_y - 0.5
+        if more.display != below:
+            more.display = below
 
     def focus_default(self) -> None:
         self.query_one("#receiver-mode", RadioSet).focus()
@@ -185,6 +198,7 @@ class ReceiverView(VerticalScroll):
         text = Content.assemble(
             Content.styled("Now answering ", "$text-muted"), Content.styled(policy.describe(), style)
         )
+        self._show_more()
         now = self.query_one("#receiver-now", Static)
         if now.content != text:  # polled twice a second: redraw only when the answer mode changed
             now.update(text)

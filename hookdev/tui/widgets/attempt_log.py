@@ -4,6 +4,7 @@ the fault it carried), newest first, keeping the cursor on the same attempt acro
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,13 +16,15 @@ from hookdev.models import Attempt
 from hookdev.presentation import human_delay
 from hookdev.tui.badges import accepted_fault, code_content, status_content
 from hookdev.tui.text import shorten
+from hookdev.tui.widgets.traffic import EndpointTraffic
 
 
 class AttemptLog(Vertical):
     """A card with the attempts table (``#attempts-table``)."""
 
     def compose(self) -> ComposeResult:
-        yield Label("Attempts (p replays the selected one)", classes="card-title")
+        yield Label("Attempts (enter opens one, p replays it)", classes="card-title")
+        yield EndpointTraffic(id="endpoint-traffic")
         yield DataTable(id="attempts-table", cursor_type="row")
 
     def on_mount(self) -> None:
@@ -39,12 +42,38 @@ class AttemptLog(Vertical):
     def show(self, attempts: list[Attempt], now: float, *, utc: bool = False) -> None:
         table = self.query_one("#attempts-table", DataTable)
         keep = self.selected_attempt_id()
+        self.query_one(EndpointTraffic).show(attempts)
         table.clear()
+        # The note takes the rest of the width and wraps onto more lines rather than being cut; when
+        # less than 20 cells are left, it goes under the message id instead.
+        available = table.scrollable_content_region.width - 1
+        note_width = available - (8 + 26 + 2 + 11 + 6) - 2 * 6
+        beside = note_width >= 20
+        column = next((c for c in table.columns.values() if c.key.value == "note"), None)
+        if column is not None:
+            column.auto_width = False
+            column.width = note_width if beside else 4
         for a in attempts:
-            table.add_row(*attempt_cells(a, now, utc), key=a.id)
+            cells = attempt_cells(a, now, utc)
+            note = str(cells[-1])
+            if not note:
+                table.add_row(*cells, key=a.id)
+            elif beside:
+                lines = textwrap.wrap(note, note_width) or [""]
+                cells[-1] = "\n".join(lines[:4])
+                table.add_row(*cells, key=a.id, height=min(len(lines), 4))
+            else:
+                lines = textwrap.wrap(note, 26)[:3]
+                cells[1] = "\n".join([str(cells[1]), *lines])
+                cells[-1] = ""
+                table.add_row(*cells, key=a.id, height=1 + len(lines))
         ids = [a.id for a in attempts]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
+
+    def attempt_ids(self) -> list[str]:
+        table = self.query_one("#attempts-table", DataTable)
+        return [str(row.key.value) for row in table.ordered_rows]
 
     def selected_attempt_id(self) -> str | None:
         table = self.query_one("#attempts-table", DataTable)
@@ -77,5 +106,5 @@ def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
         str(a.number),
         result,
         f"{a.duration_ms:.0f} ms" if a.duration_ms is not None else "-",
-        shorten(note, 40),
+        shorten(note, 4 * 60),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -32,31 +33,42 @@ def _when(ts: float, utc: bool) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + (" UTC" if utc else "")
 
 
-def hex_dump(data: bytes, limit: int = 4096) -> str:
+def hex_columns(width: int | None) -> int:
+    """Bytes per hex-dump line that fit ``width`` cells (a multiple of 4, 4 to 32; 16 when unknown)."""
+    if not width:
+        return 16
+    return max(4, min(32, (width - 12) // 4 // 4 * 4))
+
+
+def hex_dump(data: bytes, limit: int = 4096, per_line: int = 16) -> str:
+    """``offset  hex bytes  text``, ``per_line`` bytes a line: 12 + 4 x per_line cells wide."""
     lines = []
-    for off in range(0, min(len(data), limit), 16):
-        chunk = data[off : off + 16]
+    for off in range(0, min(len(data), limit), per_line):
+        chunk = data[off : off + per_line]
         hexes = " ".join(f"{b:02x}" for b in chunk)
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{off:08x}  {hexes:<47}  {text}")
+        lines.append(f"{off:08x}  {hexes:<{3 * per_line - 1}}  {text}")
     if len(data) > limit:
         lines.append(f"… {len(data) - limit:,} more bytes")
     return "\n".join(lines) or "(empty body)"
 
 
-def body_content(body: bytes, mode: str) -> Content:
-    """The body in one of BODY_MODES; "pretty" falls back to raw text, and raw to hex, when it must."""
+def body_content(body: bytes, mode: str, width: int | None = None) -> Content:
+    """The body in one of BODY_MODES; "pretty" falls back to raw text, and raw to hex, when it must.
+
+    ``width``: the cells available, so a hex dump fills them instead of wrapping."""
     if not body:
         return Content.styled("(empty body)", "$text-muted")
     shown = body[:_MAX_SHOWN]
     more = f"\n… {len(body) - _MAX_SHOWN:,} more bytes" if len(body) > _MAX_SHOWN else ""
+    per_line = hex_columns(width)
     if mode == "hex":
-        return Content(hex_dump(body))
+        return Content(hex_dump(body, per_line=per_line))
     try:
         text = shown.decode("utf-8")
     except UnicodeDecodeError:
         return Content.assemble(
-            Content.styled("binary body, shown as hex\n\n", "$text-muted"), hex_dump(body)
+            Content.styled("binary body, shown as hex\n\n", "$text-muted"), hex_dump(body, per_line=per_line)
         )
     if mode == "pretty":
         try:
@@ -87,7 +99,43 @@ def headers_content(headers: Iterable[tuple[str, str]]) -> Content:
     return Content.assemble(*parts) if parts else Content.styled("(no headers)", "$text-muted")
 
 
-def overview_content(c: Capture, utc: bool) -> Content:
+@dataclass(frozen=True)
+class Related:
+    """What the store knows around a capture: its webhook-id's other captures, and its replays."""
+
+    same_webhook_id: int = 0  # captures carrying its webhook-id, itself included
+    first_id: str | None = None  # the first of them
+    replays: tuple[str, ...] = ()
+
+
+def related_rows(c: Capture, related: Related) -> list[tuple[str, str | Content]]:
+    rows: list[tuple[str, str | Content]] = []
+    if c.replay_of:
+        rows.append(
+            ("Replay of", Content.assemble(Content.styled(c.replay_of, "$text-accent"), "  (f jumps to it)"))
+        )
+    if related.same_webhook_id > 1:
+        times = f"webhook-id seen {related.same_webhook_id} times"
+        if related.first_id == c.id:
+            rows.append(("Duplicates", Content.styled(f"{times}; this is the first", "$text-warning")))
+        else:
+            rows.append(
+                (
+                    "Duplicate",
+                    Content.assemble(
+                        Content.styled(f"⚠ {times}; first ", "$text-warning bold"),
+                        Content.styled(related.first_id or "-", "$text-accent"),
+                        "  (f jumps to it)",
+                    ),
+                )
+            )
+    if related.replays:
+        shown = ", ".join(related.replays[-3:]) + (" …" if len(related.replays) > 3 else "")
+        rows.append(("Replays", f"{len(related.replays)}: {shown}"))
+    return rows
+
+
+def overview_content(c: Capture, utc: bool, related: Related | None = None) -> Content:
     scheme = {"standard": "Standard Webhooks"}.get(c.scheme or "", c.scheme or "")
     head: list[Content | str] = [verdict_badge(c.verified)]
     if scheme:
@@ -120,6 +168,7 @@ def overview_content(c: Capture, utc: bool) -> Content:
     rows.append(("Answered", answer_summary(c)))
     if c.route:
         rows.append(("Route", c.route))
+    rows += related_rows(c, related or Related())
     rows.append(("Capture id", c.id))
     return Content.assemble(*head, _kv(rows))
 
@@ -198,7 +247,9 @@ class CaptureDetail(Vertical):
         super().__init__(id=id)
         self.utc = utc
         self.capture: Capture | None = None
+        self.related = Related()
         self._rendered: set[str] = set()
+        self._body_width: int | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="detail-tabs"):
@@ -216,8 +267,9 @@ class CaptureDetail(Vertical):
     def _set(self, key: str, content: Content | str) -> None:
         self.query_one(f"#detail-{key}-text", ContentView).update(content)
 
-    def show(self, capture: Capture | None) -> None:
+    def show(self, capture: Capture | None, related: Related | None = None) -> None:
         self.capture = capture
+        self.related = related or Related()
         if capture is None:
             for key, _ in self.TABS:
                 self._set(key, Content.styled("Select a request to see it here.", "$text-muted"))
@@ -233,7 +285,7 @@ class CaptureDetail(Vertical):
             return
         self._rendered.add(key)
         if key == "overview":
-            self._set("overview", overview_content(capture, self.utc))
+            self._set("overview", overview_content(capture, self.utc, self.related))
         elif key == "headers":
             self._set("headers", headers_content(capture.headers))
         elif key == "body":
@@ -249,7 +301,21 @@ class CaptureDetail(Vertical):
             return
         modes = "  ".join(f"[{m}]" if m == self.body_mode else m for m in BODY_MODES)
         header = Content.styled(f"{modes}   (b: switch)\n\n", "$text-muted")
-        self._set("body", header + body_content(self.capture.body, self.body_mode))
+        view = self.query_one("#detail-body-text", ContentView)
+        width = view.scrollable_content_region.width or None
+        self._set("body", header + body_content(self.capture.body, self.body_mode, width))
+        self._body_width = width
+        if width is None:  # not laid out yet (the tab was just opened): again once it is
+            self.call_after_refresh(self._rewrap_hex)
+
+    def on_resize(self) -> None:
+        if "body" in self._rendered and self.body_mode == "hex":
+            self.call_after_refresh(self._rewrap_hex)
+
+    def _rewrap_hex(self) -> None:
+        width = self.query_one("#detail-body-text", ContentView).scrollable_content_region.width or None
+        if width != self._body_width:
+            self._render_body()
 
     def watch_body_mode(self) -> None:
         self._render_body()

@@ -73,6 +73,8 @@ class CaptureList(ScrollView, can_focus=True):
     CaptureList > .capture-list--hint { color: $text-muted; }
     CaptureList > .capture-list--key { color: $accent; text-style: bold; }
     CaptureList > .capture-list--forwarded { color: $text-accent; }
+    CaptureList > .capture-list--duplicate { color: $text-warning; text-style: bold; }
+    CaptureList > .capture-list--marked { color: $text-accent; text-style: bold reverse; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "capture-list--header",
@@ -85,6 +87,8 @@ class CaptureList(ScrollView, can_focus=True):
         "capture-list--hint",
         "capture-list--key",
         "capture-list--forwarded",
+        "capture-list--duplicate",
+        "capture-list--marked",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -118,6 +122,8 @@ class CaptureList(ScrollView, can_focus=True):
         """Shown when the inbox is empty: (text, component) pieces; ``\\n`` starts a new line."""
         self._highlighted_id: str | None = None
         self._by_user = True
+        self.marked_id: str | None = None
+        """A capture marked for a diff (drawn with a marker)."""
         self._styles: dict[str, Style] = {}
         self._base = Style()
         self._width = 0
@@ -292,17 +298,27 @@ class CaptureList(ScrollView, can_focus=True):
         badge, kind = _BADGES[row.verified]
         status = "-" if row.status is None else str(row.status)
         status_style = base + self._style("error-status") if row.status and row.status >= 400 else base
+        marked = row.id == self.marked_id
         out = [
-            Segment(" " + self._time(row.received_at) + "  ", muted),
+            Segment("◆" if marked else " ", base + self._style("marked") if marked else base),
+            Segment(self._time(row.received_at) + "  ", muted),
             Segment(row.method[:6].ljust(6) + "  ", base),
         ]
-        if row.forwarded and cols.path > len(FORWARD_MARK) + 8:
+        path_width = cols.path
+        if path_width > 12:  # replays and repeated webhook-ids are marked before the path
+            if row.replay:
+                out.append(Segment("↻ ", base + self._style("forwarded")))
+                path_width -= 2
+            if row.duplicate:
+                out.append(Segment("dup ", base + self._style("duplicate")))
+                path_width -= 4
+        if row.forwarded and path_width > len(FORWARD_MARK) + 8:
             out += [
-                Segment(_fit(row.target, cols.path - len(FORWARD_MARK)), base),
+                Segment(_fit(row.target, path_width - len(FORWARD_MARK)), base),
                 Segment(FORWARD_MARK, base + self._style("forwarded")),
             ]
         else:
-            out.append(Segment(_fit(row.target, cols.path), base))
+            out.append(Segment(_fit(row.target, path_width), base))
         if cols.event:
             out.append(
                 Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base)

@@ -11,7 +11,10 @@ from hookdev.tui.text import shorten
 
 
 class EndpointTable(DataTable[str | Content]):
-    """Rows keyed by endpoint id; the URL column takes what the others leave."""
+    """Rows keyed by endpoint id; the URL column takes what the others leave.
+
+    The columns that carry state come first (STATE, QUEUE, SUCCESS right after the id), so a narrow
+    screen cuts the URL short and drops EVENTS and RATE (the settings card shows them), never them."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
@@ -19,12 +22,12 @@ class EndpointTable(DataTable[str | Content]):
     def on_mount(self) -> None:
         for key, label, width in (
             ("id", "ID", None),
+            ("state", "STATE", 8),
+            ("backlog", "QUEUE", 5),
+            ("success", "SUCCESS", 7),
             ("url", "URL", None),
             ("events", "EVENTS", 16),
             ("rate", "RATE", 7),
-            ("backlog", "QUEUE", 5),
-            ("success", "SUCCESS", 7),
-            ("state", "STATE", 8),
         ):
             self.add_column(label, key=key, width=width)
 
@@ -38,7 +41,9 @@ class EndpointTable(DataTable[str | Content]):
         """Show ``endpoints`` (``results``: recent success/failed by id), keep the cursor on ``keep``
         when it is still there, and return the id under the cursor."""
         self.clear()
-        url_width = max(16, self.size.width - 80)  # what the other columns leave
+        id_width = max((len(ep.id) for ep in endpoints), default=2)
+        # what the other columns leave (each cell has 1 cell of padding either side)
+        url_width = max(16, self.size.width - id_width - 8 - 5 - 7 - 16 - 7 - 2 * 7 - 2)
         for ep in endpoints:
             c = counts.get(ep.id)
             queue = (c.backlog + c.pending + c.sending) if c else 0
@@ -51,12 +56,12 @@ class EndpointTable(DataTable[str | Content]):
             )
             self.add_row(
                 ep.id,
+                state,
+                str(queue),
+                rate,
                 shorten(ep.url, url_width),
                 shorten(", ".join(ep.events), 16) if ep.events else "[dim]all[/]",
                 f"{ep.rate_limit:g}/s" if ep.rate_limit else "-",
-                str(queue),
-                rate,
-                state,
                 key=ep.id,
             )
         ids = [ep.id for ep in endpoints]

@@ -1,0 +1,217 @@
+"""A guard for uvicorn servers that face the internet: deadlines per connection and a connection cap.
+
+uvicorn (h11) waits forever for a request head that never ends, for a body that stops arriving and
+for a caller that stops reading the answer; its ``limit_concurrency`` answers 503 to everyone once
+idle connections fill it. :class:`ConnectionGuard` makes an h11 protocol class with:
+
+* **head deadline**: a request head must arrive in full within ``head_timeout`` seconds of its
+  first byte (of the connection, for the first request); past it: ``408`` and close.
+* **body progress**: while a body arrives, each silence longer than ``body_timeout`` closes the
+  connection (the app sees a disconnect). Time the server itself stops reading does not count.
+* **write progress**: an answer the caller does not read for ``body_timeout`` closes the connection.
+* **connection cap**: at most ``max_connections`` HTTP connections. A new one past the cap evicts
+  the oldest connection still waiting for its request head; if none is, the new one is closed.
+  So a flood of connections that never finish their headers cannot lock real callers out.
+  Upgraded (WebSocket) connections leave the guard: the app bounds them (claim and idle timeouts).
+
+Plus :func:`throttle_accept_errors`: running out of file descriptors makes asyncio log a traceback
+each time it retries ``accept()``; this logs one line per interval instead, with a count.
+
+Use: ``uvicorn.Config(app, http=ConnectionGuard(GuardLimits(...)).protocol_class(), ...)`` and
+call ``throttle_accept_errors(loop, logger)`` on the server's loop. Used by the relay
+(:mod:`hookdev.cli.relay`); the receiver can use it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+Phase = Literal["head", "body", "app", "write"]
+
+_408 = b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: 36\r\n\r\nthe request did not arrive in time.\n"
+
+
+@dataclass(frozen=True)
+class GuardLimits:
+    head_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_connections: int = 1000
+
+
+class ConnectionGuard:
+    """The shared state of one server's guarded connections (see the module docstring)."""
+
+    def __init__(self, limits: GuardLimits | None = None) -> None:
+        self.limits = limits or GuardLimits()
+        self.connections: dict[_GuardedProtocol, None] = {}  # insertion order = age
+        self.head_timeouts = 0
+        self.body_timeouts = 0
+        self.write_timeouts = 0
+        self.evicted = 0
+        self.rejected = 0
+
+    def protocol_class(self) -> type[H11Protocol]:
+        """An h11 protocol class for ``uvicorn.Config(http=...)`` bound to this guard."""
+        return type("GuardedH11Protocol", (_GuardedProtocol,), {"guard": self})
+
+    def _admit(self, conn: _GuardedProtocol) -> bool:
+        if len(self.connections) >= self.limits.max_connections:
+            victim = next((c for c in self.connections if c.phase == "head"), None)
+            if victim is None:
+                self.rejected += 1
+                return False
+            self.evicted += 1
+            victim.cut()
+        self.connections[conn] = None
+        return True
+
+
+class _GuardedProtocol(H11Protocol):
+    guard: ConnectionGuard
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.phase: Phase = "head"
+        self._timer: asyncio.TimerHandle | None = None
+        self._left = False
+        if not self.guard._admit(self):
+            self._left = True
+            transport.close()
+            return
+        self._arm(self.guard.limits.head_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._leave()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._left:
+            self._follow()
+
+    def handle_websocket_upgrade(self, event: Any) -> None:
+        self._leave()
+        super().handle_websocket_upgrade(event)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self._left and self.phase != "head":
+            self.phase = "app"  # until the next request's first byte: uvicorn's keep-alive timeout
+            self._cancel()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if not self._left:
+            self.phase = "write"
+            self._arm(self.guard.limits.body_timeout)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if not self._left and self.phase == "write":
+            self.phase = "app"
+            self._cancel()
+            self._follow()
+
+    def _follow(self) -> None:
+        """Set the deadline for what the connection waits for now."""
+        if self.phase == "write":
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            if self.phase != "head":
+                self.phase = "head"
+                self._arm(self.guard.limits.head_timeout)
+        elif cycle.more_body:
+            self.phase = "body"
+            self._arm(self.guard.limits.body_timeout)  # any data is progress
+        elif self.phase != "app":
+            self.phase = "app"
+            self._cancel()
+
+    def _arm(self, delay: float) -> None:
+        self._cancel()
+        self._timer = self.loop.call_later(delay, self._expired)
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expired(self) -> None:
+        self._timer = None
+        if self._left or self.transport.is_closing():
+            return
+        if self.phase == "body" and self.flow.read_paused:
+            self._arm(self.guard.limits.body_timeout)  # we stopped reading, not the caller
+            return
+        if self.phase == "head":
+            self.guard.head_timeouts += 1
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.write(_408)
+        elif self.phase == "body":
+            self.guard.body_timeouts += 1
+        elif self.phase == "write":
+            self.guard.write_timeouts += 1
+        else:
+            return
+        self.cut()
+
+    def cut(self) -> None:
+        """Close the connection now (the app, if any, sees a disconnect)."""
+        self._leave()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self.transport.close()
+
+    def _leave(self) -> None:
+        if not self._left:
+            self._left = True
+            self._cancel()
+            self.guard.connections.pop(self, None)
+
+
+_ACCEPT_ERRNOS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+
+def throttle_accept_errors(
+    loop: asyncio.AbstractEventLoop, logger: logging.Logger, interval: float = 10.0, hint: str = ""
+) -> None:
+    """Log "out of file descriptors" once per ``interval`` (with a count), not a traceback per accept."""
+    previous = loop.get_exception_handler()
+    state = {"last": float("-inf"), "count": 0}
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        message = str(context.get("message", ""))
+        if message.startswith("socket.accept() out of system resource") or (
+            isinstance(exc, OSError) and exc.errno in _ACCEPT_ERRNOS and "accept" in message
+        ):
+            state["count"] += 1
+            now = time.monotonic()
+            if now - state["last"] >= interval:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "out of resources"
+                logger.error(
+                    "cannot accept connections: %s (%d time(s) in the last %g s)%s",
+                    why,
+                    state["count"],
+                    interval,
+                    hint,
+                )
+                state["last"], state["count"] = now, 0
+            return
+        if isinstance(exc, ValueError) and "_start_serving" in repr(context.get("handle")):
+            return  # a retry asyncio scheduled after EMFILE, firing after the server closed its socket
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)

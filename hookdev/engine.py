@@ -154,7 +154,7 @@ class Engine:
         (``Settings`` field types); raises ValueError for an unknown setting."""
         new = self._settings.replace(**values)
         if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
@@ -326,7 +326,7 @@ class Engine:
         new = resolve(layers)
         notes: list[str] = []
         if new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):

@@ -14,9 +14,8 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -36,6 +35,9 @@ from hookdev.models import Capture
 from hookdev.replay_link import replay_of
 from hookdev.store import Store
 from hookdev.verdicts import apply_verdict, secret_label
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CaptureApp",
@@ -225,6 +227,8 @@ class CaptureApp:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx  # loaded with the first forward: it loads click and more
+
             self._client = httpx.AsyncClient(follow_redirects=False, timeout=None)
         return self._client
 

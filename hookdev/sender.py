@@ -134,7 +134,7 @@ class Sender:
         if self._catalog is None or (
             self._catalog_loaded_from is not None and source != self._catalog_loaded_from
         ):
-            self._catalog = self._load_catalog(source)
+            self._catalog = self.load_catalog(source)
             self._catalog_loaded_from = source
         return self._catalog
 
@@ -142,11 +142,12 @@ class Sender:
         """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
         new one is unusable."""
         source = self.catalog_source()
-        fresh = self._load_catalog(source)
+        fresh = self.load_catalog(source)
         self._catalog, self._catalog_loaded_from = fresh, source
         return fresh
 
-    def _load_catalog(self, source: CatalogSource) -> Catalog:
+    def load_catalog(self, source: CatalogSource) -> Catalog:
+        """Load the catalog ``source`` names (without making it the current one); raises SenderError."""
         from hookdev.catalog import CatalogError  # jsonschema: only when needed
 
         try:

@@ -3,6 +3,7 @@ under tests/data/ (OAI's webhook example, Svix's webhooks, AsyncAPI's streetligh
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -45,6 +46,11 @@ EVENT = {
 
 
 def document(version: str = "3.1.0", key: str = "webhooks") -> dict[str, Any]:
+    """A fresh copy each time: tests change it."""
+    return copy.deepcopy(_document(version, key))
+
+
+def _document(version: str, key: str) -> dict[str, Any]:
     return {
         "openapi": version,
         "info": {"title": "t", "version": "1"},

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from hookdev.catalog.overrides import Override, OverrideError, parse_override
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import (
     catalog_option,
@@ -116,7 +117,7 @@ def _override_order(args: list[str]) -> list[tuple[str, str]]:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=numbers.integer(-numbers.MAX_INT, numbers.MAX_INT),
     default=None,
     metavar="S",
     help="With --vary: the same seed gives the same payloads (default: a new seed each run).",

@@ -341,3 +341,18 @@ async def test_health_says_when_redis_is_gone_and_release_works_through_redis(
         newcomer = RelayClient(url, EchoApp().app, channel=channel, key=KEY_B)
         async with running_client(newcomer):
             assert (await http.post(url + f"/c/{channel}", content=b"n")).content == b"echo:n"
+
+
+async def test_limits_and_timeouts_hold_across_instances(redis_url: str, prefix: str) -> None:
+    echo = EchoApp()
+    async with instances(redis_url, prefix, 2, request_timeout=1.0, max_in_flight=1) as (a, b):
+        client = RelayClient(a, echo.app, channel=new_channel_name(), key=KEY_A)
+        async with running_client(client), httpx.AsyncClient(timeout=DEADLINE) as http:
+            hung = asyncio.create_task(http.post(b + f"/c/{client.channel}/hang", content=b"h"))
+            await wait_for(lambda: client.in_flight == 1, "the hung request to reach the client")
+            busy = await http.post(b + f"/c/{client.channel}/x", content=b"second")
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+            timed_out = await hung
+            assert timed_out.status_code == 504
+            assert "did not answer within 1 s" in timed_out.text
+            await asyncio.wait_for(echo.hang_cancelled.wait(), DEADLINE)  # the client stopped the app

@@ -72,10 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
         "catalog",
         "path",
         None,
-        "Event catalog (dir, file or OpenAPI).",
+        "Event catalog: a directory, an event type file, an OpenAPI or an AsyncAPI document.",
         key="catalog",
         flag="--catalog",
-        file_help="event catalog: JSON Schema files or an OpenAPI document, relative to this file",
+        file_help="event catalog: event type files, an OpenAPI or AsyncAPI document (relative path)",
         example='"events/"',
     ),
     Setting(

@@ -239,7 +239,12 @@ def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
         return unusable(
             CatalogIssue(c.file, "", f"must be a JSON object, not {json_type(schema)}", f"{prefix}schema")
         )
-    problem = schema_problem(schema) if thorough else None
+    if not thorough:
+        problem = None
+    elif c.check is not None:
+        problem = c.check(schema_problem)
+    else:
+        problem = schema_problem(schema)
     if problem is not None:
         return unusable(CatalogIssue(c.file, problem[0], problem[1], f"{prefix}schema"))
     example = c.example

@@ -289,11 +289,16 @@ class Catalog:
     def __iter__(self) -> Iterator[EventType]:
         return (self.entries[n].event_type() for n in self.names())
 
-    def all_issues(self) -> list[CatalogIssue]:
-        """Every problem: the index's, plus each type's (missing or invalid example, unusable schema)."""
+    def all_issues(self, progress: Callable[[int, int], object] | None = None) -> list[CatalogIssue]:
+        """Every problem: the index's, plus each type's (missing or invalid example, unusable schema).
+
+        ``progress(done, total)`` is called after each type (a big document takes seconds)."""
         out = list(self.issues)
-        for name in self.names():
+        names = self.names()
+        for done, name in enumerate(names, 1):
             et = self.entries[name].event_type(thorough=True)
+            if progress is not None:
+                progress(done, len(names))
             for issue in (*et.notes, *([et.problem] if et.problem else [])):
                 if issue not in out:
                     out.append(issue)

@@ -238,7 +238,9 @@ def _line(r: Result) -> None:
     )
     click.echo(f"{head} {_clip(r.received(), 28):<28}  {r.reason}")
     if r.verdict != PASS:
-        click.echo(click.style(f"{'':24}sent {r.spec_sends}. {r.why}", fg="bright_black"))
+        body = next((x.body for x in r.exchanges if x.body), "")
+        got = f" Answer body: {_clip(body, 80)!r}." if body else ""
+        click.echo(click.style(f"{'':24}sent {r.spec_sends}.{got} {r.why}", fg="bright_black"))
 
 
 def _footer(run: Run, specs: list[Spec], probe: Probe | None, junit_file: str | None) -> None:

@@ -42,7 +42,38 @@ def read_data(data: str | None) -> bytes | None:
     return os.fsencode(data)  # the argument's own bytes, even if they are not valid UTF-8
 
 
-@click.command()
+class _SendCommand(click.Command):
+    """Remembers the order --set, --set-str and --unset were given in (click keeps each option apart)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["override_order"] = _override_order(args)
+        return super().parse_args(ctx, args)
+
+
+_OVERRIDE_FLAGS = {"--set": "set", "--set-str": "set-str", "--unset": "unset"}
+
+
+def _override_order(args: list[str]) -> list[tuple[str, str]]:
+    """(op, text) of every --set / --set-str / --unset in ``args``, in command-line order; the caller uses
+    it only when it holds exactly what click parsed."""
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            break
+        name, eq, inline = token.partition("=")
+        if name in _OVERRIDE_FLAGS:
+            if eq:
+                found.append((_OVERRIDE_FLAGS[name], inline))
+            elif i + 1 < len(args):
+                found.append((_OVERRIDE_FLAGS[name], args[i + 1]))
+                i += 1
+        i += 1  # (a value of another option that happens to read "--set" is caught by the caller's check)
+    return found
+
+
+@click.command(cls=_SendCommand)
 @click.argument("event_type", metavar="TYPE")
 @click.option(
     "--data", metavar="JSON|@FILE", help="The payload (sent byte for byte); default: the catalog example."
@@ -138,8 +169,8 @@ def send(
     endpoint matches is still created (replay it later with --endpoint).
 
     The payload is the type's example (synthesised from the schema when the catalog has none), --data,
-    or with --vary a fresh one per message; --set/--set-str/--unset change fields of it (applied in
-    that order), and the result is checked against the schema unless --no-validate.
+    or with --vary a fresh one per message; --set/--set-str/--unset change fields of it (in the order
+    given), and the result is checked against the schema unless --no-validate.
 
     \b
     Examples:
@@ -240,15 +271,16 @@ def send(
 
 
 def _overrides(sets: tuple[str, ...], set_strs: tuple[str, ...], unsets: tuple[str, ...]) -> list[Override]:
-    """--set, --set-str and --unset as overrides; a path that does not parse is a usage error."""
-    out: list[Override] = []
+    """--set, --set-str and --unset as overrides, in the order given; a bad path is a usage error."""
+    given: list[tuple[str, str]] = [("set", t) for t in sets]
+    given += [("set-str", t) for t in set_strs] + [("unset", t) for t in unsets]
+    ordered = click.get_current_context().meta.get("override_order", [])
+    if sorted(ordered) == sorted(given):  # what click parsed, in command-line order
+        given = ordered
     try:
-        out += [parse_override(t, op="set") for t in sets]
-        out += [parse_override(t, op="set-str") for t in set_strs]
-        out += [parse_override(t, op="unset") for t in unsets]
+        return [parse_override(text, op=op) for op, text in given]  # type: ignore[arg-type]
     except OverrideError as e:
         raise click.UsageError(str(e)) from None
-    return out
 
 
 def _message_result(sender: Sender, m: Message, endpoint_ids: list[str]) -> dict[str, Any]:

@@ -114,7 +114,7 @@ class TestPerType:
         deleted = cat.get("org.deleted")
         assert deleted.example is None
         assert deleted.problem is not None
-        assert "cannot resolve $ref '#/components/schemas/Gone'" in deleted.problem.message
+        assert 'cannot resolve $ref "#/components/schemas/Gone"' in deleted.problem.message
 
     def test_descriptions_summary_then_description_then_body(self, tmp_path: Path) -> None:
         doc = document()
@@ -343,3 +343,23 @@ def test_a_vanished_cache_document_falls_back_to_the_file(tmp_path: Path) -> Non
         doc.unlink()
     cat = load_catalog(path, cache_dir=cache)  # the index still matches: served from it
     assert cat.get("issues.0").status == "synthesized"  # built from the file itself
+
+
+def test_thorough_check_names_the_component_once_and_openapi_30_bounds(tmp_path: Path) -> None:
+    doc = document("3.0.3", "x-webhooks")
+    doc["components"]["schemas"]["EventBody"]["properties"]["count"] = {
+        "type": "integer",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OpenAPI 3.0's boolean form
+    }
+    doc["components"]["schemas"]["EventBody"]["required"].append("count")
+    path = write(tmp_path / "api.json", doc)
+    assert not [i for i in validate_catalog(path) if "exclusiveMinimum" in str(i)]  # no metaschema complaint
+    created = load_catalog(path).get("org.created")
+    assert created.schema["properties"]["count"] == {"type": "integer", "exclusiveMinimum": 0}
+    assert created.example["count"] == 1
+    doc["components"]["schemas"]["OrgIdValue"] = {"type": "strin"}
+    issues = [str(i) for i in validate_catalog(write(tmp_path / "api.json", doc))]
+    bad = [i for i in issues if "strin" in i]
+    assert len(bad) == 3  # one per webhook that uses it: each says where in the file it is
+    assert all("schema at $.components.schemas.OrgIdValue.type" in i for i in bad)

@@ -44,6 +44,9 @@ class Settings:
     routes: tuple[Route, ...] = ()
     forward_timeout: float = 30.0
     max_response: int = DEFAULT_MAX_RESPONSE
+    head_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_connections: int = 1000
     resend_on_change: tuple[Path, ...] = ()
     resend_mode: str = "new"
 
@@ -99,7 +102,7 @@ def normalize(name: str, value: Any) -> Any:
         return None
     if setting.kind in ("strings", "routes", "paths"):
         return tuple(Path(v) if setting.kind == "paths" else v for v in value)
-    if setting.name in ("time_scale", "tolerance", "forward_timeout"):
+    if setting.name in ("time_scale", "tolerance", "forward_timeout", "head_timeout", "body_timeout"):
         return float(value)
     if setting.kind == "path":
         return str(value)
@@ -139,7 +142,7 @@ def _from_flag(setting: Setting, value: Any) -> Any:
             return parse_size(value)
         except ValueError:
             raise ValueError(
-                f"invalid --max-body {value!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)"
+                f"invalid {setting.flag} {value!r}: use bytes or a number with KiB/MiB (e.g. 5MiB)"
             ) from None
     if setting.kind == "target":
         return parse_target(value)

@@ -225,11 +225,15 @@ class Entry:
     build: Callable[[bool], EventType]
     built: EventType | None = None
     thorough: bool = False
+    on_change: Callable[[], object] | None = None  # the info turned out different (the cache re-indexes)
 
     def event_type(self, thorough: bool = False) -> EventType:
         if self.built is None or (thorough and not self.thorough):
+            before = self.info
             self.built = self.build(thorough)
             self.thorough = thorough
+            if self.info != before and self.on_change is not None:
+                self.on_change()
         return self.built
 
 

@@ -364,6 +364,8 @@ class _Generator:
                     if value not in out:
                         break
                 else:
+                    if len(out) >= lo:
+                        break  # no other distinct value: the array is long enough as it is
                     value = _distinct(value, i)
             out.append(value)
         contains = s.get("contains")

@@ -469,8 +469,8 @@ def parse_respond(text: str) -> RespondPolicy:
         if mode == "status" and len(args) == 1:
             return RespondPolicy("status", status=_status(args[0]))
         if mode == "fail" and len(args) in (1, 2):
-            count = int(args[0])
-            if count < 0:
+            count = int(args[0]) if len(args[0]) <= 10 else -1
+            if not 0 <= count <= 10**9:
                 raise ValueError
             return RespondPolicy("fail", status=_status(args[1]) if len(args) == 2 else 500, count=count)
         if mode == "delay" and len(args) == 1:
@@ -481,8 +481,8 @@ def parse_respond(text: str) -> RespondPolicy:
         if mode == "gone" and not args:
             return RespondPolicy("gone")
         if mode == "throttle" and len(args) <= 1:
-            retry_after = int(args[0]) if args else 30
-            if retry_after < 0:
+            retry_after = int(args[0]) if args and len(args[0]) <= 10 else 30 if not args else -1
+            if not 0 <= retry_after <= 10**9:
                 raise ValueError
             return RespondPolicy("throttle", retry_after=retry_after)
     except ValueError:

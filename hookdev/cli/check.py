@@ -14,6 +14,7 @@ from hookdev.check import IDS, Probe, ProbeError, Result, Run, Runner, Target, b
 from hookdev.check.junit import junit_xml
 from hookdev.check.model import FAIL, PASS, WARN
 from hookdev.check.specs import BY_ID, Spec
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, client_verify, input_errors, make_sender
 from hookdev.delivery import DEFAULT_TIMEOUT
@@ -43,7 +44,7 @@ CHECK_TARGET_NOTE = "added by hookdev check (disabled, so other messages skip it
 @click.option("--skip", multiple=True, metavar="ID,...", help="Leave these checks out.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=numbers.finite(0, 86400, min_open=True),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="S",

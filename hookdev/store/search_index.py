@@ -21,11 +21,17 @@ from pathlib import Path
 
 from hookdev.search import tokens
 
+VERSION = 2
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS captures_fts USING fts5(body, headers, content='', tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS meta_fts USING fts5(meta, content='', tokenize='trigram');
 CREATE TABLE IF NOT EXISTS indexed (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL);
 INSERT OR IGNORE INTO indexed (id, upto) VALUES (1, 0);
 """
+OLD_TABLES = ("captures_fts", "meta_fts", "indexed")
+# What a free word is looked up in besides the body and headers: short fields, indexed by trigrams so a
+# word matches anywhere inside them ("valid" finds /invalid), as the Inbox filter always did.
+META_COLUMNS = ("path", "method", "event_type", "reason", "webhook_id", "id")
 BATCH = 2000
 
 
@@ -35,6 +41,16 @@ def fts_phrase(text: str) -> str | None:
     if not words:
         return None
     return '"' + " ".join(w.replace('"', "") for w in words) + '"*'
+
+
+def trigram_phrase(text: str) -> str | None:
+    """An FTS5 trigram query for ``text`` as a substring (3 characters at least), or None."""
+    return '"' + text.replace('"', '""') + '"' if len(text) >= 3 else None
+
+
+def single_word(text: str) -> bool:
+    """True when the index's own matching is exact for ``text`` (one word: a token prefix is a substring)."""
+    return tokens(text) == [text.lower()]
 
 
 def path_for(db_path: Path) -> Path:
@@ -56,6 +72,10 @@ def open_index(path: Path) -> sqlite3.Connection:
         os.chmod(path, 0o600)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:  # an older layout: start over
+        for table in OLD_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"PRAGMA user_version={VERSION}")
     conn.executescript(SCHEMA)
     return conn
 
@@ -76,8 +96,10 @@ def catch_up(source: sqlite3.Connection, index: sqlite3.Connection, limit: int |
         reset(index)
         upto = 0
     while limit is None or done < limit:
+        meta = " || char(10) || ".join(f"ifnull({c}, '')" for c in META_COLUMNS)
         rows = source.execute(
-            "SELECT rowid, body, headers FROM captures WHERE rowid > ? ORDER BY rowid LIMIT ?", (upto, BATCH)
+            f"SELECT rowid, body, headers, {meta} FROM captures WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (upto, BATCH),
         ).fetchall()
         if not rows:
             break
@@ -86,6 +108,9 @@ def catch_up(source: sqlite3.Connection, index: sqlite3.Connection, limit: int |
             index.executemany(
                 "INSERT INTO captures_fts (rowid, body, headers) VALUES (?, ?, ?)",
                 [(r[0], bytes(r[1]).decode("utf-8", "replace"), _headers_text(r[2])) for r in rows],
+            )
+            index.executemany(
+                "INSERT INTO meta_fts (rowid, meta) VALUES (?, ?)", [(r[0], r[3]) for r in rows]
             )
             upto = rows[-1][0]
             index.execute("UPDATE indexed SET upto = ? WHERE id = 1", (upto,))
@@ -101,5 +126,6 @@ def reset(index: sqlite3.Connection) -> None:
     """Forget everything (the captures were cleared)."""
     index.execute("BEGIN")
     index.execute("INSERT INTO captures_fts (captures_fts) VALUES ('delete-all')")
+    index.execute("INSERT INTO meta_fts (meta_fts) VALUES ('delete-all')")
     index.execute("UPDATE indexed SET upto = 0 WHERE id = 1")
     index.execute("COMMIT")

@@ -14,7 +14,6 @@ resets the index (rowids start over).
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from pathlib import Path
@@ -33,6 +32,7 @@ OLD_TABLES = ("captures_fts", "meta_fts", "indexed")
 # word matches anywhere inside them ("valid" finds /invalid), as the Inbox filter always did.
 META_COLUMNS = ("path", "method", "event_type", "reason", "webhook_id", "id")
 BATCH = 2000
+IDLE_TAIL = 20_000  # rows a busy receiver may leave unindexed (a search scans them)
 
 
 def fts_phrase(text: str) -> str | None:
@@ -57,15 +57,8 @@ def path_for(db_path: Path) -> Path:
     return db_path.with_name("search.db")
 
 
-def _headers_text(headers_json: str) -> str:
-    try:
-        pairs = json.loads(headers_json)
-        return "\n".join(f"{k}: {v}" for k, v in pairs)
-    except (ValueError, TypeError):
-        return headers_json
-
-
-def open_index(path: Path) -> sqlite3.Connection:
+def open_index(path: Path, source: Path) -> sqlite3.Connection:
+    """A connection writing search.db, with the workspace database attached (read) as ``src``."""
     new = not path.exists()
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
     if new:
@@ -77,6 +70,7 @@ def open_index(path: Path) -> sqlite3.Connection:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(f"PRAGMA user_version={VERSION}")
     conn.executescript(SCHEMA)
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     return conn
 
 
@@ -84,41 +78,42 @@ def indexed_upto(conn: sqlite3.Connection, schema: str = "main") -> int:
     return int(conn.execute(f"SELECT upto FROM {schema}.indexed WHERE id = 1").fetchone()[0])
 
 
-def catch_up(source: sqlite3.Connection, index: sqlite3.Connection, limit: int | None = None) -> int:
+_META = " || char(10) || ".join(f"ifnull({c}, '')" for c in META_COLUMNS)
+
+
+def catch_up(index: sqlite3.Connection, limit: int | None = None) -> int:
     """Index the captures added since the last call (at most ``limit``); returns how many.
 
-    ``source`` reads the workspace database, ``index`` writes search.db: two connections, so the
-    receiver's connection is never held by this."""
+    All in SQL on the index's own connection (the workspace database attached as ``src``): the words
+    are made by SQLite's C code, which does not hold Python's GIL, so the receiver's thread keeps
+    running while a batch is indexed, and the receiver's connection is never held by this."""
     done = 0
     upto = indexed_upto(index)
-    top = source.execute("SELECT ifnull(max(rowid), 0) FROM captures").fetchone()[0]
+    top = index.execute("SELECT ifnull(max(rowid), 0) FROM src.captures").fetchone()[0]
     if top < upto:  # the captures were cleared and rowids started over
         reset(index)
         upto = 0
-    while limit is None or done < limit:
-        meta = " || char(10) || ".join(f"ifnull({c}, '')" for c in META_COLUMNS)
-        rows = source.execute(
-            f"SELECT rowid, body, headers, {meta} FROM captures WHERE rowid > ? ORDER BY rowid LIMIT ?",
-            (upto, BATCH),
-        ).fetchall()
-        if not rows:
-            break
+    while (limit is None or done < limit) and upto < top:
+        end = min(top, upto + BATCH)
         index.execute("BEGIN")
         try:
-            index.executemany(
-                "INSERT INTO captures_fts (rowid, body, headers) VALUES (?, ?, ?)",
-                [(r[0], bytes(r[1]).decode("utf-8", "replace"), _headers_text(r[2])) for r in rows],
+            index.execute(
+                "INSERT INTO captures_fts (rowid, body, headers) SELECT rowid, CAST(body AS TEXT), headers"
+                " FROM src.captures WHERE rowid > ? AND rowid <= ?",
+                (upto, end),
             )
-            index.executemany(
-                "INSERT INTO meta_fts (rowid, meta) VALUES (?, ?)", [(r[0], r[3]) for r in rows]
+            index.execute(
+                f"INSERT INTO meta_fts (rowid, meta) SELECT rowid, {_META} FROM src.captures"
+                " WHERE rowid > ? AND rowid <= ?",
+                (upto, end),
             )
-            upto = rows[-1][0]
-            index.execute("UPDATE indexed SET upto = ? WHERE id = 1", (upto,))
+            index.execute("UPDATE indexed SET upto = ? WHERE id = 1", (end,))
             index.execute("COMMIT")
         except BaseException:
             index.execute("ROLLBACK")
             raise
-        done += len(rows)
+        done += end - upto
+        upto = end
     return done
 
 

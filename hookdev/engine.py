@@ -82,6 +82,7 @@ class Engine:
         )
         self._stop_watchers = asyncio.Event()
         self._stop_resend = asyncio.Event()
+        self._confirm_handle: asyncio.TimerHandle | None = None
         self._resend_task: asyncio.Task[None] | None = None
         self.url = ""
         self.public_url: str | None = None
@@ -154,7 +155,7 @@ class Engine:
         (``Settings`` field types); raises ValueError for an unknown setting."""
         new = self._settings.replace(**values)
         if "catalog" in values and new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         self._layers = self._layers.with_runtime(**{k: getattr(new, k) for k in values})
@@ -193,8 +194,14 @@ class Engine:
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> None:
         opts = self._start
+        from hookdev.server_guard import GuardLimits  # uvicorn: loaded only when a server starts
+
+        s = self.settings
         self.url = await self.server.start(
-            self.settings.host, self.settings.port, tls_home=self.workspace.home if opts.tls else None
+            s.host,
+            s.port,
+            tls_home=self.workspace.home if opts.tls else None,
+            limits=GuardLimits(s.head_timeout, s.body_timeout, s.max_connections),
         )
         self.capture_app.receiver_url = self.url
         self.store.start_checkpointer()
@@ -226,6 +233,8 @@ class Engine:
         if self.url:
             runtime.withdraw(self.workspace.home, self.url)
         self._stop_watchers.set()
+        if self._confirm_handle is not None:
+            self._confirm_handle.cancel()
         self._stop_resend.set()
         if self.relay_client is not None:
             for t in self._tasks:
@@ -316,17 +325,25 @@ class Engine:
         fresh = self.sender.reload_catalog()
         return [str(issue) for issue in fresh.issues]
 
-    def apply_config(self, config: Config) -> list[str]:
+    def apply_config(self, config: Config, *, settled: bool = True) -> list[str]:
         """Apply an (already validated) hookdev.toml: its settings (below the flags and the runtime
         changes) and its managed endpoints. Raises ValueError/SenderError for a value that only fails
-        when applied (a bad forward target, a broken catalog); nothing changes then."""
-        from hookdev.managed import sync_managed_endpoints
+        when applied (a bad forward target, a broken catalog); nothing changes then.
+
+        ``settled=False`` (a live reload): an empty file is not applied, and managed endpoints the file
+        no longer declares are disabled only if a second reading, once the file has settled, agrees
+        (an editor's non-atomic save must not disable endpoints or cancel their retries)."""
+        from hookdev.managed import missing_endpoints, sync_managed_endpoints
+
+        if not settled and self._file_is_empty():
+            self._confirm_later()
+            return []
 
         layers = self._layers.with_file(config)
         new = resolve(layers)
         notes: list[str] = []
         if new.catalog is not None and new.catalog != self._settings.catalog:
-            self.sender._load_catalog(
+            self.sender.load_catalog(
                 self.sender.catalog_source(new.catalog)
             )  # raises before anything changes
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):
@@ -334,11 +351,44 @@ class Engine:
             new = new.replace(host=self._settings.host, port=self._settings.port)
         self._layers = layers
         self._replace(new, "file")
-        notes += sync_managed_endpoints(self.sender, config)
+        notes += sync_managed_endpoints(self.sender, config, remove_missing=settled)
+        if not settled and missing_endpoints(self.sender, config):
+            self._confirm_later()
         self.config = config
         for note in notes:
             self.log(note)
         return notes
+
+    def _file_is_empty(self) -> bool:
+        path = self._start.config_path
+        try:
+            return path is not None and not path.read_bytes().strip()
+        except OSError:
+            return True  # mid-replace: nothing to read right now
+
+    def _confirm_later(self) -> None:
+        """Re-read hookdev.toml once it has settled and apply it for good (removals included)."""
+        from hookdev.managed import REMOVAL_SETTLE
+
+        if self._confirm_handle is None:  # one check at a time; it reads the file as it is then
+            self._confirm_handle = asyncio.get_running_loop().call_later(REMOVAL_SETTLE, self._confirm)
+
+    def _confirm(self) -> None:
+        from hookdev.config import ConfigError, load_config
+
+        self._confirm_handle = None
+        path = self._start.config_path
+        if path is None or self._stop_watchers.is_set():
+            return
+        if self._file_is_empty():  # still (or again) mid-save: look again later
+            self._confirm_later()
+            return
+        try:
+            self.apply_config(load_config(path), settled=True)
+        except (ConfigError, ValueError, OSError) as e:  # the watcher reports a broken file itself
+            self.log(f"hookdev.toml not re-applied: {e}", "warning")
+        except Exception as e:  # a SenderError: a one-line reason, never a dead timer callback
+            self.log(f"hookdev.toml not re-applied: {e}", "warning")
 
     def _start_config_watcher(self, path: Path) -> None:
         from hookdev.devloop import watch_config
@@ -349,7 +399,12 @@ class Engine:
         self._tasks.append(
             asyncio.create_task(
                 watch_config(
-                    path, catalog_path, self.apply_config, self.reload_catalog, self.bus, self._stop_watchers
+                    path,
+                    catalog_path,
+                    lambda config: self.apply_config(config, settled=False),
+                    self.reload_catalog,
+                    self.bus,
+                    self._stop_watchers,
                 ),
                 name="hookdev-config-watcher",
             )
@@ -392,15 +447,34 @@ class Engine:
         else:
             self.bus.publish(StatusChanged("watcher", "re-sending on changes is off"))
 
+    def _last_catalog_message(self, scan: int = 200) -> Any:
+        """The newest message of a catalog event type: never an operational webhook
+        (``message.attempt.exhausted`` ...), which the catalog does not know and a resend would refuse."""
+        from hookdev.ops import OPS_EVENT_TYPES
+
+        try:
+            catalog: Any = self.sender.catalog
+        except Exception:  # an unusable catalog: still never resend an operational event
+            catalog = None
+        for message in self.store.list_messages(limit=scan):
+            if message.event_type in OPS_EVENT_TYPES:
+                continue
+            if catalog is None or message.event_type in catalog:
+                return message
+        return None
+
     def _resend(self, files: list[str]) -> None:
         """Send the last sent message again: a new message (same type and bytes) or a replay of its id."""
-        last = self.store.list_messages(limit=1)
-        if not last:
+        message = self._last_catalog_message()
+        if message is None:
             self.bus.publish(
-                StatusChanged("watcher", "files changed, but nothing was sent yet to re-send", ok=False)
+                StatusChanged(
+                    "watcher",
+                    "files changed, but no message of a catalog event type was sent yet to re-send",
+                    ok=False,
+                )
             )
             return
-        message = last[0]
         what = f"{len(files)} file(s) changed" if len(files) != 1 else f"{Path(files[0]).name} changed"
         try:
             if self._settings.resend_mode == "replay":

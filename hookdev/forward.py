@@ -23,6 +23,11 @@ failures become a 502/504 :class:`ForwardResult` with a sentence a person can ac
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx  # loaded when forwarding starts: it loads click and more
+
 import asyncio
 import json
 import re
@@ -31,8 +36,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 #: Headers that describe one connection, not the message (RFC 9110 section 7.6.1), plus ``expect``
 #: (the 100-continue handshake belongs to the original hop). A proxy must not pass them on.
@@ -281,6 +284,8 @@ async def forward(
     (head AND body) within ``timeout`` seconds -> 504; an answer over ``max_response`` bytes -> 502,
     read no further (memory stays flat however long the app streams).
     """
+    import httpx
+
     started = time.perf_counter()
     try:
         request = client.build_request(method, url, content=body, timeout=httpx.Timeout(timeout))

@@ -40,6 +40,9 @@ class EngineOptions:
     routes: list[Route] = field(default_factory=list)
     forward_timeout: float = DEFAULTS.forward_timeout
     max_response: int = DEFAULTS.max_response
+    head_timeout: float = DEFAULTS.head_timeout
+    body_timeout: float = DEFAULTS.body_timeout
+    max_connections: int = DEFAULTS.max_connections
     relay: str | None = None
     relay_token: str | None = None
     channel: str | None = None
@@ -81,6 +84,9 @@ class EngineOptions:
             routes=tuple(self.routes),
             forward_timeout=float(self.forward_timeout),
             max_response=self.max_response,
+            head_timeout=float(self.head_timeout),
+            body_timeout=float(self.body_timeout),
+            max_connections=self.max_connections,
             resend_on_change=tuple(self.resend_on_change),
             resend_mode=self.resend_mode,
         )
@@ -104,6 +110,9 @@ def build_engine_options(cli: dict[str, Any], config: Config | None = None) -> E
         routes=list(s.routes),
         forward_timeout=s.forward_timeout,
         max_response=s.max_response,
+        head_timeout=s.head_timeout,
+        body_timeout=s.body_timeout,
+        max_connections=s.max_connections,
         relay=cli.get("relay"),
         relay_token=cli.get("relay_token"),
         channel=cli.get("channel"),

@@ -14,9 +14,8 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -36,6 +35,9 @@ from hookdev.models import Capture
 from hookdev.replay_link import replay_of
 from hookdev.store import Store
 from hookdev.verdicts import apply_verdict, secret_label
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "CaptureApp",
@@ -225,6 +227,8 @@ class CaptureApp:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx  # loaded with the first forward: it loads click and more
+
             self._client = httpx.AsyncClient(follow_redirects=False, timeout=None)
         return self._client
 
@@ -465,8 +469,8 @@ def parse_respond(text: str) -> RespondPolicy:
         if mode == "status" and len(args) == 1:
             return RespondPolicy("status", status=_status(args[0]))
         if mode == "fail" and len(args) in (1, 2):
-            count = int(args[0])
-            if count < 0:
+            count = int(args[0]) if len(args[0]) <= 10 else -1
+            if not 0 <= count <= 10**9:
                 raise ValueError
             return RespondPolicy("fail", status=_status(args[1]) if len(args) == 2 else 500, count=count)
         if mode == "delay" and len(args) == 1:
@@ -477,8 +481,8 @@ def parse_respond(text: str) -> RespondPolicy:
         if mode == "gone" and not args:
             return RespondPolicy("gone")
         if mode == "throttle" and len(args) <= 1:
-            retry_after = int(args[0]) if args else 30
-            if retry_after < 0:
+            retry_after = int(args[0]) if args and len(args[0]) <= 10 else 30 if not args else -1
+            if not 0 <= retry_after <= 10**9:
                 raise ValueError
             return RespondPolicy("throttle", retry_after=retry_after)
     except ValueError:

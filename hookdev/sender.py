@@ -134,7 +134,7 @@ class Sender:
         if self._catalog is None or (
             self._catalog_loaded_from is not None and source != self._catalog_loaded_from
         ):
-            self._catalog = self._load_catalog(source)
+            self._catalog = self.load_catalog(source)
             self._catalog_loaded_from = source
         return self._catalog
 
@@ -142,11 +142,12 @@ class Sender:
         """Read the catalog again (its files changed); raises SenderError and keeps the old one when the
         new one is unusable."""
         source = self.catalog_source()
-        fresh = self._load_catalog(source)
+        fresh = self.load_catalog(source)
         self._catalog, self._catalog_loaded_from = fresh, source
         return fresh
 
-    def _load_catalog(self, source: CatalogSource) -> Catalog:
+    def load_catalog(self, source: CatalogSource) -> Catalog:
+        """Load the catalog ``source`` names (without making it the current one); raises SenderError."""
         from hookdev.catalog import CatalogError  # jsonschema: only when needed
 
         try:
@@ -558,9 +559,16 @@ class Sender:
         return summarize(self.store.message_attempts([message_id]))
 
     def replay(
-        self, message_ref: str, endpoint_ref: str | None = None, now: float | None = None
+        self,
+        message_ref: str,
+        endpoint_ref: str | None = None,
+        now: float | None = None,
+        *,
+        fault: bool = False,
     ) -> list[Attempt]:
-        """One manual attempt now (no automatic retries) to the named endpoint or every one it went to."""
+        """One manual attempt now (no automatic retries) to the named endpoint or every one it went to.
+
+        A message sent with a fault is replayed clean unless ``fault`` (then the fault is repeated)."""
         message = self.message(message_ref)
         if endpoint_ref is not None:
             targets = [self.endpoint(endpoint_ref)]
@@ -574,7 +582,7 @@ class Sender:
         disabled = [e.id for e in targets if e.disabled]
         if disabled:
             raise SenderError(f"endpoint {', '.join(disabled)} is disabled (`hookdev endpoints enable ...`)")
-        return self._manual([(message.id, e.id) for e in targets], now)
+        return self._manual([(message.id, e.id) for e in targets], now, message.fault if fault else None)
 
     def recover(
         self, endpoint_ref: str, since: float, until: float | None = None, now: float | None = None
@@ -605,7 +613,11 @@ class Sender:
         self._wake()
         return moved
 
-    def _manual(self, pairs: list[tuple[str, str]], now: float | None) -> list[Attempt]:
+    def _manual(
+        self, pairs: list[tuple[str, str]], now: float | None, fault: str | None = None
+    ) -> list[Attempt]:
+        """Manual attempts (no retries), clean unless ``fault``: a manual attempt never inherits the
+        message's fault by itself."""
         due = time.time() if now is None else now
         attempts = [
             Attempt(
@@ -616,6 +628,7 @@ class Sender:
                 trigger="manual",
                 status="pending",
                 scheduled_at=due,
+                fault=fault,
             )
             for message_id, endpoint_id in pairs
         ]

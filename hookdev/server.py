@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
 
+    from hookdev.server_guard import ConnectionGuard, GuardLimits
+
 LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "hookdev.receiver")
 
 
@@ -91,12 +93,19 @@ class ReceiverServer:
         self.url = ""
         self._sock: socket.socket | None = None
         self._server: uvicorn.Server | None = None
+        self.guard: ConnectionGuard | None = None
         self._task: asyncio.Task[None] | None = None
         self._log_handler = BusLogHandler(bus)
 
-    async def start(self, host: str, port: int, *, tls_home: Path | None = None) -> str:
-        """Bind, serve, and return the base URL (``http://127.0.0.1:8787``); raises EngineError."""
+    async def start(
+        self, host: str, port: int, *, tls_home: Path | None = None, limits: GuardLimits | None = None
+    ) -> str:
+        """Bind, serve, and return the base URL (``http://127.0.0.1:8787``); raises EngineError.
+
+        Slow clients meet the deadlines and the connection cap of ``limits`` (``hookdev.server_guard``)."""
         import uvicorn
+
+        from hookdev.server_guard import ConnectionGuard, quiet_accept_errors
 
         self._sock = bind_socket(host, port)
         bound = self._sock.getsockname()[1]
@@ -115,8 +124,11 @@ class ReceiverServer:
             logger = logging.getLogger(name)
             logger.handlers = [self._log_handler]
             logger.propagate = False
+        self.guard = ConnectionGuard(limits)
+        quiet_accept_errors(asyncio.get_running_loop(), logging.getLogger("hookdev.receiver"))
         config = uvicorn.Config(
             self.app,
+            http=self.guard.protocol_class(),
             log_config=None,
             access_log=False,
             lifespan="off",

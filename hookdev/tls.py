@@ -117,7 +117,7 @@ def ensure_ca(home: Path) -> Path:
         .sign(key, hashes.SHA256())
     )
     _write(key_path, _key_pem(key), 0o600)
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o600)
     return cert_path
 
 
@@ -171,7 +171,7 @@ def ensure_server_cert(home: Path) -> tuple[Path, Path]:
         .sign(ca_key, hashes.SHA256())
     )
     _write(key_path, _key_pem(key), 0o600)
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o600)
     return cert_path, key_path
 
 

@@ -86,6 +86,34 @@ def write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def make_private(home: Path) -> None:
+    """The workspace is its owner's alone, whoever created the directory and whatever the umask:
+    the directory (and any inside it) 0700, every file 0600. Raises WorkspaceError when it is someone
+    else's directory with group or world access (we may not tighten it, and must not use it)."""
+    st = home.stat()
+    if st.st_mode & 0o077:
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            raise WorkspaceError(
+                f"workspace {home} is open to other users and belongs to someone else; "
+                f"use your own directory (--home) or have its owner run: chmod 700 {home}"
+            )
+        os.chmod(home, 0o700)
+    for root, dirs, files in os.walk(home):
+        for name in dirs:
+            _tighten(os.path.join(root, name), 0o700)
+        for name in files:
+            _tighten(os.path.join(root, name), 0o600)
+
+
+def _tighten(path: str, mode: int) -> None:
+    try:
+        st = os.lstat(path)
+        if st.st_mode & 0o077 and not os.path.islink(path):
+            os.chmod(path, mode | (st.st_mode & 0o700))
+    except OSError:
+        pass  # gone meanwhile, or not ours: the directory around it is 0700 anyway
+
+
 @dataclass
 class ReceiverSecrets:
     current: str
@@ -105,9 +133,10 @@ class Workspace:
         self.created = not self.home.is_dir()  # the CLI says so once, on stderr
         try:
             self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private(self.home)
             gitignore = self.home / ".gitignore"
             if not gitignore.exists():
-                gitignore.write_text("*\n", encoding="utf-8")
+                write_private(gitignore, "*\n")
         except OSError as e:
             raise WorkspaceError(f"cannot create workspace {self.home}: {e.strerror}") from None
         self._store: Store | None = None

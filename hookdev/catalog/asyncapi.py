@@ -138,6 +138,7 @@ def _candidate(resolver: Resolver, key: str, node: Any, where: str, file: str) -
         lambda: resolver.schema(schema_node),
         example,
         where + ".examples[0].payload" if example is not MISSING else where,
+        check=lambda check: resolver.problem(schema_node, check),
         no_example="no example (give the message examples with a payload, or the payload schema an example)",
     )
 

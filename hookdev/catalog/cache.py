@@ -106,6 +106,21 @@ def store(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key, doc: A
         return
 
 
+def refresh_index(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key, catalog: Catalog) -> None:
+    """Rewrite the index of an entry whose types turned out different once built (best effort)."""
+    if cache_dir is None or key.size < MIN_SIZE:
+        return
+    index_file, _ = _files(cache_dir, path)
+    try:
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+        if index.get("key") != key.as_dict():
+            return
+        index["types"] = [info.as_dict() for info in catalog.infos()]
+        _write(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return
+
+
 def _write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:

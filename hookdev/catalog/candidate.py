@@ -31,6 +31,11 @@ class Candidate:
     problem: CatalogIssue | None = None
     multi: bool = True  # messages name the type ("code.scanned example at ...")
     no_example: str = "no example"  # what ``validate`` says when there is none, with the format's hint
+    # the metaschema check of a thorough build, when the reader has a cheaper one than checking the
+    # resolved schema (OpenAPI/AsyncAPI: each shared component once per document)
+    check: Callable[[Callable[[dict[str, Any]], tuple[str, str] | None]], tuple[str, str] | None] | None = (
+        None
+    )
 
 
 class SchemaUnusable(Exception):

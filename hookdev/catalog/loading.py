@@ -92,9 +92,9 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
                 doc = doc if ok else {}
             return doc
 
-        return _finish(
-            Catalog(_cached_entries(hit.infos, document, source), source, list(hit.issues)), strict
-        )
+        catalog = Catalog(_cached_entries(hit.infos, document, source), source, list(hit.issues))
+        _reindex_on_change(catalog, cache_dir, p, keyed[0] if keyed else None)
+        return _finish(catalog, strict)
     ok, doc = read_document(_Bytes(p, keyed[1]) if keyed else p, source, issues)
     if not ok:
         return _finish(Catalog({}, source, issues), strict)
@@ -103,7 +103,22 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
     )
     if keyed and catalog.entries:
         cache.store(cache_dir, p, keyed[0], doc, catalog)
+        _reindex_on_change(catalog, cache_dir, p, keyed[0])
     return _finish(catalog, strict)
+
+
+def _reindex_on_change(catalog: Catalog, cache_dir: str | os.PathLike[str] | None, p: Path, key: Any) -> None:
+    """A type whose state was guessed for the index (no example: "synthesized") and turns out different
+    when built (unusable) is re-indexed, so the next ``catalog list`` shows the truth."""
+    if cache_dir is None or key is None:
+        return
+    from hookdev.catalog import cache
+
+    def refresh() -> None:
+        cache.refresh_index(cache_dir, p, key, catalog)
+
+    for entry in catalog.entries.values():
+        entry.on_change = refresh
 
 
 def _cached_entries(infos: list[TypeInfo], document: Callable[[], object], source: str) -> dict[str, Entry]:
@@ -239,7 +254,12 @@ def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
         return unusable(
             CatalogIssue(c.file, "", f"must be a JSON object, not {json_type(schema)}", f"{prefix}schema")
         )
-    problem = schema_problem(schema) if thorough else None
+    if not thorough:
+        problem = None
+    elif c.check is not None:
+        problem = c.check(schema_problem)
+    else:
+        problem = schema_problem(schema)
     if problem is not None:
         return unusable(CatalogIssue(c.file, problem[0], problem[1], f"{prefix}schema"))
     example = c.example

@@ -225,11 +225,15 @@ class Entry:
     build: Callable[[bool], EventType]
     built: EventType | None = None
     thorough: bool = False
+    on_change: Callable[[], object] | None = None  # the info turned out different (the cache re-indexes)
 
     def event_type(self, thorough: bool = False) -> EventType:
         if self.built is None or (thorough and not self.thorough):
+            before = self.info
             self.built = self.build(thorough)
             self.thorough = thorough
+            if self.info != before and self.on_change is not None:
+                self.on_change()
         return self.built
 
 
@@ -289,11 +293,16 @@ class Catalog:
     def __iter__(self) -> Iterator[EventType]:
         return (self.entries[n].event_type() for n in self.names())
 
-    def all_issues(self) -> list[CatalogIssue]:
-        """Every problem: the index's, plus each type's (missing or invalid example, unusable schema)."""
+    def all_issues(self, progress: Callable[[int, int], object] | None = None) -> list[CatalogIssue]:
+        """Every problem: the index's, plus each type's (missing or invalid example, unusable schema).
+
+        ``progress(done, total)`` is called after each type (a big document takes seconds)."""
         out = list(self.issues)
-        for name in self.names():
+        names = self.names()
+        for done, name in enumerate(names, 1):
             et = self.entries[name].event_type(thorough=True)
+            if progress is not None:
+                progress(done, len(names))
             for issue in (*et.notes, *([et.problem] if et.problem else [])):
                 if issue not in out:
                     out.append(issue)

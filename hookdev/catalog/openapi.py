@@ -99,6 +99,7 @@ def _candidate(resolver: Resolver, name: str, item: Any, file: str, where: str) 
         lambda: resolver.schema(node),
         example,
         example_where,
+        check=lambda check: resolver.problem(node, check),
         no_example="no example (give the media type an example or examples, or the schema examples)",
     )
     if example is MISSING:

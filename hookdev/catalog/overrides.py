@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hookdev.catalog.model import json_path, json_type
+from hookdev.catalog.model import json_path, json_type, quote
 
 Path = tuple[str | int, ...]
 
@@ -47,7 +47,7 @@ def parse_path(text: str) -> tuple[Path, str]:
     if text.startswith("$"):
         i = 1
         if text[1:2] not in (".", "[", "", "="):
-            raise OverrideError(f"cannot read the path in {text!r}: '$' must be followed by '.' or '['")
+            raise OverrideError(f"cannot read the path in {quote(text)}: '$' must be followed by '.' or '['")
     expect_key = i == 0
     while i < len(text):
         ch = text[i]
@@ -61,30 +61,32 @@ def parse_path(text: str) -> tuple[Path, str]:
             end = text.find("]", i)
             inner = text[i + 1 : end] if end != -1 else ""
             if end == -1:
-                raise OverrideError(f"cannot read the path in {text!r}: '[' without ']'")
+                raise OverrideError(f"cannot read the path in {quote(text)}: '[' without ']'")
             if inner[:1] in ("'", '"') and inner[-1:] == inner[:1] and len(inner) >= 2:
                 parts.append(inner[1:-1].replace("\\" + inner[0], inner[0]))
             elif inner.isdigit():
                 parts.append(int(inner))
             else:
                 raise OverrideError(
-                    f"cannot read the path in {text!r}: [{inner}] is not an index or a quoted key"
+                    f"cannot read the path in {quote(text)}: [{inner}] is not an index or a quoted key"
                 )
             i = end + 1
             expect_key = False
             continue
         if not expect_key:
-            raise OverrideError(f"cannot read the path in {text!r}: expected '.', '[' or '=' at {text[i:]!r}")
+            raise OverrideError(
+                f"cannot read the path in {quote(text)}: expected '.', '[' or '=' at {quote(text[i:])}"
+            )
         m = _KEY.match(text, i)
         if not m:
-            raise OverrideError(f"cannot read the path in {text!r}: empty key")
+            raise OverrideError(f"cannot read the path in {quote(text)}: empty key")
         parts.append(m.group(0))
         i = m.end()
         expect_key = False
     if expect_key and parts:
-        raise OverrideError(f"cannot read the path in {text!r}: it ends with '.'")
+        raise OverrideError(f"cannot read the path in {quote(text)}: it ends with '.'")
     if not parts:
-        raise OverrideError(f"cannot read the path in {text!r}: give a field, e.g. data.id")
+        raise OverrideError(f"cannot read the path in {quote(text)}: give a field, e.g. data.id")
     return tuple(parts), text[i:]
 
 
@@ -93,10 +95,10 @@ def parse_override(text: str, *, op: Literal["set", "set-str", "unset"]) -> Over
     path, rest = parse_path(text)
     if op == "unset":
         if rest:
-            raise OverrideError(f"--unset takes a path, not an assignment: {text!r}")
+            raise OverrideError(f"--unset takes a path, not an assignment: {quote(text)}")
         return Override("unset", path)
     if not rest.startswith("="):
-        raise OverrideError(f"--{op} needs PATH=VALUE, got {text!r}")
+        raise OverrideError(f"--{op} needs PATH=VALUE, got {quote(text)}")
     raw = rest[1:]
     if op == "set-str":
         return Override("set", path, raw)

@@ -11,11 +11,13 @@ carry it, and a validator that ignores it refuses their ``null`` s. ``x-nullable
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 from hookdev.catalog.candidate import SchemaUnusable
 from hookdev.catalog.documents import MAX_NODES
+from hookdev.catalog.model import json_path, quote
 
 # Keywords whose value is a schema, a list of schemas, or a map of schemas. Everything else in a schema
 # (example, const, enum, default, discriminator, ...) is data and is copied untouched.
@@ -37,14 +39,15 @@ class Resolver:
         self.def_names: dict[str, str] = {}  # ref -> $defs name
         self.taken: set[str] = set()  # $defs names the schema already uses itself
         self._closure: dict[str, str | None] = {}  # ref -> first dangling ref below it (memo)
+        self._checked: dict[str, tuple[str, str] | None] = {}  # ref -> its metaschema problem (memo)
 
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise SchemaUnusable(f"only local $refs (#/...) are supported, not {ref!r}")
+            raise SchemaUnusable(f"only local $refs (#/...) are supported, not {quote(ref)}")
         node: Any = self.doc
         fragment = unquote(ref[1:])
         if fragment and not fragment.startswith("/"):
-            raise SchemaUnusable(f"cannot resolve $ref {ref!r}: not a JSON pointer")
+            raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: not a JSON pointer")
         for token in fragment.split("/")[1:] if fragment else []:
             token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and token in node:
@@ -52,7 +55,7 @@ class Resolver:
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise SchemaUnusable(f"cannot resolve $ref {ref!r}: {token!r} not found")
+                raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: {quote(token)} not found")
         return node
 
     def follow(self, node: Any) -> Any:
@@ -61,7 +64,7 @@ class Resolver:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen:
-                raise SchemaUnusable(f"$ref {ref!r} refers to itself")
+                raise SchemaUnusable(f"$ref {quote(ref)} refers to itself")
             seen.add(ref)
             node = self.pointer(ref)
         return node
@@ -125,13 +128,57 @@ class Resolver:
             self.def_names[ref] = name
         return self.def_names[ref]
 
-    def _schema(self, node: Any, stack: tuple[str, ...]) -> Any:
+    def problem(
+        self, node: Any, check: Callable[[dict[str, Any]], tuple[str, str] | None]
+    ) -> tuple[str, str] | None:
+        """The first metaschema problem in ``node`` or a schema it refers to, as (where, message).
+
+        Each referenced schema is checked once per document, as written (with OpenAPI 3.0's keywords
+        turned into JSON Schema but its ``$ref`` s kept): checking every webhook's inlined schema would
+        check GitHub's shared components hundreds of times over (minutes, not seconds).
+        """
+        targets: list[tuple[str, Any]] = [("", node)]
+        seen: set[str] = set()
+        while targets:
+            ref, target = targets.pop()
+            if ref and ref in self._checked:
+                found = self._checked[ref]
+            else:
+                normal = self._shallow(target)
+                found = check(normal) if isinstance(normal, dict) else None
+                if found is not None and ref:
+                    found = (_pointer_path(ref) + found[0][1:], found[1])
+                if ref:
+                    self._checked[ref] = found
+            if found is not None:
+                return found
+            for inner in _refs(target):
+                if inner not in seen:
+                    seen.add(inner)
+                    try:
+                        targets.append((inner, self.pointer(inner)))
+                    except SchemaUnusable:
+                        continue  # dangling: reported on its own
+        return None
+
+    def _shallow(self, node: Any) -> Any:
+        """``node`` with OpenAPI's keywords made JSON Schema, its ``$ref`` s left as they are."""
+        if not isinstance(node, dict):
+            return node
+        if isinstance(node.get("$ref"), str):
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {"$ref": node["$ref"], **self._keywords(rest, (), follow=False)}
+        return self._keywords(node, (), follow=False)
+
+    def _schema(self, node: Any, stack: tuple[str, ...], follow: bool = True) -> Any:
         self.budget -= 1
         if self.budget < 0:
             raise SchemaUnusable("the schema is too large once its $refs are inlined")
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
+        if not follow:
+            return self._shallow(node)
         if isinstance(ref, str):
             siblings = {k: v for k, v in node.items() if k != "$ref"}
             if ref in stack:
@@ -146,22 +193,48 @@ class Resolver:
             return {"allOf": [out], **rest}
         return self._keywords(node, stack)
 
-    def _keywords(self, node: dict[str, Any], stack: tuple[str, ...]) -> dict[str, Any]:
+    def _keywords(self, node: dict[str, Any], stack: tuple[str, ...], follow: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in _SCHEMA_VALUED:
-                out[key] = self._schema(value, stack)
+                out[key] = self._schema(value, stack, follow)
             elif key in _SCHEMA_LISTS and isinstance(value, list):
-                out[key] = [self._schema(v, stack) for v in value]
+                out[key] = [self._schema(v, stack, follow) for v in value]
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
-                out[key] = {k: self._schema(v, stack) for k, v in value.items()}
+                out[key] = {k: self._schema(v, stack, follow) for k, v in value.items()}
             elif key in ("nullable", "x-nullable") and value is True:
                 continue
+            elif key in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool):
+                continue  # OpenAPI 3.0's boolean form, turned into 2020-12's below
             else:
                 out[key] = value
+        for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if node.get(flag) is True and isinstance(out.get(bound), int | float):
+                out[flag] = out.pop(bound)
         if node.get("nullable") is True or node.get("x-nullable") is True:
             out = _nullable(out)
         return out
+
+
+def _pointer_path(ref: str) -> str:
+    """``#/components/schemas/Pet`` -> ``$.components.schemas.Pet``: where the schema is in the file."""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in unquote(ref[1:]).split("/")[1:]]
+    return json_path(tokens)
+
+
+def _refs(node: Any) -> list[str]:
+    """Every ``$ref`` string inside ``node`` (not following them)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            if isinstance(n.get("$ref"), str):
+                found.append(n["$ref"])
+            stack.extend(v for v in n.values() if isinstance(v, dict | list))
+        elif isinstance(n, list):
+            stack.extend(v for v in n if isinstance(v, dict | list))
+    return found
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

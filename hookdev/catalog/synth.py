@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from hookdev.catalog.model import quote
 from hookdev.catalog.schema import validator
 
 MAX_DEPTH = 40
@@ -130,7 +131,7 @@ class _Generator:
     # -- helpers ----------------------------------------------------------------------------------
     def resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
-            raise SynthesisError(f"cannot follow $ref {ref!r}")
+            raise SynthesisError(f"cannot follow $ref {quote(ref)}")
         node: Any = self.root
         fragment = unquote(ref[1:])
         for token in fragment.split("/")[1:] if fragment else []:
@@ -140,7 +141,7 @@ class _Generator:
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise SynthesisError(f"cannot follow $ref {ref!r}")
+                raise SynthesisError(f"cannot follow $ref {quote(ref)}")
         return node
 
     def valid(self, schema: Any, value: Any) -> bool:
@@ -363,6 +364,8 @@ class _Generator:
                     if value not in out:
                         break
                 else:
+                    if len(out) >= lo:
+                        break  # no other distinct value: the array is long enough as it is
                     value = _distinct(value, i)
             out.append(value)
         contains = s.get("contains")

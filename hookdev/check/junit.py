@@ -35,7 +35,9 @@ def junit_xml(run: Run) -> bytes:
         case = ET.SubElement(
             suite, "testcase", classname=f"hookdev.check.{run.scheme}", name=r.id, time=f"{seconds:.3f}"
         )
-        text = f"sent: {r.spec_sends}\nreceived: {r.received()}\nwhy it matters: {r.why}"
+        body = next((x.body for x in r.exchanges if x.body), "")
+        text = f"sent: {r.spec_sends}\nreceived: {r.received()}\n"
+        text += (f"answer body: {body}\n" if body else "") + f"why it matters: {r.why}"
         if r.verdict == FAIL:
             failure = ET.SubElement(case, "failure", message=r.reason, type="hookdev.check.fail")
             failure.text = text

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json
 from hookdev.cli.catalog import catalog_path_option as catalog_option  # noqa: F401 - re-exported
 from hookdev.cli.render import attempt_line
@@ -15,6 +16,7 @@ from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.validate import InputError
 from hookdev.delivery.views import finished_attempt_json
 from hookdev.events import AttemptFinished, EndpointChanged, EventBus
+from hookdev.textsafe import visible
 
 if TYPE_CHECKING:
     import ssl
@@ -28,14 +30,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 def delivery_options(f: F) -> F:
     f = click.option(
         "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=numbers.finite(0, 86400, min_open=True),
         default=DEFAULT_TIMEOUT,
         show_default=True,
         help="Seconds to wait for the endpoint's answer; then the attempt fails as a timeout.",
     )(f)
     return click.option(
         "--time-scale",
-        type=click.FloatRange(min=0, min_open=True, max=1e9),
+        type=numbers.finite(0, 1e9, min_open=True),
         default=1.0,
         metavar="N",
         help="Divide every retry wait by N (3600: the 27 h 35 min schedule in about 28 s).",
@@ -97,7 +99,9 @@ def progress_printer(
         elif isinstance(event, EndpointChanged) and not as_json and event.endpoint is not None:
             if event.endpoint.disabled and event.status_code == 410:
                 click.echo(
-                    click.style(f"endpoint {event.endpoint_id} disabled: {event.reason}", fg="yellow"),
+                    click.style(
+                        f"endpoint {event.endpoint_id} disabled: {visible(event.reason)}", fg="yellow"
+                    ),
                     err=True,
                 )
 
@@ -112,9 +116,11 @@ def run_dispatcher(
     timeout: float,
     concurrency: int = 32,
     stop_on_signal: bool = False,
+    while_running: Callable[[], Any] | None = None,
     **run: Any,
 ) -> None:
-    """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
+    """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``);
+    ``while_running``: a coroutine function run beside it meanwhile (cancelled when it is done)."""
 
     import asyncio
     import contextlib
@@ -133,6 +139,7 @@ def run_dispatcher(
             verify=lambda: client_verify(workspace),
         )
         task = asyncio.ensure_future(dispatcher.run(**run))
+        side = asyncio.ensure_future(while_running()) if while_running is not None else None
         if stop_on_signal:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -144,6 +151,10 @@ def run_dispatcher(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
+            if side is not None:
+                side.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await side
             await dispatcher.aclose()
 
     asyncio.run(main())

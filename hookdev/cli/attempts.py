@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
 from hookdev.cli.render import outcome_text
@@ -28,7 +29,7 @@ STATUSES = {
     default=None,
     help="Only attempts in this state (pending includes in flight).",
 )
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many attempts.")
+@click.option("--limit", type=numbers.LIMIT, default=50, show_default=True, help="How many attempts.")
 @home_option
 @json_option
 def attempts(

@@ -172,7 +172,12 @@ def list_types(catalog: str | None, strict: bool, home: str | None, as_json: boo
 
 
 def _one_line(info: TypeInfo) -> str:
-    return info.summary() if info.status != "unusable" else f"{info.summary() or ''} ({info.reason})".strip()
+    if info.status != "unusable":
+        return info.summary()
+    reason = (
+        info.reason.split(": ", 1)[1] if info.reason.startswith("$") and ": " in info.reason else info.reason
+    )
+    return f"{info.summary()} ({reason})".strip()
 
 
 def _footer(cat: Catalog, infos: list[TypeInfo]) -> None:
@@ -216,12 +221,14 @@ def show(event_type: str, catalog: str | None, strict: bool, home: str | None, a
         click.secho("example: synthesised from the schema, because:", fg="yellow")
         for note in et.notes:
             click.echo(f"  {note.brief()}")
-    click.echo("")
-    click.secho("schema:", bold=True)
-    click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
-    click.echo("")
-    click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
-    click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
+    if et.schema:
+        click.echo("")
+        click.secho("schema:", bold=True)
+        click.echo(json.dumps(et.schema, indent=2, ensure_ascii=False))
+    if et.example is not None:
+        click.echo("")
+        click.secho("example:" if not et.synthesized else "example (synthesised):", bold=True)
+        click.echo(json.dumps(et.example, indent=2, ensure_ascii=False))
 
 
 @catalog.command("validate")
@@ -243,9 +250,14 @@ def validate(path: str | None, home: str | None, as_json: bool) -> None:
         raise HookdevError(f"no such file or directory: {target}")
     label = source.label
     count = 0
+
+    def progress(done: int, total: int) -> None:
+        if total >= 50 and sys.stderr.isatty():  # a big document: say how far it got
+            click.echo(f"\rchecking {done}/{total} event types…", err=True, nl=done == total)
+
     try:
         cat = source.load()
-        issues = cat.all_issues()
+        issues = cat.all_issues(progress)
         count = len(cat)
     except CatalogError as e:
         issues = e.issues

@@ -14,6 +14,7 @@ from hookdev.check import IDS, Probe, ProbeError, Result, Run, Runner, Target, b
 from hookdev.check.junit import junit_xml
 from hookdev.check.model import FAIL, PASS, WARN
 from hookdev.check.specs import BY_ID, Spec
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, client_verify, input_errors, make_sender
 from hookdev.delivery import DEFAULT_TIMEOUT
@@ -43,7 +44,7 @@ CHECK_TARGET_NOTE = "added by hookdev check (disabled, so other messages skip it
 @click.option("--skip", multiple=True, metavar="ID,...", help="Leave these checks out.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=numbers.finite(0, 86400, min_open=True),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="S",
@@ -238,7 +239,9 @@ def _line(r: Result) -> None:
     )
     click.echo(f"{head} {_clip(r.received(), 28):<28}  {r.reason}")
     if r.verdict != PASS:
-        click.echo(click.style(f"{'':24}sent {r.spec_sends}. {r.why}", fg="bright_black"))
+        body = next((x.body for x in r.exchanges if x.body), "")
+        got = f" Answer body: {_clip(body, 80)!r}." if body else ""
+        click.echo(click.style(f"{'':24}sent {r.spec_sends}.{got} {r.why}", fg="bright_black"))
 
 
 def _footer(run: Run, specs: list[Spec], probe: Probe | None, junit_file: str | None) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import confirm, emit_json, home_option, json_option, open_workspace, yes_option
 from hookdev.cli._delivery import catalog_option, input_errors, make_sender
 from hookdev.delivery.formats import SCHEMES
@@ -15,6 +16,7 @@ from hookdev.delivery.validate import MAX_GRACE, InputError
 from hookdev.presentation import iso
 from hookdev.sender import UNSET, Sender, header_list
 from hookdev.store.endpoints import EndpointCounts
+from hookdev.textsafe import visible
 from hookdev.workspace import DEFAULT_GRACE
 
 
@@ -48,7 +50,9 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
         return
     state = click.style("disabled", fg="red") if data["disabled"] else click.style("enabled", fg="green")
     name = f" ({data['name']})" if data.get("name") else ""
-    click.echo(click.style(data["url"], bold=True) + f"   {data['id']}{name}  {state}")
+    click.echo(
+        click.style(visible(data["url"]), bold=True) + visible(f"   {data['id']}{name}") + f"  {state}"
+    )
     rows = [
         ("description", data["description"] or "-"),
         ("scheme", data.get("scheme", "standard")),
@@ -74,7 +78,7 @@ def _print(sender: Sender, data: dict[str, Any], as_json: bool) -> None:
             ("success", f"{data['success_rate'] * 100:.0f}% of the last {data['recent_attempts']} attempts")
         )
     for label, value in rows:
-        click.echo(f"  {label:<12} {value}")
+        click.echo(f"  {label:<12} {visible(value)}")
 
 
 @endpoints.command("list")
@@ -99,7 +103,11 @@ def list_(obj: dict[str, Any], as_json: bool) -> None:
         queue = f"  backlog {d['backlog']}, retries {d['pending']}" if d["backlog"] or d["pending"] else ""
         rate = f"  {d['rate_limit']:g}/s" if d["rate_limit"] else ""
         scheme = f"  ({d['scheme']})" if d.get("scheme", "standard") != "standard" else ""
-        click.echo(f"{d['id']}{name}  {state}  {d['url']}{scheme}  [{events}]{rate}{queue}")
+        click.echo(
+            visible(f"{d['id']}{name}  ")
+            + f"{state}  "
+            + visible(f"{d['url']}{scheme}  [{events}]{rate}{queue}")
+        )
 
 
 def _endpoint_options(update: bool) -> Any:
@@ -123,7 +131,7 @@ def _endpoint_options(update: bool) -> Any:
             ),
             click.option(
                 "--rate-limit",
-                type=float,
+                type=numbers.finite(-numbers.HUGE, numbers.HUGE),  # the sender words its range
                 default=None,
                 metavar="N",
                 help="At most N messages per second; the rest wait in order (never dropped).",
@@ -336,7 +344,7 @@ def delete(obj: dict[str, Any], endpoint_id: str, force: bool, yes: bool, as_jso
 )
 @click.option(
     "--grace",
-    type=float,
+    type=numbers.finite(0, MAX_GRACE),
     default=DEFAULT_GRACE,
     show_default=True,
     metavar="SECONDS",

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import (
     Failed,
     HookdevError,
@@ -22,11 +23,12 @@ from hookdev.export import ARCHIVE_FORMATS, FORMATS, ExportError, export_capture
 from hookdev.redact import redact_headers
 from hookdev.signing import SCHEMES
 from hookdev.signing.standard import SecretError
+from hookdev.textsafe import visible
 
 
 @click.group(invoke_without_command=True)
 @home_option
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many requests.")
+@click.option("--limit", type=numbers.LIMIT, default=50, show_default=True, help="How many requests.")
 @click.option("--verified", "verdict", flag_value="verified", help="Only requests with a valid signature.")
 @click.option("--invalid", "verdict", flag_value="invalid", help="Only requests whose signature failed.")
 @click.option("--unsigned", "verdict", flag_value="unsigned", help="Only requests with no signature.")
@@ -91,7 +93,8 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
         return
     verdict = verdict_word(c.verified)
     click.echo(
-        click.style(f"{c.method} {c.path}{'?' + c.query if c.query else ''}", bold=True) + f"   {c.id}"
+        click.style(visible(f"{c.method} {c.path}{'?' + c.query if c.query else ''}"), bold=True)
+        + f"   {c.id}"
     )
     rows = [
         ("received", f"{iso(c.received_at)} from {c.client or '-'}"),
@@ -106,14 +109,14 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
     if c.forwarded_to:
         rows.append(("forwarded", f"{c.forwarded_to} -> {c.forward_status or c.forward_error}"))
     for k, v in rows:
-        click.echo(f"  {k:<11} {v}")
+        click.echo(f"  {k:<11} {visible(v)}")
     click.echo(click.style("\nheaders", bold=True))
     for k, v in redact_headers(c.headers):
-        click.echo(f"  {k}: {v}")
+        click.echo(f"  {visible(k)}: {visible(v)}")
     size = f"{c.body_size} bytes" + (" (truncated)" if c.truncated else "")
     click.echo(click.style(f"\nbody ({size})", bold=True))
     try:
-        click.echo(c.body.decode("utf-8"))
+        click.echo(visible(c.body.decode("utf-8"), keep="\n\t"))
     except UnicodeDecodeError:
         click.echo(f"  (not UTF-8; `hookdev inbox show {c.id} --body > file` writes the raw bytes)")
 
@@ -231,7 +234,8 @@ def _check_output(output: str) -> None:
         raise HookdevError(f"cannot write {output}: it is a directory")
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
-        raise HookdevError(f"cannot write {output}: the directory {parent} does not exist")
+        what = "is not a directory" if os.path.exists(parent) else "does not exist"
+        raise HookdevError(f"cannot write {output}: {parent} {what}")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise HookdevError(f"cannot write {output}: permission denied")
     if not os.path.exists(path) and not os.access(parent, os.W_OK):
@@ -271,7 +275,7 @@ def _write(data: bytes, output: str | None) -> None:
 @click.option("--edit", is_flag=True, help="Open $EDITOR on the request (method, path, headers, body) first.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(0.1, 600),
+    type=numbers.finite(0.1, 600),
     default=30.0,
     show_default=True,
     help="Seconds to wait for the answer.",

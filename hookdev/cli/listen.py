@@ -32,6 +32,7 @@ from hookdev.events import (
     RequestCaptured,
     StatusChanged,
 )
+from hookdev.textsafe import visible
 
 
 @click.command()
@@ -91,7 +92,10 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
             if as_json:
                 emit_json({"event": "endpoint", "id": event.endpoint_id, "reason": event.reason})
             else:
-                click.echo(f"{fmt_time(time.time())}  endpoint {event.endpoint_id}: {event.reason}", err=True)
+                click.echo(
+                    f"{fmt_time(time.time())}  endpoint {event.endpoint_id}: {visible(event.reason)}",
+                    err=True,
+                )
         elif isinstance(event, StatusChanged):
             if as_json:
                 emit_json(
@@ -107,9 +111,10 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
                     }
                 )
             else:
-                click.echo(event.text if event.ok else click.style(event.text, fg="yellow"), err=not event.ok)
+                text = visible(event.text)
+                click.echo(text if event.ok else click.style(text, fg="yellow"), err=not event.ok)
         elif isinstance(event, LogLine) and event.level != "info":
-            click.echo(click.style(f"{event.source}: {event.text}", fg="yellow"), err=True)
+            click.echo(click.style(visible(f"{event.source}: {event.text}"), fg="yellow"), err=True)
 
     engine.bus.subscribe(on_event)
     await engine.start()

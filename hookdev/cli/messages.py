@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
 from hookdev.cli.render import outcome_text
@@ -30,7 +31,7 @@ def delivery_word(d: Delivery) -> str:
 
 @click.group(invoke_without_command=True)
 @home_option
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="How many messages.")
+@click.option("--limit", type=numbers.LIMIT, default=50, show_default=True, help="How many messages.")
 @click.option("--event-type", metavar="T", help="Only this event type.")
 @json_option
 @click.pass_context

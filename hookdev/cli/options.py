@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError
 from hookdev.config import SETTINGS, ConfigError, Setting, find_config, load_config
 
@@ -26,13 +27,16 @@ def _setting_option(setting: Setting) -> Callable[[F], F]:
     elif kind == "choice":
         extra["type"] = click.Choice(setting.choices)
     elif kind == "integer" and isinstance(setting.default, float):
-        extra["type"] = click.FloatRange(setting.lo)
+        extra["type"] = numbers.finite(setting.lo or 0, 1e9 if setting.hi is None else setting.hi)
     elif kind == "integer":
-        extra["type"] = click.IntRange(
-            None if setting.lo is None else int(setting.lo), None if setting.hi is None else int(setting.hi)
+        extra["type"] = numbers.integer(
+            None if setting.lo is None else int(setting.lo),
+            numbers.MAX_INT if setting.hi is None else int(setting.hi),
         )
     elif kind == "number":
-        extra["type"] = click.FloatRange(min=setting.lo, min_open=True)
+        extra["type"] = numbers.finite(
+            setting.lo or 0, 1e9 if setting.hi is None else setting.hi, min_open=True
+        )
     elif kind == "path":
         extra["type"] = click.Path(exists=True)
     elif kind == "paths":

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json, json_option
 
 
@@ -203,7 +204,7 @@ def _raise_file_limit(wanted: int) -> int:
 )
 @click.option(
     "--request-timeout",
-    type=click.FloatRange(min=0, min_open=True, max=86400),
+    type=numbers.finite(min=0, min_open=True, max=86400),
     default=30.0,
     show_default=True,
     help="Seconds to wait for a client's answer; then 504.",
@@ -231,14 +232,14 @@ def _raise_file_limit(wanted: int) -> int:
 )
 @click.option(
     "--head-timeout",
-    type=click.FloatRange(min=0, min_open=True, max=3600),
+    type=numbers.finite(min=0, min_open=True, max=3600),
     default=10.0,
     show_default=True,
     help="Seconds a caller has to send a request's headers in full.",
 )
 @click.option(
     "--body-timeout",
-    type=click.FloatRange(min=0, min_open=True, max=3600),
+    type=numbers.finite(min=0, min_open=True, max=3600),
     default=10.0,
     show_default=True,
     help="Longest silence while a request body arrives (or an answer is read); then the connection is cut.",
@@ -270,7 +271,7 @@ def _raise_file_limit(wanted: int) -> int:
 @click.option(
     "--lease",
     envvar="HOOKDEV_RELAY_LEASE",
-    type=click.FloatRange(min=1, max=3600),
+    type=numbers.finite(min=1, max=3600),
     default=10.0,
     show_default=True,
     help="With --redis: seconds a dead instance's channels stay leased before they expire.",

@@ -17,6 +17,7 @@ from hookdev.presentation import (
     iso,
     verdict_word,
 )
+from hookdev.textsafe import visible
 
 __all__ = [
     "attempt_line",
@@ -43,22 +44,22 @@ def capture_line(c: Capture) -> str:
     badge = click.style(
         f"{'✓' if c.verified else '✗' if c.verified is False else '·'} {verdict:<8}", fg=color
     )
-    target = c.path + (f"?{c.query}" if c.query else "")
+    target = visible(c.path + (f"?{c.query}" if c.query else ""))
     parts = [
         clock(c.received_at),
-        f"{c.method:<6}",
+        f"{visible(c.method):<6}",
         f"{target[:40]:<40}",
-        f"{(c.event_type or '-')[:24]:<24}",
+        f"{visible(c.event_type or '-')[:24]:<24}",
         badge,
         _status_style(c.status),
     ]
     line = "  ".join(parts)
     if c.verified is False and c.reason:
-        line += click.style(f"  {c.reason}", fg="red")
+        line += click.style(f"  {visible(c.reason)}", fg="red")
     if c.forwarded_to:
-        line += click.style(f"  -> {c.forwarded_to}", fg="bright_black")
+        line += click.style(f"  -> {visible(c.forwarded_to)}", fg="bright_black")
         if c.forward_error:
-            line += click.style(f" ({c.forward_error})", fg="red")
+            line += click.style(f" ({visible(c.forward_error)})", fg="red")
     return line
 
 
@@ -69,9 +70,9 @@ def outcome_text(a: Attempt) -> str:
     if a.status_code is not None:
         text = str(a.status_code)
         if a.error:
-            text += f" ({a.error})"
+            text += f" ({visible(a.error)})"
     else:
-        text = a.error or a.status
+        text = visible(a.error or a.status)
     if a.duration_ms is not None and a.status in ("success", "failed"):
         text += f" in {a.duration_ms:.0f} ms"
     return text
@@ -91,8 +92,15 @@ def attempt_line(
         note = a.extra.get("fault_note")
         line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
-        wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
-        line += f"; retry {next_attempt.number} in {countdown(wait * scale)}"
+        if now is None:  # as of when this attempt ended: the schedule's own delay ("5m", never "4m59s")
+            ended = (
+                a.started_at + a.duration_ms / 1000 if a.started_at and a.duration_ms is not None else None
+            )
+            now = ended if ended is not None else time.time()
+        wait = max(0.0, next_attempt.scheduled_at - now)
+        delay = next_attempt.extra.get("delay")  # the schedule's own figure, when the dispatcher kept it
+        shown = delay if isinstance(delay, int | float) and not isinstance(delay, bool) else wait * scale
+        line += f"; retry {next_attempt.number} in {countdown(shown)}"
         if scale != 1:
             line += f" ({wait:.1f} s at time scale {scale:g})"
     elif a.status == "failed":

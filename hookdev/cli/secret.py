@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import confirm, emit_json, home_option, json_option, open_workspace, yes_option
 from hookdev.presentation import iso
 from hookdev.workspace import DEFAULT_GRACE
@@ -16,7 +17,7 @@ from hookdev.workspace import DEFAULT_GRACE
 )
 @click.option(
     "--grace",
-    type=click.FloatRange(0, 604800),
+    type=numbers.finite(0, 604800),
     default=DEFAULT_GRACE,
     show_default=True,
     help="Seconds the previous secret stays accepted after --rotate (0: drop it at once; asks first).",

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from hookdev.catalog.overrides import Override, OverrideError, parse_override
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import (
     catalog_option,
@@ -19,6 +20,7 @@ from hookdev.cli._delivery import (
     run_dispatcher,
 )
 from hookdev.cli.catalog import strict_option
+from hookdev.cli.render import attempt_line
 from hookdev.delivery import FAULTS
 from hookdev.delivery.views import delivery_json, summarize
 from hookdev.events import AttemptFinished, EventBus
@@ -42,7 +44,38 @@ def read_data(data: str | None) -> bytes | None:
     return os.fsencode(data)  # the argument's own bytes, even if they are not valid UTF-8
 
 
-@click.command()
+class _SendCommand(click.Command):
+    """Remembers the order --set, --set-str and --unset were given in (click keeps each option apart)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["override_order"] = _override_order(args)
+        return super().parse_args(ctx, args)
+
+
+_OVERRIDE_FLAGS = {"--set": "set", "--set-str": "set-str", "--unset": "unset"}
+
+
+def _override_order(args: list[str]) -> list[tuple[str, str]]:
+    """(op, text) of every --set / --set-str / --unset in ``args``, in command-line order; the caller uses
+    it only when it holds exactly what click parsed."""
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            break
+        name, eq, inline = token.partition("=")
+        if name in _OVERRIDE_FLAGS:
+            if eq:
+                found.append((_OVERRIDE_FLAGS[name], inline))
+            elif i + 1 < len(args):
+                found.append((_OVERRIDE_FLAGS[name], args[i + 1]))
+                i += 1
+        i += 1  # (a value of another option that happens to read "--set" is caught by the caller's check)
+    return found
+
+
+@click.command(cls=_SendCommand)
 @click.argument("event_type", metavar="TYPE")
 @click.option(
     "--data", metavar="JSON|@FILE", help="The payload (sent byte for byte); default: the catalog example."
@@ -84,7 +117,7 @@ def read_data(data: str | None) -> bytes | None:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=numbers.integer(-numbers.MAX_INT, numbers.MAX_INT),
     default=None,
     metavar="S",
     help="With --vary: the same seed gives the same payloads (default: a new seed each run).",
@@ -138,8 +171,8 @@ def send(
     endpoint matches is still created (replay it later with --endpoint).
 
     The payload is the type's example (synthesised from the schema when the catalog has none), --data,
-    or with --vary a fresh one per message; --set/--set-str/--unset change fields of it (applied in
-    that order), and the result is checked against the schema unless --no-validate.
+    or with --vary a fresh one per message; --set/--set-str/--unset change fields of it (in the order
+    given), and the result is checked against the schema unless --no-validate.
 
     \b
     Examples:
@@ -179,14 +212,8 @@ def send(
             click.echo(click.style(note, fg="yellow"), err=True)
         for m in result.messages:
             click.echo(f"{m.id}  {m.event_type} -> {', '.join(result.endpoint_ids) or 'no endpoint'}")
-    reported: set[tuple[str, str]] = set()
-    bus.subscribe(
-        lambda e: (
-            reported.add((e.attempt.message_id, e.attempt.endpoint_id))
-            if isinstance(e, AttemptFinished)
-            else None
-        )
-    )
+    others = OtherProcesses(sender, [m.id for m in result.messages], time_scale, quiet=as_json)
+    bus.subscribe(lambda e: others.printed.add(e.attempt.id) if isinstance(e, AttemptFinished) else None)
     if result.attempts:
         bus.subscribe(progress_printer(as_json, time_scale))
         run_dispatcher(
@@ -197,7 +224,9 @@ def send(
             until_idle=True,
             message_ids={m.id for m in result.messages},
             first_attempts_only=not wait,
+            while_running=others.watch if wait else None,
         )
+    others.report()
     out = [_message_result(sender, m, result.endpoint_ids) for m in result.messages]
     if as_json:
         doc: dict[str, Any] = (
@@ -212,20 +241,6 @@ def send(
         )
         doc["notes"] = result.notes
         emit_json(doc)
-    if not as_json:  # attempts another process (listen, ui, dispatch) made: say how they went
-        for o in out:
-            for d in o["deliveries"]:
-                if (o["message_id"], d["endpoint_id"]) not in reported and d["attempts"]:
-                    outcome = d["last_status_code"] or d["last_error"] or d["status"]
-                    state = (
-                        f"attempt {d['attempts']}: {outcome}, retry scheduled"
-                        if d["status"] == "pending"
-                        else f"{d['status']} ({outcome})"
-                    )
-                    click.echo(
-                        f"{o['message_id']} -> {d['endpoint_id']}  {state} - delivered by another hookdev process",
-                        err=True,
-                    )
     deliveries = [d for o in out for d in o["deliveries"]]
     pending = sum(d["status"] == "pending" for d in deliveries)
     if not as_json and pending and not wait:
@@ -239,16 +254,52 @@ def send(
         raise Failed(f"{failed} of {len(deliveries)} deliveries failed")
 
 
+class OtherProcesses:
+    """Attempts of these messages that another hookdev process (a running `listen`, the TUI, `dispatch`)
+    made: printed like this process's own, each once, as they finish (``watch``) and at the end."""
+
+    POLL = 0.5
+
+    def __init__(self, sender: Sender, message_ids: list[str], scale: float, quiet: bool) -> None:
+        self.sender = sender
+        self.message_ids = message_ids
+        self.scale = scale
+        self.quiet = quiet
+        self.printed: set[str] = set()  # attempt ids already shown (this process's come from the bus)
+
+    def report(self) -> None:
+        if self.quiet or not self.message_ids:
+            return
+        attempts = self.sender.store.message_attempts(self.message_ids)
+        by_number = {(a.message_id, a.endpoint_id, a.number): a for a in attempts}
+        finished = [a for a in attempts if a.status in ("success", "failed") and a.id not in self.printed]
+        for a in sorted(finished, key=lambda a: (a.started_at or a.scheduled_at, a.number)):
+            next_attempt = by_number.get(
+                (a.message_id, a.endpoint_id, a.number + 1)
+            )  # when its retry was due
+            line = attempt_line(a, next_attempt, self.scale)
+            click.echo(line + click.style("  (by another hookdev process)", fg="bright_black"), err=True)
+            self.printed.add(a.id)
+
+    async def watch(self) -> None:
+        import asyncio
+
+        while True:
+            await asyncio.sleep(self.POLL)
+            self.report()
+
+
 def _overrides(sets: tuple[str, ...], set_strs: tuple[str, ...], unsets: tuple[str, ...]) -> list[Override]:
-    """--set, --set-str and --unset as overrides; a path that does not parse is a usage error."""
-    out: list[Override] = []
+    """--set, --set-str and --unset as overrides, in the order given; a bad path is a usage error."""
+    given: list[tuple[str, str]] = [("set", t) for t in sets]
+    given += [("set-str", t) for t in set_strs] + [("unset", t) for t in unsets]
+    ordered = click.get_current_context().meta.get("override_order", [])
+    if sorted(ordered) == sorted(given):  # what click parsed, in command-line order
+        given = ordered
     try:
-        out += [parse_override(t, op="set") for t in sets]
-        out += [parse_override(t, op="set-str") for t in set_strs]
-        out += [parse_override(t, op="unset") for t in unsets]
+        return [parse_override(text, op=op) for op, text in given]  # type: ignore[arg-type]
     except OverrideError as e:
         raise click.UsageError(str(e)) from None
-    return out
 
 
 def _message_result(sender: Sender, m: Message, endpoint_ids: list[str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import time
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli.verify import read_body
 from hookdev.ids import new_id
@@ -24,7 +25,12 @@ from hookdev.signing.standard import SecretError, sign_headers
     help="Secret to sign with (whsec_ or whsk_; repeatable). Default: the receiver secret.",
 )
 @click.option("--id", "msg_id", metavar="ID", help="webhook-id (default: a new msg_ id).")
-@click.option("--timestamp", type=int, metavar="UNIX", help="webhook-timestamp (default: now).")
+@click.option(
+    "--timestamp",
+    type=numbers.integer(0, 10**15 - 1),
+    metavar="UNIX",
+    help="webhook-timestamp, unix seconds (default: now).",
+)
 @click.option("--body-file", type=click.File("rb"), help="Read the body from this file (default: stdin).")
 @click.option("--curl", "curl_url", metavar="URL", help="Print a whole curl command posting the body to URL.")
 @json_option

@@ -7,10 +7,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.config import ConfigError, project_config
 from hookdev.signing import SCHEMES
 from hookdev.signing import verify as verify_signature
+from hookdev.textsafe import visible
 from hookdev.verdicts import apply_verdict
 
 if TYPE_CHECKING:
@@ -50,12 +52,14 @@ def parse_header(text: str) -> tuple[str, str]:
 )
 @click.option(
     "--tolerance",
-    type=click.FloatRange(0),
+    type=numbers.finite(0, 1e9),
     default=300,
     show_default=True,
     help="Timestamp tolerance, seconds.",
 )
-@click.option("--now", type=float, metavar="UNIX", help="Judge the timestamp as of this time.")
+@click.option(
+    "--now", type=numbers.finite(0, 1e15), metavar="UNIX", help="Judge the timestamp as of this time."
+)
 @click.option(
     "--request",
     "request_id",
@@ -132,7 +136,7 @@ def verify(
             + f" ({verdict.scheme} signature, secret #{(verdict.matched_secret or 0) + 1})"
         )
     else:
-        raise Failed(f"invalid: {reason}")
+        raise Failed(f"invalid: {visible(reason)}")
 
 
 def _project_secrets(route_prefix: str | None) -> tuple[Route | None, tuple[str, ...]]:

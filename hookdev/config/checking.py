@@ -201,23 +201,26 @@ class Checker:
             return None
         return value
 
-    def integer(self, t: Table, key: Key, name: str, lo: int, hi: int | None = None) -> int | None:
+    def integer(
+        self, t: Table, key: Key, name: str, lo: int, hi: int | None = None, *, at_most: int = 10**9
+    ) -> int | None:
+        """An integer from ``lo`` to ``hi`` (named in every error), and never above ``at_most``."""
         if name not in t:
             return None
         value = t[name]
-        if (
-            isinstance(value, int)
-            and not isinstance(value, bool)
-            and lo <= value
-            and (hi is None or value <= hi)
-        ):
+        top = at_most if hi is None else min(hi, at_most)
+        if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= top:
             return value
         bounds = f">= {lo}" if hi is None else f"from {lo} to {hi}"
+        if hi is None and isinstance(value, int) and not isinstance(value, bool) and value > top:
+            bounds = f"<= {top}"
         self.fail(key + (name,), f"expected an integer {bounds}, got {_describe(value)}")
         return None
 
-    def number(self, t: Table, key: Key, name: str, *, above: float, inclusive: bool) -> float | None:
-        """A finite int or float ``> above`` (``>=`` when inclusive), returned as a float."""
+    def number(
+        self, t: Table, key: Key, name: str, *, above: float, inclusive: bool, at_most: float = 1e9
+    ) -> float | None:
+        """A finite int or float ``> above`` (``>=`` when inclusive) and ``<= at_most``, as a float."""
         if name not in t:
             return None
         value = t[name]
@@ -231,10 +234,13 @@ class Checker:
             result is not None
             and math.isfinite(result)
             and (result >= above if inclusive else result > above)
+            and result <= at_most
         ):
             return result
         finite = "finite " if isinstance(value, float) and not math.isfinite(value) else ""
         bound = f"{'>=' if inclusive else '>'} {above:g}"
+        if result is not None and math.isfinite(result) and result > at_most:
+            bound = f"<= {at_most:g}"
         self.fail(key + (name,), f"expected a {finite}number {bound}, got {_describe(value)}")
         return None
 
@@ -277,7 +283,8 @@ def check_setting(check: Checker, t: Table, key: Key, setting: Setting, base: Pa
     if kind == "choice":
         return check.choice(t, key, name, setting.choices)
     if kind == "number":
-        return check.number(t, key, name, above=setting.lo or 0, inclusive=False)
+        at_most = 1e9 if setting.hi is None else setting.hi
+        return check.number(t, key, name, above=setting.lo or 0, inclusive=False, at_most=at_most)
     if kind == "integer":
         hi = None if setting.hi is None else int(setting.hi)
         return check.integer(t, key, name, int(setting.lo or 0), hi)
@@ -352,7 +359,7 @@ def _respond(check: Checker, r: Table, key: Key) -> RespondConfig:
         mode=check.choice(r, key, "mode", RESPOND_MODES),
         status=check.integer(r, key, "status", 100, 599),
         count=check.integer(r, key, "count", 0),
-        delay=check.number(r, key, "delay", above=0, inclusive=True),
+        delay=check.number(r, key, "delay", above=0, inclusive=True, at_most=3600),
         retry_after=check.integer(r, key, "retry_after", 0),
     )
 

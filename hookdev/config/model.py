@@ -65,6 +65,7 @@ class ReceiverConfig:
     scheme: str | None = None  # None: detect from the headers
     tolerance: int | None = None  # seconds
     max_body: int | None = None  # bytes
+    max_response: int | None = None  # bytes of an app's answer held when forwarding
     forward_to: str | None = None  # raw text: shorthands ("3000") are parsed by the forwarder
     accept_invalid: bool | None = None
     respond: RespondConfig = field(default_factory=RespondConfig)

@@ -157,10 +157,11 @@ class Store(
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        new = not self.path.exists()
+        if not self.path.exists():
+            # Created 0600 before SQLite opens it: its -wal and -shm files take the database's mode,
+            # so nothing of the store is ever readable by others, whatever the umask.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
-        if new:
-            os.chmod(self.path, 0o600)
         self.lock = threading.RLock()
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()

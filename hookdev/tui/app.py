@@ -320,7 +320,7 @@ class HookdevApp(App[None]):
         self.view("receiver").post_message(ReceiverChanged())
 
     def _catalog_reloaded(self) -> None:
-        """After a good reload the engine may have a new sender and catalog: show the new event types."""
+        """After a good reload the sender may have read a new catalog: show the new event types."""
         try:
             catalog = self.engine.catalog
         except Exception:  # a broken catalog is reported by the reload itself

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hookdev.engine import Engine
+from hookdev.sender import Sender
 from hookdev.store import Store
 from hookdev.tui.live_status import LiveStatus
 from hookdev.workspace import Workspace
+
+if TYPE_CHECKING:
+    from hookdev.catalog import Catalog
 
 
 @dataclass
@@ -22,7 +26,7 @@ class Context:
     engine: Engine
     frozen_now: float | None = None
     display_url: str | None = None
-    catalog: Any = None  # hookdev.catalog.Catalog, or None when it failed to load
+    catalog: Catalog | None = None  # None when it failed to load
     catalog_error: str | None = None
     live: LiveStatus = field(default_factory=LiveStatus)
     """The engine's last word on hookdev.toml, the relay and the re-send watcher (the app keeps it)."""
@@ -54,8 +58,6 @@ class Context:
         return self.engine.settings.time_scale
 
     @property
-    def sender(self) -> Any:
-        """The engine's sender service (endpoints, messages, attempts).
-
-        Looked up on every use: the engine replaces it when the catalog is reloaded."""
+    def sender(self) -> Sender:
+        """The engine's sender service (endpoints, messages, attempts)."""
         return self.engine.sender

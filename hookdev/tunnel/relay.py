@@ -298,10 +298,10 @@ class Relay:
             )
             return
         old = self.channels.get(name)
+        channel = Channel(name, websocket, session)
+        self.channels[name] = channel  # first: the old connection's exit must not release the new lease
         if old is not None and not old.closed:
             await self.replace(old, session)
-        channel = Channel(name, websocket, session)
-        self.channels[name] = channel
         self.metrics.channels.set(len(self.channels))
         log.info("channel %s: claimed (%s, %d live)", _short(name), verdict, len(self.channels))
         try:

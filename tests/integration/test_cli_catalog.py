@@ -273,3 +273,28 @@ def test_engine_settings_carry_strict(here: Path, user_catalog: Path) -> None:
     (here / "hookdev.toml").write_text("strict = 3\n", encoding="utf-8")
     with pytest.raises(Exception, match="strict"):
         load_config(here / "hookdev.toml")
+
+
+def test_list_and_show_explain_flagged_types(here: Path) -> None:
+    from tests.unit.test_catalog_per_type import document
+
+    path = here / "api.json"
+    path.write_text(json.dumps(document()), encoding="utf-8")
+    result = run("list", "--catalog", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "org.created  [synthesised]  An organisation was created",
+        'org.deleted  [unusable]     (cannot resolve $ref "#/components/schemas/Gone": "Gone" not found)',
+        "org.nulled",
+        "org.renamed  [synthesised]  An organisation got a new name",
+    ]
+    assert result.stderr.startswith("4 event types: 2 with a synthesised example, 1 unusable;")
+    shown = run("show", "org.renamed", "--catalog", str(path)).stdout
+    assert "example: synthesised from the schema, because:" in shown
+    assert 'org.renamed example at $.org: "env_123" does not match "^org_[A-Za-z0-9]{27}$"' in shown
+    assert "example (synthesised):" in shown
+    shown = run("show", "org.deleted", "--catalog", str(path)).stdout
+    assert "unusable: $.webhooks['org.deleted']: cannot resolve" in shown and "--no-validate" in shown
+    assert "schema:" not in shown
+    report = json.loads(run("validate", str(path), "--json").stdout)
+    assert (report["ok"], report["count"], len(report["issues"])) == (False, 4, 3)

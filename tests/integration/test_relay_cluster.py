@@ -178,8 +178,8 @@ class Balancer:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
-def _start_relay(redis_url: str, prefix: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
+def _spawn_relay(redis_url: str, prefix: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -204,20 +204,22 @@ def _start_relay(redis_url: str, prefix: str) -> tuple[subprocess.Popen[str], st
             "HOOKDEV_RELAY_LEASE": "3",
         },
     )
+
+
+def _ready(proc: subprocess.Popen[str]) -> str:
     assert proc.stdout is not None
     ready = json.loads(proc.stdout.readline())
     assert ready["event"] == "ready" and ready["redis"] is True
-    return proc, ready["listen"]
+    return str(ready["listen"])
 
 
 async def test_losing_an_instance_the_client_reclaims_through_another(redis_url: str, prefix: str) -> None:
     echo = EchoApp()
     procs = []
     try:
-        proc_a, a = _start_relay(redis_url, prefix)
-        procs.append(proc_a)
-        proc_b, b = _start_relay(redis_url, prefix)
-        procs.append(proc_b)
+        procs = [_spawn_relay(redis_url, prefix), _spawn_relay(redis_url, prefix)]  # both start at once
+        proc_a = procs[0]
+        a, b = _ready(procs[0]), _ready(procs[1])
         ports = [int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])]
         statuses: list[RelayStatus] = []
         async with Balancer(ports) as balanced, httpx.AsyncClient(timeout=10) as http:
@@ -227,11 +229,16 @@ async def test_losing_an_instance_the_client_reclaims_through_another(redis_url:
             async with running_client(client):
                 path = f"/c/{client.channel}/hook"
                 assert (await http.post(b + path, content=b"before")).content == b"echo:before"
+                # A request in flight through B at A's client when A dies: 502 within a second or two.
+                in_flight = asyncio.create_task(http.post(b + f"/c/{client.channel}/hang", content=b"h"))
+                await wait_for(lambda: client.in_flight == 1, "the request to reach the client")
                 proc_a.send_signal(signal.SIGKILL)
                 proc_a.wait(DEADLINE)
-                # During the gap: a quick 502 (or 504/404), never a hang (httpx gives up after 10 s).
+                # During the gap (the client waits 0.5 s before reconnecting): a quick 502, never a hang
+                # (httpx gives up after 10 s).
                 gap = await http.post(b + path, content=b"gap")
                 assert gap.status_code in (502, 504, 404), gap.text
+                assert (await in_flight).status_code == 502  # the relays wait 30 s: not a timeout
                 await wait_for(lambda: sum(s.state == "connected" for s in statuses) == 2, "the reclaim")
                 after = await http.post(b + path, content=ALL_BYTES)
                 assert after.status_code == 207 and after.content == b"echo:" + ALL_BYTES
@@ -288,3 +295,49 @@ async def post(base: str, path: str, body: bytes) -> tuple[int, bytes]:
         writer.close()
     head, _, content = raw.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), content
+
+
+async def test_health_says_when_redis_is_gone_and_release_works_through_redis(
+    redis_url: str, prefix: str
+) -> None:
+    channel = new_channel_name()
+    own = contextlib.ExitStack()
+    own_redis = own.enter_context(redis_server())
+    try:
+        async with instance(own_redis, prefix) as (url, _), httpx.AsyncClient(timeout=DEADLINE) as http:
+            assert (await http.get(url + "/healthz")).json()["redis"] == "ok"
+            own.close()  # Redis goes away under a running instance
+            health = await http.get(url + "/healthz")
+            assert health.status_code == 503
+            assert health.json()["status"] == "degraded" and health.json()["redis"] == "unreachable"
+    finally:
+        own.close()
+
+    async with instance(redis_url, prefix) as (url, _), httpx.AsyncClient(timeout=DEADLINE) as http:
+        owner = RelayClient(url, EchoApp().app, channel=channel, key=KEY_A)
+        async with running_client(owner):
+            pass
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "hookdev",
+                "relay",
+                "--release",
+                channel,
+                "--redis",
+                redis_url,
+                "--redis-prefix",
+                prefix,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+            cwd=Path(__file__).parents[2],
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"channel {channel} released"
+        newcomer = RelayClient(url, EchoApp().app, channel=channel, key=KEY_B)
+        async with running_client(newcomer):
+            assert (await http.post(url + f"/c/{channel}", content=b"n")).content == b"echo:n"

@@ -281,3 +281,17 @@ def test_listen_with_a_bad_relay_or_channel_is_one_line_exit_2(
     assert done.returncode == 2, err
     assert err.startswith(error) and len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
+
+
+def test_bindings_lapse_after_their_ttl_and_a_broken_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    owners = Owners(tmp_path / "s.json", ttl=100)
+    assert owners.claim("chan-0001", "h1", now=1000) == "bound"
+    assert owners.claim("chan-0001", "h2", now=1050) == "refused"
+    assert owners.claim("chan-0001", "h1", now=1090) == "owner"
+    assert owners.claim("chan-0001", "h2", now=1200) == "bound"  # unused for longer than the ttl
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="cannot read the relay state file"):
+        Owners(tmp_path / "bad.json")
+    done = run_cli("relay", "--state", str(tmp_path / "bad.json"), "--port", "0", "--host", "127.0.0.1")
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("Error: --state: cannot read the relay state file")

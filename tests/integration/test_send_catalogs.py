@@ -98,6 +98,14 @@ async def test_set_unset_and_validation_through_the_cli(workspace: Workspace) ->
     assert b'$.data.scan_count: "oops" is not of type "integer"' in err
     assert b"(--no-validate sends it anyway)" in err
 
+    code, out, err = await invoke(
+        "send", "code.scanned", "--json", "--endpoint", "ep_local", "--no-validate",
+        "--unset", "data.device", "--set", "data.device.os=ios", "--set-str", "data.device.type=1", "--set", "data.device.type=2",
+        home=home,
+    )  # fmt: skip
+    assert code == 0, err
+    assert body_of(workspace, out)[0]["data"]["device"] == {"os": "ios", "type": 2}  # in command-line order
+
     code, out, err = await invoke("send", "code.scanned", "--unset", "data.nothing", home=home)
     assert (code, err.strip()) == (2, b"Error: nothing to unset at $.data.nothing")
     code, out, err = await invoke("send", "code.scanned", "--set", "data..x=1", home=home)

@@ -95,3 +95,29 @@ def test_no_textual_api_name_is_shadowed():
                 if any(name in vars(b) for b in textual_bases):
                     shadowed.append(f"{cls.__module__}.{cls.__name__}.{name}")
     assert shadowed == []
+
+
+def test_no_view_writes_an_engine_attribute():
+    """The TUI and the CLI change the engine through its methods (change, set_forwarding, ...), never by
+    assigning to it or to what it holds (``engine.x = ...``, ``engine.receiver_options.y = ...``)."""
+    writes = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).parts
+        if parts[0] not in ("tui", "cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AugAssign | ast.AnnAssign)
+                else []
+            )
+            for target in targets:
+                chain = target
+                while isinstance(chain, ast.Attribute | ast.Subscript):
+                    chain = chain.value
+                    if isinstance(chain, ast.Attribute) and chain.attr == "engine":
+                        writes.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+                        break
+    assert writes == []

@@ -390,12 +390,12 @@ class TestOpenAPI:
             (
                 lambda d: d["components"]["schemas"].pop("Count"),
                 "$.webhooks['code.scanned']",
-                "cannot resolve $ref '#/components/schemas/Count': 'Count' not found",
+                'cannot resolve $ref "#/components/schemas/Count": "Count" not found',
             ),
             (
                 lambda d: d["components"]["schemas"].update(Count={"$ref": "other.yaml#/Count"}),
                 "$.webhooks['code.scanned']",
-                "only local $refs (#/...) are supported, not 'other.yaml#/Count'",
+                'only local $refs (#/...) are supported, not "other.yaml#/Count"',
             ),
             (
                 lambda d: d["components"]["examples"].update(Shared={"externalValue": "https://x/e.json"}),

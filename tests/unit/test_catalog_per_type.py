@@ -3,6 +3,7 @@ under tests/data/ (OAI's webhook example, Svix's webhooks, AsyncAPI's streetligh
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -45,6 +46,11 @@ EVENT = {
 
 
 def document(version: str = "3.1.0", key: str = "webhooks") -> dict[str, Any]:
+    """A fresh copy each time: tests change it."""
+    return copy.deepcopy(_document(version, key))
+
+
+def _document(version: str, key: str) -> dict[str, Any]:
     return {
         "openapi": version,
         "info": {"title": "t", "version": "1"},
@@ -114,7 +120,7 @@ class TestPerType:
         deleted = cat.get("org.deleted")
         assert deleted.example is None
         assert deleted.problem is not None
-        assert "cannot resolve $ref '#/components/schemas/Gone'" in deleted.problem.message
+        assert 'cannot resolve $ref "#/components/schemas/Gone"' in deleted.problem.message
 
     def test_descriptions_summary_then_description_then_body(self, tmp_path: Path) -> None:
         doc = document()
@@ -343,3 +349,37 @@ def test_a_vanished_cache_document_falls_back_to_the_file(tmp_path: Path) -> Non
         doc.unlink()
     cat = load_catalog(path, cache_dir=cache)  # the index still matches: served from it
     assert cat.get("issues.0").status == "synthesized"  # built from the file itself
+
+
+def test_thorough_check_names_the_component_once_and_openapi_30_bounds(tmp_path: Path) -> None:
+    doc = document("3.0.3", "x-webhooks")
+    doc["components"]["schemas"]["EventBody"]["properties"]["count"] = {
+        "type": "integer",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OpenAPI 3.0's boolean form
+    }
+    doc["components"]["schemas"]["EventBody"]["required"].append("count")
+    path = write(tmp_path / "api.json", doc)
+    assert not [i for i in validate_catalog(path) if "exclusiveMinimum" in str(i)]  # no metaschema complaint
+    created = load_catalog(path).get("org.created")
+    assert created.schema["properties"]["count"] == {"type": "integer", "exclusiveMinimum": 0}
+    assert created.example["count"] == 1
+    doc["components"]["schemas"]["OrgIdValue"] = {"type": "strin"}
+    issues = [str(i) for i in validate_catalog(write(tmp_path / "api.json", doc))]
+    bad = [i for i in issues if "strin" in i]
+    assert len(bad) == 3  # one per webhook that uses it: each says where in the file it is
+    assert all("schema at $.components.schemas.OrgIdValue.type" in i for i in bad)
+
+
+def test_a_guess_in_the_cache_index_is_corrected_once_the_type_is_built(tmp_path: Path) -> None:
+    doc = big_document()
+    doc["webhooks"]["issues.0"]["post"]["requestBody"]["content"]["application/json"]["schema"] = {
+        "type": "object",
+        "required": ["a"],
+        "properties": {"a": {"allOf": [{"type": "string"}, {"type": "integer"}]}},  # nothing satisfies it
+    }
+    path = write(tmp_path / "big.json", doc)
+    cache = tmp_path / "cache"
+    assert load_catalog(path, cache_dir=cache).info("issues.0").status == "synthesized"  # a guess: no example
+    assert load_catalog(path, cache_dir=cache).get("issues.0").status == "unusable"  # built: the truth
+    assert load_catalog(path, cache_dir=cache).info("issues.0").status == "unusable"  # the index learnt it

@@ -807,6 +807,7 @@ def test_starter_parses_to_the_defaults(tmp_path: Path) -> None:
             port=DEFAULT_PORT,
             tolerance=DEFAULT_TOLERANCE,
             max_body=DEFAULT_MAX_BODY,
+            max_response=10 * 1024 * 1024,
             accept_invalid=False,
             respond=RespondConfig(mode=DEFAULT_RESPOND_MODE),
         ),

@@ -249,3 +249,68 @@ def test_varied_examples_differ() -> None:
     assert len({json.dumps(m, sort_keys=True) for m in made}) == 5
     assert len({m["data"]["scan_id"] for m in made}) == 5  # fresh ids
     assert len({m["timestamp"] for m in made}) == 5  # fresh timestamps
+
+
+# -- random schemas: whatever the walk makes validates, or it says it cannot ----------------------
+
+_leaf_schema = st.one_of(
+    st.just({"type": "string"}),
+    st.just({"type": "integer", "minimum": 3, "maximum": 9}),
+    st.just({"type": "number", "exclusiveMinimum": 0}),
+    st.just({"type": "boolean"}),
+    st.just({"type": "null"}),
+    st.sampled_from(["date-time", "date", "email", "uri", "uuid", "ipv4", "hostname"]).map(
+        lambda f: {"type": "string", "format": f}
+    ),
+    st.sampled_from([r"^[a-z]{3}_[0-9]{4}$", r"^(ab|cd)+$", r"^\d{2,5}$", "^org_[A-Za-z0-9]{27}$"]).map(
+        lambda p: {"type": "string", "pattern": p}
+    ),
+    st.lists(
+        st.one_of(st.text(max_size=5), st.integers(), st.none()), min_size=1, max_size=4, unique=True
+    ).map(lambda e: {"enum": e}),
+    st.just({"$ref": "#/$defs/Shared"}),
+    st.just({"type": ["string", "null"], "minLength": 4}),
+)
+
+
+def _compound(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    props = st.dictionaries(st.sampled_from(["id", "name", "items", "at", "kind", "n"]), inner, max_size=4)
+    return st.one_of(
+        props.flatmap(
+            lambda p: st.fixed_dictionaries(
+                {"type": st.just("object"), "properties": st.just(p)},
+                optional={
+                    "required": st.just(sorted(p)),
+                    "additionalProperties": st.just(False),
+                    "minProperties": st.integers(0, 2),
+                },
+            )
+        ),
+        st.fixed_dictionaries(
+            {"type": st.just("array"), "items": inner},
+            optional={"minItems": st.integers(0, 3), "uniqueItems": st.booleans()},
+        ),
+        st.lists(inner, min_size=1, max_size=3).map(lambda b: {"oneOf": b}),
+        st.lists(inner, min_size=1, max_size=3).map(lambda b: {"anyOf": b}),
+        st.lists(inner, min_size=1, max_size=2).map(lambda b: {"allOf": b}),
+    )
+
+
+_random_schema = st.recursive(_leaf_schema, _compound, max_leaves=8).map(
+    lambda s: {
+        **(s if isinstance(s, dict) else {}),
+        "$defs": {"Shared": {"type": "object", "required": ["id"], "properties": {"id": ORG_ID}}},
+    }
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(schema=_random_schema, seed=st.none() | st.integers(0, 2**32))
+def test_random_schemas_give_valid_examples_or_say_why(schema: dict[str, Any], seed: int | None) -> None:
+    try:
+        value = synthesize(schema, seed=seed)
+    except SynthesisError as e:
+        assert str(e).startswith("cannot make a valid example")
+        return
+    assert check(schema, value) == []
+    assert synthesize(schema, seed=seed) == value  # deterministic, seeded or not

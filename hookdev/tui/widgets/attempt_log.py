@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt
 from hookdev.presentation import human_delay
+from hookdev.textsafe import visible
 from hookdev.tui.badges import accepted_fault, code_content, status_content
 from hookdev.tui.text import shorten
 from hookdev.tui.widgets.traffic import EndpointTraffic
@@ -89,7 +90,7 @@ def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:
     if a.status == "pending":
         note = f"due in {human_delay(a.scheduled_at - now)}" if a.scheduled_at > now else "due now"
     else:
-        note = a.error or ("manual" if a.trigger == "manual" else "")
+        note = visible(a.error) if a.error else ("manual" if a.trigger == "manual" else "")
     if a.fault:  # the fault the attempt carried; a 2xx to one a consumer must refuse is a consumer bug
         warn = "⚠ 2xx: " if accepted_fault(a.fault, a.status_code) else "⚑ "
         detail = a.extra.get("fault_note")  # e.g. "timestamp 1 h ahead"

@@ -21,6 +21,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from hookdev.models import Capture
 from hookdev.redact import redact_headers
+from hookdev.textsafe import visible
 from hookdev.tui.badges import code_content, verdict_badge
 from hookdev.tui.widgets.content_view import ContentView
 
@@ -76,15 +77,15 @@ def body_content(body: bytes, mode: str, width: int | None = None) -> Content:
         except (ValueError, RecursionError):
             pass
         else:
-            return highlight(pretty, language="json") + more
-    return Content(text + more)
+            return highlight(visible(pretty, keep="\n\t"), language="json") + more
+    return Content(visible(text, keep="\n\t") + more)
 
 
 def _kv(rows: Iterable[tuple[str, str | Content]], width: int = 12) -> Content:
     parts: list[Content | str] = []
     for key, value in rows:
         parts.append(Content.styled(key.ljust(width), "$text-muted"))
-        parts.append(value if isinstance(value, Content) else Content(value))
+        parts.append(value if isinstance(value, Content) else Content(visible(value)))
         parts.append("\n")
     return Content.assemble(*parts)
 
@@ -92,9 +93,9 @@ def _kv(rows: Iterable[tuple[str, str | Content]], width: int = 12) -> Content:
 def headers_content(headers: Iterable[tuple[str, str]]) -> Content:
     parts: list[Content | str] = []
     for name, value in redact_headers(headers):
-        parts.append(Content.styled(name, "$text-accent bold"))
+        parts.append(Content.styled(visible(name), "$text-accent bold"))
         parts.append(": ")
-        parts.append(Content(value))
+        parts.append(Content(visible(value)))
         parts.append("\n")
     return Content.assemble(*parts) if parts else Content.styled("(no headers)", "$text-muted")
 
@@ -145,7 +146,7 @@ def overview_content(c: Capture, utc: bool, related: Related | None = None) -> C
     head.append("\n")
     if c.reason:
         style = "$text-error" if c.verified is False else "$text-muted"
-        head.append(Content.styled(c.reason, style))
+        head.append(Content.styled(visible(c.reason), style))
         head.append("\n")
     elif c.verified is None:
         head.append(Content.styled("No signature headers: nothing to verify.", "$text-muted"))
@@ -177,12 +178,12 @@ def answer_summary(c: Capture) -> Content:
     if c.forwarded_to:
         if c.forward_error:
             return Content.styled(
-                f"{c.status or '-'}  forwarded to {c.forwarded_to}: {c.forward_error}", "$text-error"
+                visible(f"{c.status or '-'}  forwarded to {c.forwarded_to}: {c.forward_error}"), "$text-error"
             )
         took = f" in {c.forward_ms:.0f} ms" if c.forward_ms is not None else ""
         if c.status is None:
-            return Content(f"waiting for {c.forwarded_to}")
-        return Content(f"{c.status} from your app at {c.forwarded_to}{took}")
+            return Content(visible(f"waiting for {c.forwarded_to}"))
+        return Content(visible(f"{c.status} from your app at {c.forwarded_to}{took}"))
     if c.status is None:
         return Content("-")
     style = "$text-error" if c.status >= 400 else "$text-success"

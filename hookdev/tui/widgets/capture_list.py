@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from hookdev.models import Capture
+from hookdev.textsafe import visible
 from hookdev.tui.inbox_model import Filter, InboxModel, Row
 from hookdev.tui.widgets.scrolling import sync_virtual_size
 
@@ -306,7 +307,7 @@ class CaptureList(ScrollView, can_focus=True):
         out = [
             Segment("◆" if marked else " ", base + self._style("marked") if marked else base),
             Segment(self._time(row.received_at) + "  ", muted),
-            Segment(row.method[:6].ljust(6) + "  ", base),
+            Segment(visible(row.method)[:6].ljust(6) + "  ", base),
         ]
         path_width = cols.path
         if path_width > 12:  # replays and repeated webhook-ids are marked before the path
@@ -318,14 +319,17 @@ class CaptureList(ScrollView, can_focus=True):
                 path_width -= 4
         if row.forwarded and path_width > len(FORWARD_MARK) + 8:
             out += [
-                Segment(_fit(row.target, path_width - len(FORWARD_MARK)), base),
+                Segment(_fit(visible(row.target), path_width - len(FORWARD_MARK)), base),
                 Segment(FORWARD_MARK, base + self._style("forwarded")),
             ]
         else:
-            out.append(Segment(_fit(row.target, path_width), base))
+            out.append(Segment(_fit(visible(row.target), path_width), base))
         if cols.event:
             out.append(
-                Segment("  " + _fit(row.event_type or "-", cols.event), muted if not row.event_type else base)
+                Segment(
+                    "  " + _fit(visible(row.event_type or "-"), cols.event),
+                    muted if not row.event_type else base,
+                )
             )
         out.append(Segment("  " + badge.ljust(10), base + self._style(kind)))
         out.append(Segment("  " + status.rjust(3) + " ", status_style))

@@ -56,6 +56,8 @@ def _settings(
     ]
     if ep.description:
         rows.append(("About", Content.styled(ep.description, "$text-muted")))
+    if ep.scheme != "standard":  # the provider format deliveries are signed in
+        rows.append(("Signs as", ep.scheme))
     rows += [
         ("Events", ", ".join(ep.events) or "every event type"),
         ("Channels", ", ".join(ep.channels) or "-"),

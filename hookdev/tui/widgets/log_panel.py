@@ -16,6 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from hookdev.textsafe import visible
 from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 MAX_LINES = 2000
@@ -91,5 +92,5 @@ class LogPanel(ScrollView):
         style = base
         if entry.level in ("warning", "error"):
             style = base + self.get_component_rich_style(f"log-panel--{entry.level}")
-        segments.append(Segment(entry.text, style))
+        segments.append(Segment(visible(entry.text), style))
         return Strip(segments).crop_extend(0, width, base)

@@ -41,6 +41,11 @@ IGNORED_DIRS = frozenset(
     }
 )
 DEBOUNCE_MS = 400
+# A burst of saves is one resend: changes are grouped until none came for RESEND_SETTLE_MS (an editor's
+# save-all, a formatter rewriting the file, saves a fraction of a second apart), or for at most
+# RESEND_MAX_MS while they keep coming.
+RESEND_SETTLE_MS = 1000
+RESEND_MAX_MS = 10_000
 
 
 class SourceFilter(watchfiles.DefaultFilter):
@@ -138,7 +143,11 @@ async def watch_sources(
     bus.publish(StatusChanged("watcher", f"re-sending on changes under {', '.join(map(str, existing))}"))
     watch_filter = SourceFilter(ignore)
     async for changes in watchfiles.awatch(
-        *existing, watch_filter=watch_filter, stop_event=stop, debounce=2000, step=250
+        *existing,
+        watch_filter=watch_filter,
+        stop_event=stop,
+        debounce=RESEND_MAX_MS,
+        step=RESEND_SETTLE_MS,
     ):
         files = sorted({p for _, p in changes})
         with contextlib.suppress(Exception):

@@ -447,15 +447,34 @@ class Engine:
         else:
             self.bus.publish(StatusChanged("watcher", "re-sending on changes is off"))
 
+    def _last_catalog_message(self, scan: int = 200) -> Any:
+        """The newest message of a catalog event type: never an operational webhook
+        (``message.attempt.exhausted`` ...), which the catalog does not know and a resend would refuse."""
+        from hookdev.ops import OPS_EVENT_TYPES
+
+        try:
+            catalog: Any = self.sender.catalog
+        except Exception:  # an unusable catalog: still never resend an operational event
+            catalog = None
+        for message in self.store.list_messages(limit=scan):
+            if message.event_type in OPS_EVENT_TYPES:
+                continue
+            if catalog is None or message.event_type in catalog:
+                return message
+        return None
+
     def _resend(self, files: list[str]) -> None:
         """Send the last sent message again: a new message (same type and bytes) or a replay of its id."""
-        last = self.store.list_messages(limit=1)
-        if not last:
+        message = self._last_catalog_message()
+        if message is None:
             self.bus.publish(
-                StatusChanged("watcher", "files changed, but nothing was sent yet to re-send", ok=False)
+                StatusChanged(
+                    "watcher",
+                    "files changed, but no message of a catalog event type was sent yet to re-send",
+                    ok=False,
+                )
             )
             return
-        message = last[0]
         what = f"{len(files)} file(s) changed" if len(files) != 1 else f"{Path(files[0]).name} changed"
         try:
             if self._settings.resend_mode == "replay":

@@ -559,9 +559,16 @@ class Sender:
         return summarize(self.store.message_attempts([message_id]))
 
     def replay(
-        self, message_ref: str, endpoint_ref: str | None = None, now: float | None = None
+        self,
+        message_ref: str,
+        endpoint_ref: str | None = None,
+        now: float | None = None,
+        *,
+        fault: bool = False,
     ) -> list[Attempt]:
-        """One manual attempt now (no automatic retries) to the named endpoint or every one it went to."""
+        """One manual attempt now (no automatic retries) to the named endpoint or every one it went to.
+
+        A message sent with a fault is replayed clean unless ``fault`` (then the fault is repeated)."""
         message = self.message(message_ref)
         if endpoint_ref is not None:
             targets = [self.endpoint(endpoint_ref)]
@@ -575,7 +582,7 @@ class Sender:
         disabled = [e.id for e in targets if e.disabled]
         if disabled:
             raise SenderError(f"endpoint {', '.join(disabled)} is disabled (`hookdev endpoints enable ...`)")
-        return self._manual([(message.id, e.id) for e in targets], now)
+        return self._manual([(message.id, e.id) for e in targets], now, message.fault if fault else None)
 
     def recover(
         self, endpoint_ref: str, since: float, until: float | None = None, now: float | None = None
@@ -606,7 +613,11 @@ class Sender:
         self._wake()
         return moved
 
-    def _manual(self, pairs: list[tuple[str, str]], now: float | None) -> list[Attempt]:
+    def _manual(
+        self, pairs: list[tuple[str, str]], now: float | None, fault: str | None = None
+    ) -> list[Attempt]:
+        """Manual attempts (no retries), clean unless ``fault``: a manual attempt never inherits the
+        message's fault by itself."""
         due = time.time() if now is None else now
         attempts = [
             Attempt(
@@ -617,6 +628,7 @@ class Sender:
                 trigger="manual",
                 status="pending",
                 scheduled_at=due,
+                fault=fault,
             )
             for message_id, endpoint_id in pairs
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +13,23 @@ import click
 from hookdev import __version__
 from hookdev.cli._common import home_option
 from hookdev.cli.options import engine_options
+
+
+def _skip_unused_imports() -> None:
+    """Spare the commands that deliver two imports they never use (a third of `import httpx`).
+
+    httpx imports its own command line (rich, pygments) only to expose ``httpx.main``, and httpcore
+    imports trio, when installed, in case it runs under trio; hookdev uses neither. Marking them absent
+    (only if nothing imported them yet) makes both fall back as when they are not installed. trio is
+    only skipped in the hookdev program itself, never in a process that imports hookdev.cli (a test
+    run may use trio)."""
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if program == "hookdev" or sys.argv[0].endswith(os.path.join("hookdev", "__main__.py")):
+        sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+
+_skip_unused_imports()
 
 COMMANDS = (
     "ui",

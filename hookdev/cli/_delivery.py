@@ -116,9 +116,11 @@ def run_dispatcher(
     timeout: float,
     concurrency: int = 32,
     stop_on_signal: bool = False,
+    while_running: Callable[[], Any] | None = None,
     **run: Any,
 ) -> None:
-    """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``)."""
+    """One dispatcher on a fresh event loop until ``run()`` returns (or SIGINT/SIGTERM with ``stop_on_signal``);
+    ``while_running``: a coroutine function run beside it meanwhile (cancelled when it is done)."""
 
     import asyncio
     import contextlib
@@ -137,6 +139,7 @@ def run_dispatcher(
             verify=lambda: client_verify(workspace),
         )
         task = asyncio.ensure_future(dispatcher.run(**run))
+        side = asyncio.ensure_future(while_running()) if while_running is not None else None
         if stop_on_signal:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +151,10 @@ def run_dispatcher(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         finally:
+            if side is not None:
+                side.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await side
             await dispatcher.aclose()
 
     asyncio.run(main())

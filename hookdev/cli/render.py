@@ -92,8 +92,15 @@ def attempt_line(
         note = a.extra.get("fault_note")
         line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
     if next_attempt is not None:
-        wait = max(0.0, next_attempt.scheduled_at - (time.time() if now is None else now))
-        line += f"; retry {next_attempt.number} in {countdown(wait * scale)}"
+        if now is None:  # as of when this attempt ended: the schedule's own delay ("5m", never "4m59s")
+            ended = (
+                a.started_at + a.duration_ms / 1000 if a.started_at and a.duration_ms is not None else None
+            )
+            now = ended if ended is not None else time.time()
+        wait = max(0.0, next_attempt.scheduled_at - now)
+        delay = next_attempt.extra.get("delay")  # the schedule's own figure, when the dispatcher kept it
+        shown = delay if isinstance(delay, int | float) and not isinstance(delay, bool) else wait * scale
+        line += f"; retry {next_attempt.number} in {countdown(shown)}"
         if scale != 1:
             line += f" ({wait:.1f} s at time scale {scale:g})"
     elif a.status == "failed":

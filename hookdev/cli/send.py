@@ -20,6 +20,7 @@ from hookdev.cli._delivery import (
     run_dispatcher,
 )
 from hookdev.cli.catalog import strict_option
+from hookdev.cli.render import attempt_line
 from hookdev.delivery import FAULTS
 from hookdev.delivery.views import delivery_json, summarize
 from hookdev.events import AttemptFinished, EventBus
@@ -211,14 +212,8 @@ def send(
             click.echo(click.style(note, fg="yellow"), err=True)
         for m in result.messages:
             click.echo(f"{m.id}  {m.event_type} -> {', '.join(result.endpoint_ids) or 'no endpoint'}")
-    reported: set[tuple[str, str]] = set()
-    bus.subscribe(
-        lambda e: (
-            reported.add((e.attempt.message_id, e.attempt.endpoint_id))
-            if isinstance(e, AttemptFinished)
-            else None
-        )
-    )
+    others = OtherProcesses(sender, [m.id for m in result.messages], time_scale, quiet=as_json)
+    bus.subscribe(lambda e: others.printed.add(e.attempt.id) if isinstance(e, AttemptFinished) else None)
     if result.attempts:
         bus.subscribe(progress_printer(as_json, time_scale))
         run_dispatcher(
@@ -229,7 +224,9 @@ def send(
             until_idle=True,
             message_ids={m.id for m in result.messages},
             first_attempts_only=not wait,
+            while_running=others.watch if wait else None,
         )
+    others.report()
     out = [_message_result(sender, m, result.endpoint_ids) for m in result.messages]
     if as_json:
         doc: dict[str, Any] = (
@@ -244,20 +241,6 @@ def send(
         )
         doc["notes"] = result.notes
         emit_json(doc)
-    if not as_json:  # attempts another process (listen, ui, dispatch) made: say how they went
-        for o in out:
-            for d in o["deliveries"]:
-                if (o["message_id"], d["endpoint_id"]) not in reported and d["attempts"]:
-                    outcome = d["last_status_code"] or d["last_error"] or d["status"]
-                    state = (
-                        f"attempt {d['attempts']}: {outcome}, retry scheduled"
-                        if d["status"] == "pending"
-                        else f"{d['status']} ({outcome})"
-                    )
-                    click.echo(
-                        f"{o['message_id']} -> {d['endpoint_id']}  {state} - delivered by another hookdev process",
-                        err=True,
-                    )
     deliveries = [d for o in out for d in o["deliveries"]]
     pending = sum(d["status"] == "pending" for d in deliveries)
     if not as_json and pending and not wait:
@@ -269,6 +252,41 @@ def send(
     failed = sum(d["status"] == "failed" for d in deliveries)
     if wait and failed:
         raise Failed(f"{failed} of {len(deliveries)} deliveries failed")
+
+
+class OtherProcesses:
+    """Attempts of these messages that another hookdev process (a running `listen`, the TUI, `dispatch`)
+    made: printed like this process's own, each once, as they finish (``watch``) and at the end."""
+
+    POLL = 0.5
+
+    def __init__(self, sender: Sender, message_ids: list[str], scale: float, quiet: bool) -> None:
+        self.sender = sender
+        self.message_ids = message_ids
+        self.scale = scale
+        self.quiet = quiet
+        self.printed: set[str] = set()  # attempt ids already shown (this process's come from the bus)
+
+    def report(self) -> None:
+        if self.quiet or not self.message_ids:
+            return
+        attempts = self.sender.store.message_attempts(self.message_ids)
+        by_number = {(a.message_id, a.endpoint_id, a.number): a for a in attempts}
+        finished = [a for a in attempts if a.status in ("success", "failed") and a.id not in self.printed]
+        for a in sorted(finished, key=lambda a: (a.started_at or a.scheduled_at, a.number)):
+            next_attempt = by_number.get(
+                (a.message_id, a.endpoint_id, a.number + 1)
+            )  # when its retry was due
+            line = attempt_line(a, next_attempt, self.scale)
+            click.echo(line + click.style("  (by another hookdev process)", fg="bright_black"), err=True)
+            self.printed.add(a.id)
+
+    async def watch(self) -> None:
+        import asyncio
+
+        while True:
+            await asyncio.sleep(self.POLL)
+            self.report()
 
 
 def _overrides(sets: tuple[str, ...], set_strs: tuple[str, ...], unsets: tuple[str, ...]) -> list[Override]:

@@ -239,7 +239,11 @@ class Dispatcher:
                 )
                 self.store.finish_attempt(attempt, self.owner, None)
                 return
-            fault = attempt.fault = attempt.fault or message.fault  # a replay repeats the message's fault
+            # A scheduled attempt carries its message's fault; a manual one (replay, recover) is clean
+            # unless it was created with the fault (`replay --fault`).
+            if attempt.trigger != "manual":
+                attempt.fault = attempt.fault or message.fault
+            fault = attempt.fault
             if fault == "out-of-order":
                 await self._after_previous(attempt, endpoint.id)
             attempt.started_at = self.clock.now()
@@ -315,7 +319,7 @@ class Dispatcher:
             wait = delay / message.time_scale  # the scale the message was sent with wins
         else:
             wait = self.clock.delay(delay)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"delay": delay}  # the schedule's wait, in platform seconds (for display)
         if retry_after is not None:
             extra["retry_after"] = retry_after
         return Attempt(

@@ -92,6 +92,18 @@ class Listen:
                 pipe.close()
 
 
+class ListenWith(Listen):
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hookdev", "listen", "--port", "0", "--json", *args],
+            cwd=cwd,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.ready = self.next_event("ready")
+
+
 # -- the right workspace from anywhere ------------------------------------------------------------
 
 
@@ -167,23 +179,32 @@ def test_status_says_which_workspace_why_and_what_runs_on_it(project: Path) -> N
     assert after["receiver"]["running"] is False and after["receiver"]["url"] == "http://127.0.0.1:8787"
 
 
-def test_a_delivery_signed_by_another_workspace_gets_a_hint(project: Path, tmp_path: Path) -> None:
-    listen = Listen(project)
-    try:
-        other = env_without_home(HOOKDEV_HOME=str(tmp_path / "other-ws"))
-        added = hd(tmp_path, "endpoints", "add", listen.ready["url"] + "/", "--json", env=other)
-        endpoint = json.loads(added.stdout)["id"]
-        sent = hd(tmp_path, "send", "code.scanned", "--endpoint", endpoint, "--json", env=other)
-        assert sent.returncode == 0, sent.stderr
-        request = listen.next_event("request")
-        assert request["verified"] is False
-        assert request["reason"].startswith("no signature matched any of 1 active secret")
-        assert request["reason"].endswith("(signed by another hookdev workspace? see `hookdev status`)")
-        # the same workspace's own send verifies, with no hint anywhere
-        hd(project, "send", "code.scanned", "--endpoint", "ep_local")
-        assert listen.next_event("request")["verified"] is True
-    finally:
-        listen.stop()
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One `hookdev listen --accept-invalid` (answers 200, records every verdict) shared by the tests
+    below, in its own workspace: (listener, folder, env)."""
+    folder = tmp_path_factory.mktemp("receiver")
+    env = env_without_home(HOOKDEV_HOME=str(folder / "ws"))
+    listen = ListenWith(folder, env, "--accept-invalid")
+    yield listen, folder, env
+    listen.stop()
+
+
+def test_a_delivery_signed_by_another_workspace_gets_a_hint(receiver: Any, tmp_path: Path) -> None:
+    listen, folder, env = receiver
+    other = env_without_home(HOOKDEV_HOME=str(tmp_path / "other-ws"))
+    added = hd(tmp_path, "endpoints", "add", listen.ready["url"] + "/", "--json", env=other)
+    endpoint = json.loads(added.stdout)["id"]
+    sent = hd(tmp_path, "send", "code.scanned", "--endpoint", endpoint, "--json", env=other)
+    assert sent.returncode == 0, sent.stderr
+    request = listen.next_event("request")
+    assert request["verified"] is False
+    assert request["reason"].startswith("no signature matched any of 1 active secret")
+    assert request["reason"].endswith("(signed by another hookdev workspace? see `hookdev status`)")
+    # the same workspace's own send verifies, with no hint anywhere
+    hd(folder, "send", "code.scanned", "--endpoint", "ep_local", env=env)
+    mine = listen.next_event("request")
+    assert mine["verified"] is True and mine["reason"] is None
 
 
 # -- names work everywhere -------------------------------------------------------------------------
@@ -264,17 +285,23 @@ def run_on_a_terminal(cwd: Path, answer: bytes, *args: str, env: dict[str, str])
 
 
 def test_destructive_commands_ask_and_piped_input_never_answers(tmp_path: Path) -> None:
+    from hookdev.models import Capture
+    from hookdev.workspace import Workspace
+
     home = tmp_path / "ws"
     env = env_without_home(HOOKDEV_HOME=str(home))
-    listen = Listen(tmp_path, env=env)
-    try:
-        hd(tmp_path, "send", "code.scanned", env=env)
-        listen.next_event("request")
-    finally:
-        listen.stop()
+    workspace = Workspace(home)  # one captured request, as the receiver stores it
+    workspace.store.insert_capture(
+        Capture("req_daily1", time.time(), "POST", "/", "", [("content-type", "application/json")], b"{}", 2)
+    )
+    workspace.close()
 
     def captures() -> int:
-        return len(json.loads(hd(tmp_path, "inbox", "--json", env=env).stdout))
+        opened = Workspace(home)
+        try:
+            return opened.store.count_captures()
+        finally:
+            opened.close()
 
     assert captures() == 1
     piped = hd(tmp_path, "inbox", "clear", input=b"y\n", env=env)
@@ -320,32 +347,26 @@ def test_tls_ca_prints_only_the_path(tmp_path: Path) -> None:
     assert lines[0] == str((tmp_path / "ws" / "tls" / "ca.pem").resolve())
 
 
-def test_a_signed_curl_command_piped_to_sh_sends_the_body_it_signed(tmp_path: Path) -> None:
-    env = env_without_home(HOOKDEV_HOME=str(tmp_path / "ws"))
-    listen = Listen(tmp_path, env=env)
-    try:
-        body = '{"type":"code.scanned","data":{"note":"it\'s $HOME `x`"}}'
-        shell = subprocess.run(
-            [
-                "sh",
-                "-c",
-                f"printf '%s\\n' \"$BODY\" | {sys.executable} -m hookdev sign --curl {listen.ready['url']}/ | sh",
-            ],
-            cwd=tmp_path,
-            env={**env, "BODY": body},
-            capture_output=True,
-            timeout=60,
-        )
-        assert shell.returncode == 0, shell.stderr
-        request = listen.next_event("request")
-        assert request["verified"] is True, request["reason"]
-        assert (
-            request["body_size"] == len(body.encode()) + 1
-        )  # with the newline printf added: what was signed
-        shown = json.loads(hd(tmp_path, "inbox", "show", request["id"], "--json", env=env).stdout)
-        assert shown["body_text"] == body + "\n"
-    finally:
-        listen.stop()
+def test_a_signed_curl_command_piped_to_sh_sends_the_body_it_signed(receiver: Any) -> None:
+    listen, tmp_path, env = receiver
+    body = '{"type":"code.scanned","data":{"note":"it\'s $HOME `x`"}}'
+    shell = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f"printf '%s\\n' \"$BODY\" | {sys.executable} -m hookdev sign --curl {listen.ready['url']}/ | sh",
+        ],
+        cwd=tmp_path,
+        env={**env, "BODY": body},
+        capture_output=True,
+        timeout=60,
+    )
+    assert shell.returncode == 0, shell.stderr
+    request = listen.next_event("request")
+    assert request["verified"] is True, request["reason"]
+    assert request["body_size"] == len(body.encode()) + 1  # with the newline printf added: what was signed
+    shown = json.loads(hd(tmp_path, "inbox", "show", request["id"], "--json", env=env).stdout)
+    assert shown["body_text"] == body + "\n"
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -400,3 +421,55 @@ def test_retry_countdowns_use_the_schedules_units() -> None:
     assert countdown(4.6) == "5s"
     assert countdown(0) == "0s"
     assert countdown(36000 - 2) == "10h"
+
+
+# -- the dev loop ----------------------------------------------------------------------------------
+
+
+def test_send_wait_shows_every_attempt_including_another_processes(tmp_path: Path) -> None:
+    env = env_without_home(HOOKDEV_HOME=str(tmp_path / "ws"))
+    # A running listen (its dispatcher competes for the retries) whose receiver fails 4 times, then 200.
+    listen = ListenWith(tmp_path, env, "--respond", "fail:4:503")
+    try:
+        sent = hd(tmp_path, "send", "code.scanned", "--wait", "--time-scale", "3600", env=env)
+        assert sent.returncode == 0, sent.stderr
+        message_id = sent.stdout.decode().split()[0]
+        lines = [
+            line for line in sent.stderr.decode().splitlines() if f"{message_id} -> ep_local  attempt" in line
+        ]
+        numbers = [int(line.split("attempt ")[1].split(":")[0]) for line in lines]
+        assert sorted(numbers) == [1, 2, 3, 4, 5], lines  # each attempt once, whoever made it
+        attempts = json.loads(hd(tmp_path, "attempts", "--message", message_id, "--json", env=env).stdout)
+        assert len(attempts) == 5
+        by_number = dict(zip(numbers, lines, strict=True))
+        # countdowns in the schedule's own units, as of when each attempt ended
+        assert "retry 2 in 5s" in by_number[1] and "retry 3 in 5m" in by_number[2]
+        assert "retry 4 in 30m" in by_number[3] and "retry 5 in 2h" in by_number[4]
+        assert ": 200 in" in by_number[5]
+    finally:
+        listen.stop()
+
+
+def test_replaying_a_faulted_message_is_clean_unless_asked_and_says_which(receiver: Any) -> None:
+    listen, tmp_path, env = receiver
+    sent = json.loads(hd(tmp_path, "send", "code.scanned", "--fault", "tamper", "--json", env=env).stdout)
+    assert listen.next_event("request")["verified"] is False
+    message_id = sent["message_id"]
+
+    clean = hd(tmp_path, "replay", message_id, env=env)
+    assert clean.returncode == 0, clean.stderr
+    assert (
+        f"replaying {message_id} clean (it was sent with fault tamper; --fault repeats it)"
+        in clean.stderr.decode()
+    )
+    assert listen.next_event("request")["verified"] is True
+
+    again = hd(tmp_path, "replay", message_id, "--fault", "--json", env=env)
+    doc = json.loads(again.stdout)
+    assert doc["fault"] == "tamper" and doc["message_fault"] == "tamper"
+    assert doc["attempts"][0]["fault"] == "tamper"
+    assert listen.next_event("request")["verified"] is False
+
+    explicit = json.loads(hd(tmp_path, "replay", message_id, "--no-fault", "--json", env=env).stdout)
+    assert explicit["fault"] is None and explicit["attempts"][0]["fault"] is None
+    assert listen.next_event("request")["verified"] is True

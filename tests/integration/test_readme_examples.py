@@ -104,7 +104,10 @@ def shell_env(tmp_path: Path) -> dict[str, str]:
 
 
 class Server:
+    """A `hookdev listen ...` from the README, on a free port; ``ready()`` waits until it serves."""
+
     def __init__(self, command: str, cwd: Path, env: dict[str, str]) -> None:
+        self.command = command
         args = command.split()[1:]
         if "--port" not in args:
             args += ["--port", "0"]
@@ -115,14 +118,20 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        self.port = ""
+
+    def ready(self) -> Server:
         assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()  # bounded by the test timeout
-        if not line:
-            raise AssertionError(f"{command!r} exited: {self.proc.wait()} {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
-        ready = json.loads(line)
-        while ready.get("event") != "ready":
-            ready = json.loads(self.proc.stdout.readline())
-        self.port = ready["url"].rsplit(":", 1)[1]
+        while not self.port:
+            line = self.proc.stdout.readline()  # bounded by the test timeout
+            if not line:
+                raise AssertionError(
+                    f"{self.command!r} exited: {self.proc.wait()} {self.proc.stderr.read().decode()}"
+                )  # type: ignore[union-attr]
+            event = json.loads(line)
+            if event.get("event") == "ready":
+                self.port = event["url"].rsplit(":", 1)[1]
+        return self
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
@@ -140,24 +149,34 @@ def test_readme_block_runs(start: int, tmp_path: Path, shell_env: dict[str, str]
     commands = dict(BLOCKS)[start]
     project = tmp_path / "project"
     project.mkdir()
+    runnable = [c for c in commands if skip_reason(c) is None]
     servers: list[Server] = []
     ran = 0
     try:
-        for command in commands:
-            if skip_reason(command) is not None:
-                continue
+        if runnable:  # the workspace first, so receivers started together share one secret
+            subprocess.run(["hookdev", "secret"], cwd=project, env=shell_env, capture_output=True, timeout=60)
+        # every receiver of the block starts at once (they run in "terminal 1" while the rest goes on)
+        started = {
+            c: Server(c.partition(" && ")[0], project, shell_env)
+            for c in runnable
+            if c.startswith("hookdev listen")
+        }
+        servers += started.values()
+        current: Server | None = None
+        for command in runnable:
             rest = None
-            if command.startswith("hookdev listen"):
-                head, _, rest = command.partition(" && ")
-                servers.append(Server(head, project, shell_env))
+            if command in started:
+                current = started[command].ready()
+                rest = command.partition(" && ")[2]
                 if not rest:
                     ran += 1
                     continue
             line = rest or command
-            if "8787" in line and not servers:  # talks to the receiver the tour left running
-                servers.append(Server("hookdev listen", project, shell_env))
-            if servers:
-                line = line.replace("8787", servers[-1].port)
+            if "8787" in line and current is None:  # talks to the receiver the tour left running
+                current = Server("hookdev listen", project, shell_env).ready()
+                servers.append(current)
+            if current is not None:
+                line = line.replace("8787", current.port)
             result = subprocess.run(
                 ["sh", "-c", line], cwd=project, env=shell_env, capture_output=True, timeout=120
             )

@@ -351,7 +351,7 @@ class CaptureQueries:
         def fts(columns: str, text: str) -> tuple[str, list[Any]]:
             """Candidates from the word index (rows not indexed yet: all of them), or "" without words."""
             phrase = fts_phrase(text)
-            if phrase is None:
+            if phrase is None or upto < 0:
                 return "", []
             sub = "SELECT rowid FROM search.captures_fts WHERE captures_fts MATCH ?"
             return f"(captures.rowid > ? OR captures.rowid IN ({sub}))", [upto, f"{{{columns}}} : {phrase}"]
@@ -408,7 +408,7 @@ class CaptureQueries:
             check = f"({meta} OR {_BODY_TEXT} LIKE ? ESCAPE '\\' OR headers LIKE ? ESCAPE '\\')"
             check_args = [w.lower()] * len(columns) + [_like(w), _like(w)]
             grams = trigram_phrase(w)
-            if grams is None:  # under 3 characters: no index can narrow it, every row is checked
+            if grams is None or upto < 0:  # under 3 characters (or no index): every row is checked
                 exact("", [], check, check_args, False)
                 continue
             subs = ["SELECT rowid FROM search.meta_fts WHERE meta_fts MATCH ?"]
@@ -422,11 +422,16 @@ class CaptureQueries:
         return where, args
 
     def _indexed_upto(self) -> int:
-        """How far the search index goes; without the background indexer, it is brought up to date."""
+        """How far the search index goes; without the background indexer, it is brought up to date.
+
+        -1 when there is no usable index (search.db cannot be opened): every row is then checked."""
         store: Any = self
-        if not store.indexing_in_background:
-            store.index_captures()
-        return int(store.search_indexed_upto())
+        try:
+            if not store.indexing_in_background:
+                store.index_captures()
+            return int(store.search_indexed_upto())
+        except sqlite3.Error:
+            return -1
 
     def seen_before(self, capture_ids: list[str]) -> set[str]:
         """Which of these captures carry a webhook-id that an earlier capture already had."""

@@ -158,3 +158,22 @@ def test_a_large_match_count_is_capped_then_grows_as_rows_page_in(workspace, mon
         model.ensure(len(model))
     assert len(model) == 17 and not model.capped
     assert ids == [model.row(i).id for i in range(10)]
+
+
+def test_search_without_a_usable_index_checks_every_row(tmp_path) -> None:
+    """search.db cannot be opened: searches still answer (by scanning), checkpoints and clears go on."""
+    from hookdev.store import Store
+
+    (tmp_path / "search.db").mkdir()
+    store = Store(tmp_path / "hookdev.db")
+    try:
+        store.start_checkpointer(0.02)
+        store.insert_captures([_rich(i) for i in range(9)])
+        for text, expected in [("growth", 3), ('body:"cus_4"', 1), ("header:x-team=core", 3)]:
+            model = InboxModel(store)
+            model.reload(Filter(text=text))
+            assert len(model) == expected, text
+        assert store.indexing_in_background and store._checkpointer.is_alive()
+        assert store.clear_captures() == 9
+    finally:
+        store.close()

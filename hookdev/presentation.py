@@ -6,16 +6,33 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from typing import Any
 
 from hookdev.models import Capture
 from hookdev.redact import headers_json
 
+_iso_second: tuple[int, str] = (-1, "")
+
 
 def iso(ts: float | None) -> str | None:
+    """``ts`` as ISO 8601 UTC with milliseconds (``2026-01-02T03:04:05.678Z``), the same text as
+    ``datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")`` with ``Z``. The
+    second's text is cached: this runs for every ``listen --json`` line."""
+    global _iso_second
     if ts is None:
         return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if not 0 <= ts < 1e11:  # not a plain current time: the general path
+        return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    second = int(ts)
+    micro = round((ts - second) * 1e6)  # what datetime does: half-even to the microsecond
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    cached, text = _iso_second
+    if cached != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _iso_second = (second, text)
+    return f"{text}.{micro // 1000:03d}Z"
 
 
 def clock(ts: float | None) -> str:

@@ -172,8 +172,18 @@ def _event_type(body: bytes) -> str | None:
 _MAX_SQL_INT = 2**63 - 1
 
 
+_date_cache: tuple[int, bytes] = (-1, b"")
+
+
 def _http_date() -> bytes:
-    return email.utils.formatdate(usegmt=True).encode("ascii")
+    """The HTTP Date of now, formatted once per second (formatdate was ~2% of ingest CPU)."""
+    global _date_cache
+    now = int(time.time())
+    second, value = _date_cache
+    if second != now:
+        value = email.utils.formatdate(now, usegmt=True).encode("ascii")
+        _date_cache = (now, value)
+    return value
 
 
 def _scope_origin(scope: Scope) -> str | None:

@@ -177,6 +177,9 @@ async def test_scorecard_attempts_and_runs(tmp_path: Path) -> None:
         (["ep_local", "--probe", " "], "--probe is empty"),
         (["http://example.com/hooks", "--secret", SECRET], "refusing http URL"),
         ([], "give the consumer's URL"),
+        (["ftp://127.0.0.1/hooks", "--secret", SECRET], "give an http:// or https:// URL"),
+        (["3000"], "a target is an endpoint id or name, or an http:// or https:// URL"),
+        (["ep_local", "--junit", "/nonexistent/dir/check.xml"], "is not a writable directory"),
     ],
 )
 async def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

@@ -195,9 +195,9 @@ def _endpoint(sender: Sender, target: str, secret: str | None, scheme: str | Non
             raise InputError(f"cannot check {target}: give an http:// or https:// URL, or an endpoint id")
         try:
             return sender.endpoint(target)
-        except InputError as e:
+        except InputError as unknown:
             raise InputError(
-                f"{e} (a target is an endpoint id or name, or an http:// or https:// URL)"
+                f"{unknown} (a target is an endpoint id or name, or an http:// or https:// URL)"
             ) from None
     for e in sender.endpoints():
         if e.url == target.strip():

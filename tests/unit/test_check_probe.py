@@ -69,3 +69,53 @@ def test_a_url_that_drips_its_body_is_stopped_at_the_deadline() -> None:
     result, took = asyncio.run(go())
     assert result == "probe URL did not answer within 0.5 s"
     assert took < 10
+
+
+def _callable(fn: object) -> int | str:
+    from hookdev.pytest_plugin import _CallableProbe
+
+    async def go() -> int | str:
+        probe = _CallableProbe(fn)  # type: ignore[arg-type]
+        probe.timeout = 0.5
+        try:
+            return await probe.read()
+        except ProbeError as e:
+            return str(e)
+
+    return asyncio.run(go())
+
+
+async def _forever() -> int:
+    await asyncio.sleep(30)
+    return 1
+
+
+async def _three() -> int:
+    return 3
+
+
+def count_rows() -> int:
+    raise ZeroDivisionError("division by zero")
+
+
+@pytest.mark.parametrize(
+    "fn,expected",
+    [
+        (lambda: 4, 4),
+        (lambda: "5\n", 5),
+        (_three, 3),
+        (lambda: "many", "returned 'many', expected an int (a count of side effects)"),
+        (lambda: None, "returned None, expected an int"),
+        (lambda: True, "returned True, expected an int"),
+        (count_rows, "probe count_rows raised ZeroDivisionError: division by zero"),
+        (_forever, "probe _forever did not finish within 0.5 s"),
+    ],
+)
+def test_a_callable_probe_reads_a_count_or_says_what_went_wrong(fn: object, expected: int | str) -> None:
+    """Whatever the user's probe does becomes a ProbeError, which the check reports as a reason (a raw
+    ValueError or ZeroDivisionError used to escape hookdev_check as a traceback into hookdev's code)."""
+    got = _callable(fn)
+    if isinstance(expected, int):
+        assert got == expected
+    else:
+        assert isinstance(got, str) and expected in got

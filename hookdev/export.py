@@ -176,7 +176,9 @@ def to_curl(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str:
     """A curl command: -q first (no ~/.curlrc), --globoff and --path-as-is (the target is sent as
     written), only http(s), ``--url`` for the URL, and curl's own default headers removed."""
     parts = ["curl", "-q", "-sS", "--globoff", "--path-as-is", "--proto", "=http,https"]
-    parts += ["-X", shlex.quote(capture.method), "--url", shlex.quote(url)]
+    # HEAD through -X would wait for a body that never comes: --head asks for the head alone.
+    method = ["--head"] if capture.method == "HEAD" else ["-X", shlex.quote(capture.method)]
+    parts += [*method, "--url", shlex.quote(url)]
     for k, v in headers:
         if k.lower() in SENSITIVE:
             parts += ["-H", f'"{k}: ${AUTH_ENV}"']

@@ -58,6 +58,8 @@ class Settings:
         unknown = sorted(set(values) - set(BY_NAME))
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        for name, value in values.items():
+            check(name, value)
         return dataclasses.replace(self, **{k: normalize(k, v) for k, v in values.items()})
 
 
@@ -105,6 +107,28 @@ def normalize(name: str, value: Any) -> Any:
     if setting.kind == "path":
         return str(value)
     return value
+
+
+def check(name: str, value: Any) -> None:
+    """Raise ValueError (one line) when ``value`` is out of what the declaration of ``name`` allows:
+    a choice not among its choices, a number at or below its bound, an integer out of its range."""
+    setting = BY_NAME[name]
+    if value is None:
+        return
+    if setting.kind == "choice" and value not in setting.choices:
+        raise ValueError(f"{name}: expected one of {'|'.join(setting.choices)}, got {value!r}")
+    if setting.kind in ("number", "integer", "size") and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    if setting.kind == "number" and setting.lo is not None and not value > setting.lo:
+        raise ValueError(f"{name}: expected a number > {setting.lo:g}, got {value!r}")
+    if setting.kind == "integer" and (
+        (setting.lo is not None and value < setting.lo) or (setting.hi is not None and value > setting.hi)
+    ):
+        raise ValueError(f"{name}: {value!r} is out of range")
+    if setting.kind == "bool" and not isinstance(value, bool):
+        raise ValueError(f"{name}: expected true or false, got {value!r}")
 
 
 def _given(value: Any) -> bool:

@@ -51,8 +51,9 @@ def attempts(
         limit=limit,
         include_bodies=as_json,
     )
+    names = sender.endpoint_names()  # hookdev.toml names: lists show them
     if as_json:
-        emit_json([attempt_json(a) for a in found])
+        emit_json([{**attempt_json(a), "endpoint_name": names.get(a.endpoint_id)} for a in found])
         return
     if not found:
         click.echo("no attempts match", err=True)
@@ -61,7 +62,7 @@ def attempts(
         when = fmt_time(a.started_at if a.status in ("success", "failed") else a.scheduled_at)
         color = {"success": "green", "failed": "red"}.get(a.status, "yellow")
         click.echo(
-            f"{a.id}  {when}  {a.message_id} -> {a.endpoint_id}  #{a.number} {a.trigger:<9} "
+            f"{a.id}  {when}  {a.message_id} -> {names.get(a.endpoint_id, a.endpoint_id)}  #{a.number} {a.trigger:<9} "
             + click.style(f"{a.status:<8}", fg=color)
             + f" {outcome_text(a)}"
             + _tags(a)

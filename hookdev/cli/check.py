@@ -25,6 +25,7 @@ from hookdev.models import Endpoint
 from hookdev.presentation import iso
 from hookdev.sender import Sender
 from hookdev.signing import SecretError
+from hookdev.textsafe import visible
 from hookdev.workspace import Workspace
 
 _MARK = {PASS: ("✓", "green"), WARN: ("!", "yellow"), FAIL: ("✗", "red")}
@@ -256,11 +257,11 @@ def _line(r: Result) -> None:
     head = click.style(f" {mark} {r.verdict:<4} ", fg=colour, bold=True) + click.style(
         f"{r.id:<16}", bold=True
     )
-    click.echo(f"{head} {_clip(r.received(), 28):<28}  {r.reason}")
+    click.echo(f"{head} {visible(_clip(r.received(), 28)):<28}  {visible(r.reason)}")
     if r.verdict != PASS:
         body = next((x.body for x in r.exchanges if x.body), "")
         got = f" Answer body: {_clip(body, 80)!r}." if body else ""
-        click.echo(click.style(f"{'':24}sent {r.spec_sends}.{got} {r.why}", fg="bright_black"))
+        click.echo(click.style(visible(f"{'':24}sent {r.spec_sends}.{got} {r.why}"), fg="bright_black"))
 
 
 def _footer(run: Run, specs: list[Spec], probe: Probe | None, junit_file: str | None) -> None:

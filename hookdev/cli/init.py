@@ -45,7 +45,7 @@ def init(force: bool, directory: Path | None, as_json: bool) -> None:
     click.echo(f"{'Overwrote' if existed else 'Wrote'} {_shown(target)} (every setting is explained inside).")
     here = directory is None or _same(folder, Path.cwd())
     run = "run" if here else f"cd {folder}, then run"
-    click.echo(f"Next: edit it, then {run} `hookdev listen` (or `hookdev` for the TUI) to use it.")
+    click.echo(f"Next: edit it, then {run} `hookdev listen` (or `hookdev` for the TUI) to use it.", err=True)
 
 
 def _write(target: Path, text: str) -> None:

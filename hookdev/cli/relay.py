@@ -74,7 +74,13 @@ def _check_tls(cert: str | None, key: str | None) -> None:
             raise HookdevError(f"cannot use the TLS certificate {cert} with key {key}: {e}") from None
 
 
-def _serve(config: Any, sock: socket.socket, on_ready: Callable[[int], None], cluster: Any = None) -> None:
+#: Longest wait at shutdown for requests in flight to be answered.
+DRAIN_TIMEOUT = 10.0
+
+
+def _serve(
+    config: Any, sock: socket.socket, on_ready: Callable[[int], None], relay: Any, cluster: Any = None
+) -> None:
     import logging
 
     import uvicorn
@@ -98,6 +104,12 @@ def _serve(config: Any, sock: socket.socket, on_ready: Callable[[int], None], cl
                 on_ready(sock.getsockname()[1])
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # A rolling deploy drops nothing in flight: stop taking connections (the balancer sends
+            # new ones elsewhere), let the requests our clients are serving finish (bounded), then
+            # close the WebSockets (clients reconnect through another instance) and leave the cluster.
+            for listening in self.servers:
+                listening.close()
+            await relay.drain(DRAIN_TIMEOUT)
             await super().shutdown(sockets)
             if cluster is not None:
                 await cluster.stop()
@@ -438,7 +450,7 @@ def relay(
             click.echo("No --token: anyone who can reach the relay can open a channel.")
         click.echo("Press Ctrl+C to stop.")
 
-    _serve(config, sock, on_ready, cluster)
+    _serve(config, sock, on_ready, app.state.relay, cluster)
     if as_json:
         emit_json({"event": "stopped"})
     else:

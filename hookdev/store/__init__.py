@@ -7,6 +7,7 @@ attempts, claims (the dispatcher's leases) and settings; ``rows`` maps the deliv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -201,20 +202,37 @@ class Store(
         self._checkpointer.start()
 
     def _checkpoint_loop(self, interval: float) -> None:
-        """Checkpoints, and the search index brought up to date (both on their own connections)."""
+        """Checkpoints, and the search index brought up to date (both on their own connections).
+
+        While captures pour in, indexing waits (up to a tail of IDLE_TAIL rows, which a search scans):
+        a flood's CPU goes to the receiver, and the index catches up in the first quiet moment."""
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        index = search_index.open_index(search_index.path_for(self.path))
+        try:
+            index: sqlite3.Connection | None = search_index.open_index(
+                search_index.path_for(self.path), self.path
+            )
+        except sqlite3.Error:  # no search index (a search then checks every row): checkpoints go on
+            index = None
+        last_top = -1
         try:
             while not self._stop_checkpoints.wait(interval):
                 try:
-                    search_index.catch_up(conn, index, limit=20 * search_index.BATCH)
+                    top = conn.execute("SELECT ifnull(max(rowid), 0) FROM captures").fetchone()[0]
+                    busy = last_top >= 0 and top - last_top > 50
+                    last_top = top
+                    behind = (
+                        index is not None and top - search_index.indexed_upto(index) > search_index.IDLE_TAIL
+                    )
+                    if index is not None and (not busy or behind):
+                        search_index.catch_up(index, limit=20 * search_index.BATCH)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:
                     pass  # busy or locked: the next round catches up
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
-            index.close()
+            if index is not None:
+                index.close()
 
     # -- the search index ---------------------------------------------------------------------
     @property
@@ -223,7 +241,7 @@ class Store(
 
     def _index(self) -> sqlite3.Connection:
         if self._index_conn is None:
-            self._index_conn = search_index.open_index(search_index.path_for(self.path))
+            self._index_conn = search_index.open_index(search_index.path_for(self.path), self.path)
         return self._index_conn
 
     def attach_search(self) -> None:
@@ -237,11 +255,10 @@ class Store(
 
     def index_captures(self, limit: int | None = None) -> int:
         """Bring the search index up to date now (a process without the background thread)."""
-        with self.lock:
-            return search_index.catch_up(self.conn, self._index(), limit)
+        return search_index.catch_up(self._index(), limit)
 
     def reset_search(self) -> None:
-        with self.lock:
+        with self.lock, contextlib.suppress(sqlite3.Error):  # no index: nothing to forget
             search_index.reset(self._index())
 
     def search_indexed_upto(self) -> int:

@@ -9,14 +9,20 @@ from typing import Any
 
 from hookdev.models import Capture
 from hookdev.search import Query, is_glob
-from hookdev.store.search_index import fts_phrase
+from hookdev.store.search_index import fts_phrase, single_word, trigram_phrase
 
 # A capture whose webhook-id an earlier capture had (served by the partial index on webhook_id).
 _SEEN_BEFORE = (
     "captures.webhook_id IS NOT NULL AND EXISTS (SELECT 1 FROM captures e WHERE e.webhook_id = captures.webhook_id"
     " AND (e.received_at < captures.received_at OR (e.received_at = captures.received_at AND e.id < captures.id)))"
 )
-_BODY_TEXT = "lower(CAST(captures.body AS TEXT))"
+_BODY_TEXT = "CAST(captures.body AS TEXT)"
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern (case-insensitive for ASCII) finding ``text`` anywhere, with ``\\`` as the escape."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
 
 _COLUMNS = (
     "id",
@@ -268,13 +274,18 @@ class CaptureQueries:
         path: str | None = None,
         text: str | None = None,
         query: Query | None = None,
+        at_most: int | None = None,
     ) -> int:
+        """How many match; ``at_most``: stop counting there (a search matching 30,000 rows needn't)."""
         where, args = self._capture_filter(verified, unsigned, event_type, path, text)
         if query is not None:
             more, more_args = self._query_filter(query)
             where += more
             args += more_args
         sql = "SELECT count(*) FROM captures" + (" WHERE " + " AND ".join(where) if where else "")
+        if at_most is not None and where:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM captures WHERE {' AND '.join(where)} LIMIT ?)"
+            args.append(at_most)
         with self.lock:
             return int(self.conn.execute(sql, args).fetchone()[0])
 
@@ -338,11 +349,26 @@ class CaptureQueries:
                 args.append(pattern.lower())
 
         def fts(columns: str, text: str) -> tuple[str, list[Any]]:
+            """Candidates from the word index (rows not indexed yet: all of them), or "" without words."""
             phrase = fts_phrase(text)
-            if phrase is None:
-                return "1", []  # no words to look up: the check on the row decides
+            if phrase is None or upto < 0:
+                return "", []
             sub = "SELECT rowid FROM search.captures_fts WHERE captures_fts MATCH ?"
             return f"(captures.rowid > ? OR captures.rowid IN ({sub}))", [upto, f"{{{columns}}} : {phrase}"]
+
+        def exact(
+            candidates: str, cand_args: list[Any], check: str, check_args: list[Any], trusted: bool
+        ) -> None:
+            """Candidates checked on the row itself; ``trusted``: the index is exact for indexed rows."""
+            if not candidates:
+                where.append(f"({check})")
+                args.extend(check_args)
+            elif trusted:
+                where.append(f"({candidates} AND (captures.rowid <= ? OR {check}))")
+                args.extend([*cand_args, upto, *check_args])
+            else:
+                where.append(f"({candidates} AND {check})")
+                args.extend([*cand_args, *check_args])
 
         if q.verdict == "unsigned":
             where.append("verified IS NULL")
@@ -370,29 +396,42 @@ class CaptureQueries:
             text_like("webhook_id", w)
         for b in q.body:
             clause, clause_args = fts("body", b)
-            where.append(f"({clause} AND instr({_BODY_TEXT}, ?) > 0)")
-            args += [*clause_args, b.lower()]
+            exact(clause, clause_args, f"{_BODY_TEXT} LIKE ? ESCAPE '\\'", [_like(b)], single_word(b))
         for name, value in q.headers:
-            needle = json.dumps(name)[:-1] + '", "'  # '"name", "' as the headers column stores it
             clause, clause_args = fts("headers", f"{name} {value or ''}")
-            where.append(f"({clause} AND instr(lower(headers), ?) > 0 AND instr(lower(headers), ?) > 0)")
-            args += [*clause_args, needle, (value or "").lower()]
+            needle = json.dumps(name)[:-1] + '", "'  # '"name", "' as the headers column stores it
+            pattern = _like(needle) + (_like(value)[1:] if value else "")
+            exact(clause, clause_args, "headers LIKE ? ESCAPE '\\'", [pattern], False)
+        columns = ("path", "method", "event_type", "reason", "webhook_id", "id")
         for w in q.words:
-            columns = ("path", "method", "event_type", "reason", "webhook_id", "id")
             meta = " OR ".join(f"instr(lower(ifnull({c}, '')), ?) > 0" for c in columns)
-            clause, clause_args = fts("body headers", w)
-            where.append(
-                f"({meta} OR ({clause} AND (instr({_BODY_TEXT}, ?) > 0 OR instr(lower(headers), ?) > 0)))"
-            )
-            args += [w.lower()] * len(columns) + clause_args + [w.lower(), w.lower()]
+            check = f"({meta} OR {_BODY_TEXT} LIKE ? ESCAPE '\\' OR headers LIKE ? ESCAPE '\\')"
+            check_args = [w.lower()] * len(columns) + [_like(w), _like(w)]
+            grams = trigram_phrase(w)
+            if grams is None or upto < 0:  # under 3 characters (or no index): every row is checked
+                exact("", [], check, check_args, False)
+                continue
+            subs = ["SELECT rowid FROM search.meta_fts WHERE meta_fts MATCH ?"]
+            sub_args: list[Any] = [grams]
+            phrase = fts_phrase(w)
+            if phrase is not None:
+                subs.append("SELECT rowid FROM search.captures_fts WHERE captures_fts MATCH ?")
+                sub_args.append(f"{{body headers}} : {phrase}")
+            candidates = f"(captures.rowid > ? OR captures.rowid IN ({' UNION '.join(subs)}))"
+            exact(candidates, [upto, *sub_args], check, check_args, single_word(w))
         return where, args
 
     def _indexed_upto(self) -> int:
-        """How far the search index goes; without the background indexer, it is brought up to date."""
+        """How far the search index goes; without the background indexer, it is brought up to date.
+
+        -1 when there is no usable index (search.db cannot be opened): every row is then checked."""
         store: Any = self
-        if not store.indexing_in_background:
-            store.index_captures()
-        return int(store.search_indexed_upto())
+        try:
+            if not store.indexing_in_background:
+                store.index_captures()
+            return int(store.search_indexed_upto())
+        except sqlite3.Error:
+            return -1
 
     def seen_before(self, capture_ids: list[str]) -> set[str]:
         """Which of these captures carry a webhook-id that an earlier capture already had."""

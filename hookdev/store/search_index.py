@@ -14,19 +14,25 @@ resets the index (rowids start over).
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from pathlib import Path
 
 from hookdev.search import tokens
 
+VERSION = 2
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS captures_fts USING fts5(body, headers, content='', tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS meta_fts USING fts5(meta, content='', tokenize='trigram');
 CREATE TABLE IF NOT EXISTS indexed (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL);
 INSERT OR IGNORE INTO indexed (id, upto) VALUES (1, 0);
 """
+OLD_TABLES = ("captures_fts", "meta_fts", "indexed")
+# What a free word is looked up in besides the body and headers: short fields, indexed by trigrams so a
+# word matches anywhere inside them ("valid" finds /invalid), as the Inbox filter always did.
+META_COLUMNS = ("path", "method", "event_type", "reason", "webhook_id", "id")
 BATCH = 2000
+IDLE_TAIL = 20_000  # rows a busy receiver may leave unindexed (a search scans them)
 
 
 def fts_phrase(text: str) -> str | None:
@@ -37,26 +43,34 @@ def fts_phrase(text: str) -> str | None:
     return '"' + " ".join(w.replace('"', "") for w in words) + '"*'
 
 
+def trigram_phrase(text: str) -> str | None:
+    """An FTS5 trigram query for ``text`` as a substring (3 characters at least), or None."""
+    return '"' + text.replace('"', '""') + '"' if len(text) >= 3 else None
+
+
+def single_word(text: str) -> bool:
+    """True when the index's own matching is exact for ``text`` (one word: a token prefix is a substring)."""
+    return tokens(text) == [text.lower()]
+
+
 def path_for(db_path: Path) -> Path:
     return db_path.with_name("search.db")
 
 
-def _headers_text(headers_json: str) -> str:
-    try:
-        pairs = json.loads(headers_json)
-        return "\n".join(f"{k}: {v}" for k, v in pairs)
-    except (ValueError, TypeError):
-        return headers_json
-
-
-def open_index(path: Path) -> sqlite3.Connection:
+def open_index(path: Path, source: Path) -> sqlite3.Connection:
+    """A connection writing search.db, with the workspace database attached (read) as ``src``."""
     new = not path.exists()
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
     if new:
         os.chmod(path, 0o600)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:  # an older layout: start over
+        for table in OLD_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"PRAGMA user_version={VERSION}")
     conn.executescript(SCHEMA)
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
     return conn
 
 
@@ -64,36 +78,42 @@ def indexed_upto(conn: sqlite3.Connection, schema: str = "main") -> int:
     return int(conn.execute(f"SELECT upto FROM {schema}.indexed WHERE id = 1").fetchone()[0])
 
 
-def catch_up(source: sqlite3.Connection, index: sqlite3.Connection, limit: int | None = None) -> int:
+_META = " || char(10) || ".join(f"ifnull({c}, '')" for c in META_COLUMNS)
+
+
+def catch_up(index: sqlite3.Connection, limit: int | None = None) -> int:
     """Index the captures added since the last call (at most ``limit``); returns how many.
 
-    ``source`` reads the workspace database, ``index`` writes search.db: two connections, so the
-    receiver's connection is never held by this."""
+    All in SQL on the index's own connection (the workspace database attached as ``src``): the words
+    are made by SQLite's C code, which does not hold Python's GIL, so the receiver's thread keeps
+    running while a batch is indexed, and the receiver's connection is never held by this."""
     done = 0
     upto = indexed_upto(index)
-    top = source.execute("SELECT ifnull(max(rowid), 0) FROM captures").fetchone()[0]
+    top = index.execute("SELECT ifnull(max(rowid), 0) FROM src.captures").fetchone()[0]
     if top < upto:  # the captures were cleared and rowids started over
         reset(index)
         upto = 0
-    while limit is None or done < limit:
-        rows = source.execute(
-            "SELECT rowid, body, headers FROM captures WHERE rowid > ? ORDER BY rowid LIMIT ?", (upto, BATCH)
-        ).fetchall()
-        if not rows:
-            break
+    while (limit is None or done < limit) and upto < top:
+        end = min(top, upto + BATCH)
         index.execute("BEGIN")
         try:
-            index.executemany(
-                "INSERT INTO captures_fts (rowid, body, headers) VALUES (?, ?, ?)",
-                [(r[0], bytes(r[1]).decode("utf-8", "replace"), _headers_text(r[2])) for r in rows],
+            index.execute(
+                "INSERT INTO captures_fts (rowid, body, headers) SELECT rowid, CAST(body AS TEXT), headers"
+                " FROM src.captures WHERE rowid > ? AND rowid <= ?",
+                (upto, end),
             )
-            upto = rows[-1][0]
-            index.execute("UPDATE indexed SET upto = ? WHERE id = 1", (upto,))
+            index.execute(
+                f"INSERT INTO meta_fts (rowid, meta) SELECT rowid, {_META} FROM src.captures"
+                " WHERE rowid > ? AND rowid <= ?",
+                (upto, end),
+            )
+            index.execute("UPDATE indexed SET upto = ? WHERE id = 1", (end,))
             index.execute("COMMIT")
         except BaseException:
             index.execute("ROLLBACK")
             raise
-        done += len(rows)
+        done += end - upto
+        upto = end
     return done
 
 
@@ -101,5 +121,6 @@ def reset(index: sqlite3.Connection) -> None:
     """Forget everything (the captures were cleared)."""
     index.execute("BEGIN")
     index.execute("INSERT INTO captures_fts (captures_fts) VALUES ('delete-all')")
+    index.execute("INSERT INTO meta_fts (meta_fts) VALUES ('delete-all')")
     index.execute("UPDATE indexed SET upto = 0 WHERE id = 1")
     index.execute("COMMIT")

@@ -102,8 +102,7 @@ class HookdevApp(App[None]):
             "Leave the field",
             show=False,
             tooltip="Leave a text field (then 1-5 switch views again)",
-            id="app.leave_input",
-        ),
+        ),  # no id: a key, not a palette command
     ]
 
     log_visible: var[bool] = var(True)

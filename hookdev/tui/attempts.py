@@ -8,6 +8,7 @@ from textual.content import Content
 
 from hookdev.models import Attempt
 from hookdev.presentation import human_delay
+from hookdev.textsafe import visible
 from hookdev.tui.badges import (
     accepted_fault,
     accepted_fault_content,
@@ -59,7 +60,7 @@ def attempt_content(a: Attempt, now: float, scale: float, fault: str | None, whe
     if a.extra.get("fault_note"):  # e.g. "timestamp 1 h ahead"
         line += Content.styled(f" ({a.extra['fault_note']})", "$text-muted")
     if a.error:
-        line += Content.styled(f"  {a.error}", "$text-error")
+        line += Content.styled(f"  {visible(a.error)}", "$text-error")
     if a.extra.get("retry_after") is not None:
         line += Content.styled(f"  Retry-After {a.extra['retry_after']:g} s", "$text-muted")
     if accepted_fault(fault, a.status_code):  # on a line of its own: it must not be missed

@@ -18,6 +18,8 @@ from hookdev.search import Query
 from hookdev.store import Store
 
 PAGE = 400
+FIRST_PAGE = 100  # a screen or three: a new filter shows its first rows without loading a whole page
+COUNT_AT_MOST = 5_000  # a filtered count stops here; the rest is counted as it is paged in
 VERDICTS = ("all", "valid", "invalid", "unsigned", "duplicates")
 
 
@@ -103,6 +105,7 @@ class InboxModel:
         self._pages: list[Row] = []  # newest first
         self._ids: set[str] = set()
         self._exhausted = False
+        self.capped = False
 
     def __len__(self) -> int:
         return self.total
@@ -119,20 +122,24 @@ class InboxModel:
         self._pages.clear()
         self._ids.clear()
         self._exhausted = False
-        self.total = self.store.count_captures(**self.filter.store_kwargs())  # type: ignore[arg-type]
-        self.ensure(PAGE - 1)
+        kwargs = self.filter.store_kwargs()
+        cap = COUNT_AT_MOST if self.filter.active else None
+        self.total = self.store.count_captures(at_most=cap, **kwargs)  # type: ignore[arg-type]
+        self.capped = cap is not None and self.total >= cap  # then ``total`` grows as rows are paged in
+        self.ensure(FIRST_PAGE - 1)
 
     def ensure(self, index: int) -> None:
         """Page rows in from the store until ``index`` is loaded (or there are no more)."""
         while self.loaded <= index and not self._exhausted:
             before = (self._pages[-1].received_at, self._pages[-1].id) if self._pages else None
+            size = FIRST_PAGE if not self._pages else PAGE
             got = self.store.list_captures(
-                limit=PAGE,
+                limit=size,
                 before=before,
                 include_body=False,
                 **self.filter.store_kwargs(),  # type: ignore[arg-type]
             )
-            if len(got) < PAGE:
+            if len(got) < size:
                 self._exhausted = True
             seen = self.store.seen_before([c.id for c in got if c.webhook_id])
             for c in got:
@@ -141,6 +148,9 @@ class InboxModel:
                     self._pages.append(Row.of(c, c.id in seen))
         if self._exhausted:
             self.total = self.loaded
+            self.capped = False
+        elif self.capped and self.loaded >= self.total:
+            self.total = self.loaded + 1  # more to come: one row past what is loaded
 
     def row(self, index: int) -> Row | None:
         if index < 0 or index >= self.total:

@@ -496,6 +496,13 @@ class Relay:
             channel.pending.pop(request_id, None)
         return _answer(answer_header, answer, str(header.get("method", "")))
 
+    async def drain(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` s) until no request is waiting here for an answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(timeout, self.request_timeout)
+        while self.budgets and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def close_all(self, code: int, reason: str) -> None:
         for channel in list(self.channels.values()):
             await channel.close(code, reason)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hookdev.config import load_config
 from hookdev.engine import Engine
-from hookdev.events import StatusChanged
+from hookdev.events import LogLine, StatusChanged
 from hookdev.options import EngineOptions
 from tests.conftest import wait_for
 
@@ -35,6 +35,10 @@ async def test_a_burst_of_saves_resends_once_and_never_an_operational_event(
     engine.bus.subscribe(events.append)
     await engine.start()
     try:
+        # the ready output names the workspace (the TUI's log panel and `listen` show it)
+        assert any(
+            isinstance(e, LogLine) and e.text.startswith(f"workspace {workspace.home} (") for e in events
+        )
         engine.sender.send("code.scanned")
 
         def resends() -> list[str]:

@@ -4,6 +4,8 @@ answer goes back to the original caller."""
 
 from __future__ import annotations
 
+import json
+import stat
 import time
 
 import httpx
@@ -37,6 +39,11 @@ async def test_public_request_through_relay_is_captured_forwarded_and_answered(w
         await wait_for(lambda: engine.public_url, timeout=30)
         assert engine.public_url.startswith(relay_url + "/c/")
         assert engine.public_url == f"{relay_url}/c/{workspace.store.get_setting('relay_channel')}"
+        keys = workspace.home / "relay-keys.json"  # the channel's owner key, private to the workspace
+        assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+        assert list(json.loads(keys.read_text())) == [
+            f"{relay_url} {workspace.store.get_setting('relay_channel')}"
+        ]
         headers = sign_headers([workspace.receiver_secrets().current], "msg_pub", int(time.time()), BODY)
         async with httpx.AsyncClient() as client:
             r = await client.post(engine.public_url + "/hooks/in?x=1", content=BODY, headers=headers)

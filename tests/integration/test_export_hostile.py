@@ -236,3 +236,25 @@ def test_the_url_is_the_receivers_never_the_host_header():
     )
     capture.receiver_url = None  # an old capture: the default receiver, not its Host
     assert "--url http://127.0.0.1:8787/p" in export_capture(capture, "curl")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+async def test_a_head_request_replays_with_curl_and_returns(workspace, engine_factory, tmp_path):
+    """curl -X HEAD waits for a body that never comes; the export asks with --head instead."""
+    engine = await engine_factory()
+    capture = Capture(
+        id="req_head",
+        received_at=time.time(),
+        method="HEAD",
+        path="/h",
+        query="",
+        headers=[("host", "x")],
+        body=b"",
+        body_size=0,
+        receiver_url=engine.url,
+    )
+    seen = {c.id for c in workspace.store.list_captures(limit=None)}
+    result = await run(["sh", "-c", export_capture(capture, "curl")], dict(os.environ), tmp_path)
+    assert result.returncode == 0, result.stderr
+    [got] = await wait_for(lambda: newest_since(workspace, seen))
+    assert (got.method, got.path) == ("HEAD", "/h")

@@ -341,3 +341,61 @@ async def test_health_says_when_redis_is_gone_and_release_works_through_redis(
         newcomer = RelayClient(url, EchoApp().app, channel=channel, key=KEY_B)
         async with running_client(newcomer):
             assert (await http.post(url + f"/c/{channel}", content=b"n")).content == b"echo:n"
+
+
+async def test_limits_and_timeouts_hold_across_instances(redis_url: str, prefix: str) -> None:
+    echo = EchoApp()
+    async with instances(redis_url, prefix, 2, request_timeout=1.0, max_in_flight=1) as (a, b):
+        client = RelayClient(a, echo.app, channel=new_channel_name(), key=KEY_A)
+        async with running_client(client), httpx.AsyncClient(timeout=DEADLINE) as http:
+            hung = asyncio.create_task(http.post(b + f"/c/{client.channel}/hang", content=b"h"))
+            await wait_for(lambda: client.in_flight == 1, "the hung request to reach the client")
+            busy = await http.post(b + f"/c/{client.channel}/x", content=b"second")
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+            timed_out = await hung
+            assert timed_out.status_code == 504
+            assert "did not answer within 1 s" in timed_out.text
+            await asyncio.wait_for(echo.hang_cancelled.wait(), DEADLINE)  # the client stopped the app
+
+
+async def test_a_rolling_restart_drops_nothing_in_flight(redis_url: str, prefix: str) -> None:
+    """SIGTERM to the instance serving a channel: its requests in flight finish, the client moves on."""
+    started = asyncio.Event()
+
+    async def handler(request: Request) -> Response:
+        body = await request.body()
+        if request.url.path == "/slow":
+            started.set()
+            await asyncio.sleep(1.0)
+        return Response(b"ok:" + body)
+
+    app = Starlette(routes=[Route("/{rest:path}", handler, methods=["POST"])])
+    procs = [_spawn_relay(redis_url, prefix), _spawn_relay(redis_url, prefix)]
+    try:
+        a, b = _ready(procs[0]), _ready(procs[1])
+        statuses: list[RelayStatus] = []
+        ports = [int(a.rsplit(":", 1)[1]), int(b.rsplit(":", 1)[1])]
+        async with Balancer(ports) as balanced, httpx.AsyncClient(timeout=DEADLINE) as http:
+            client = RelayClient(
+                balanced, app, channel=new_channel_name(), key=KEY_A, on_status=statuses.append
+            )
+            async with running_client(client):
+                slow = asyncio.create_task(http.post(b + f"/c/{client.channel}/slow", content=b"1"))
+                await asyncio.wait_for(started.wait(), DEADLINE)
+                procs[0].send_signal(signal.SIGTERM)  # A serves the channel: it drains, then leaves
+                answer = await slow
+                assert answer.status_code == 200 and answer.content == b"ok:1"
+                await wait_for(lambda: sum(s.state == "connected" for s in statuses) == 2, "the move to B")
+                after = await http.post(balanced + f"/c/{client.channel}/x", content=b"2")
+                assert after.content == b"ok:2"
+        assert procs[0].wait(DEADLINE) in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM once shut down
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            try:
+                _, err = proc.communicate(timeout=DEADLINE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+            assert "Traceback" not in err, err

@@ -168,14 +168,18 @@ async def test_1100_connections_that_never_finish_headers_do_not_lock_callers_ou
                         b"POST /c/" + client.channel.encode() + b" HTTP/1.1\r\nHost: x\r\nX-%d: " % i
                     )
                     writers.append(writer)
-                await wait_for(lambda: guard.evicted >= 100, "the oldest slow connections to be cut")
+                # Past the cap the oldest slow connections are cut (evicted, or already at their deadline).
+                await wait_for(
+                    lambda: guard.evicted + guard.head_timeouts >= 100, "slow connections to be cut"
+                )
                 assert len(guard.connections) <= 1000
                 # Real callers still get through, at once.
                 response = await http.post(client.public_url + "/ok", content=b"through")
                 assert response.status_code == 207 and response.content == b"echo:through"
                 assert (await http.get(relay_url + "/healthz")).json()["status"] == "ok"
                 # And the rest are cut at the head deadline.
-                await wait_for(lambda: guard.head_timeouts >= 900, "the head deadline", timeout=DEADLINE)
+                await wait_for(lambda: guard.evicted + guard.head_timeouts >= 1100, "the head deadline")
+                assert guard.head_timeouts > 0
             finally:
                 for writer in writers:
                     writer.close()
@@ -295,3 +299,21 @@ def test_bindings_lapse_after_their_ttl_and_a_broken_state_file_is_a_clear_error
     done = run_cli("relay", "--state", str(tmp_path / "bad.json"), "--port", "0", "--host", "127.0.0.1")
     assert done.returncode == 2
     assert done.stderr.decode().startswith("Error: --state: cannot read the relay state file")
+
+
+async def test_past_the_connection_cap_the_oldest_connection_without_headers_is_cut() -> None:
+    guard = ConnectionGuard(GuardLimits(head_timeout=60, body_timeout=60, max_connections=2))
+    async with serve(create_relay_app(), http=guard.protocol_class()) as relay_url:
+        port = int(relay_url.rsplit(":", 1)[1])
+        oldest_reader, oldest = await asyncio.open_connection("127.0.0.1", port)
+        oldest.write(b"GET / HTTP/1.1\r\n")
+        _, second = await asyncio.open_connection("127.0.0.1", port)
+        second.write(b"GET / HTTP/1.1\r\n")
+        await oldest.drain()
+        await wait_for(lambda: len(guard.connections) == 2, "two slow connections")
+        async with httpx.AsyncClient(timeout=DEADLINE) as http:  # a third caller still gets its answer
+            assert (await http.get(relay_url + "/")).status_code == 200
+        assert await asyncio.wait_for(oldest_reader.read(), DEADLINE) == b""  # the oldest was cut
+        assert guard.evicted >= 1
+        for writer in (oldest, second):
+            writer.close()

@@ -31,8 +31,10 @@ def hwm():
 
 async def main():
     app, path, n, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    cap = int(sys.argv[5])
     ws = Workspace(tempfile.mkdtemp())
-    engine = Engine(ws, EngineOptions(port=0, dispatch=False, forward_to=app, forward_timeout=60))
+    options = EngineOptions(port=0, dispatch=False, forward_to=app, forward_timeout=60, max_response=cap)
+    engine = Engine(ws, options)
     await engine.start()
     async with httpx.AsyncClient(timeout=120) as client:
         await client.post(engine.url + "/small", content=b"{}")  # warm up
@@ -98,9 +100,9 @@ def _app() -> tuple[str, threading.Event]:
     return ready["url"], stop
 
 
-def _measure(app: str, path: str, n: int, concurrency: int) -> dict:
+def _measure(app: str, path: str, n: int, concurrency: int, cap: int = 10 * 1024 * 1024) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, app, path, str(n), str(concurrency)],
+        [sys.executable, "-c", CHILD, app, path, str(n), str(concurrency), str(cap)],
         capture_output=True,
         timeout=600,
         cwd=tempfile.gettempdir(),
@@ -115,6 +117,7 @@ def run() -> list[dict]:
     try:
         small = _measure(app, "/small", 40, 8)
         forever = _measure(app, "/forever", 40, 8)
+        small_cap = _measure(app, "/forever", 40, 8, cap=1024 * 1024)
     finally:
         stop.set()
     assert forever["statuses"] == [502], forever
@@ -140,6 +143,16 @@ def run() -> list[dict]:
             "baseline_value": grown_small,
             "ratio": grown / max(grown_small, 0.1),
             "target": "informational",
+        },
+        {
+            "benchmark": "forward_stream_memory",
+            "metric": "peak RSS growth, the same never-ending answers with --max-response 1MiB",
+            "value": small_cap["peak"] - small_cap["before"],
+            "unit": "MiB",
+            "baseline": "peak RSS growth with --max-response 10MiB (above)",
+            "baseline_value": grown,
+            "ratio": (small_cap["peak"] - small_cap["before"]) / max(grown, 0.1),
+            "target": "< 0.3: memory follows the cap, not the stream",
         },
     ]
 

@@ -129,7 +129,8 @@ def run() -> list[dict]:
     rows.append(
         {
             "benchmark": "search",
-            "metric": f"slowest first screen of {len(QUERIES)} searches over {N:,} captures ({worst_q}: {hits:,} hits)",
+            "metric": f"slowest first screen of {len(QUERIES)} searches over {N:,} captures ({worst_q}: "
+            f"{hits:,}{'+' if hits >= 5000 else ''} hits)",
             "value": worst,
             "unit": "ms",
             "baseline": "target",
@@ -159,7 +160,7 @@ def run() -> list[dict]:
             "baseline": f"group-commit inserts of the same {N:,}",
             "baseline_value": N / fill,
             "ratio": (N / index) / (N / fill),
-            "target": ">= 1.0 (keeps up with ingest)",
+            "target": "informational (it need only outpace the receiver: ingest bench, ~1.7k req/s)",
         }
     )
     rows.append(

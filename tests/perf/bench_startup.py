@@ -2,7 +2,8 @@
 
 Each command runs as a fresh `python -m hookdev ...` process against a prepared workspace (so no
 command pays for creating it), interleaved round by round with the `python -c pass` baseline; the
-median of the rounds counts. `send` includes its first attempt to a loopback consumer (a plain
+median of the rounds counts. Modules load from bytecode cached by a warm-up run, as in an installed
+package. `send` includes its first attempt to a loopback consumer (a plain
 `http.server` in this process answering 200). Targets (issue 12): `--version`/`--help` <= 3x; inbox,
 endpoints list, messages, attempts, verify, sign, secret <= 6x; send, catalog list/show <= 8x.
 `python tests/perf/bench_startup.py` prints the rows.
@@ -99,6 +100,10 @@ def run() -> list[dict]:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp) / "ws"
             env = {**os.environ, "HOOKDEV_HOME": str(home), "NO_COLOR": "1"}
+            # As installed: hookdev's modules load from cached bytecode (written by the warm-up run into
+            # the temp dir, not the checkout), even where PYTHONDONTWRITEBYTECODE is set.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(Path(__file__).resolve().parents[2]), *filter(None, [os.environ.get("PYTHONPATH")])]
             )

@@ -182,3 +182,18 @@ async def test_attempt_detail_from_deliveries_and_the_endpoint_log(tmp_path: Pat
         await until(pilot, lambda: isinstance(app.screen, AttemptDetailScreen), what="opened from the log")
         await pilot.press("escape")
     app.ctx.workspace.close()
+
+
+def test_diff_shows_hostile_bytes_escaped() -> None:
+    from hookdev.json_diff import diff_captures
+    from hookdev.models import Capture
+    from hookdev.tui.screens.diff import diff_content
+
+    def cap(i: int, body: bytes, path: str) -> Capture:
+        return Capture(f"req_{i:012d}", 0.0, "POST", path, "", [("x-note", f"v{i}\x1b[2J")], body, len(body))
+
+    a = cap(1, b'{"k\\u001b]0;owned\\u0007": 1, "n": "a"}', "/x\x1b[31m")
+    b = cap(2, b'{"n": "b\\u202e"}', "/y")
+    text = diff_content(diff_captures(a, b)).plain
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "\\x1b" in text and "\\u202e" in text

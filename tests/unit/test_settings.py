@@ -217,3 +217,13 @@ def test_after_any_reloads_and_runtime_changes_everything_shows_the_snapshot(wor
                 assert getattr(engine.settings, name) == value, name
         if published:
             assert published[-1].settings is engine.settings  # replaced whole, and told
+
+
+def test_a_runtime_change_is_checked_against_its_declaration(workspace) -> None:
+    engine = Engine(workspace, EngineOptions(port=0, dispatch=False))
+    for bad in ({"time_scale": 0}, {"resend_mode": "sometimes"}, {"port": 70000}, {"nope": 1}):
+        with pytest.raises(ValueError):
+            engine.change(**bad)
+    assert engine.settings == Settings(port=0)  # nothing changed
+    with pytest.raises(ValueError, match="invalid target"):
+        engine.set_forwarding("localhost:3000 /x")

@@ -19,6 +19,7 @@ from hookdev.delivery.inspect import as_request, sent_body
 from hookdev.models import Attempt, Endpoint, Message
 from hookdev.redact import redact_headers
 from hookdev.store import Store
+from hookdev.textsafe import visible
 from hookdev.tui.badges import (
     accepted_fault,
     accepted_fault_content,
@@ -58,7 +59,7 @@ def attempt_content(
         ("Duration", Content(f"{attempt.duration_ms:,.0f} ms" if attempt.duration_ms is not None else "-")),
     ]
     if attempt.error:
-        rows.append(("Error", Content.styled(attempt.error, "$text-error")))
+        rows.append(("Error", Content.styled(visible(attempt.error), "$text-error")))
     if fault:
         rows.append(("Fault", fault_content(fault)))
         if accepted_fault(fault, attempt.status_code):
@@ -80,7 +81,7 @@ def attempt_content(
         parts.append("\n")
     parts.append(Content.styled("\nResponse\n", "bold $text-accent"))
     if attempt.status_code is None:
-        parts.append(Content.styled(attempt.error or "no response (yet)", "$text-muted"))
+        parts.append(Content.styled(visible(attempt.error or "no response (yet)"), "$text-muted"))
         parts.append("\n")
     else:
         parts.append(Content.assemble(code_content(attempt.status_code), "\n"))

@@ -13,19 +13,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from hookdev.json_diff import CaptureDiff, Change
+from hookdev.textsafe import visible
 from hookdev.tui.widgets.content_view import ContentView
 
 _KIND = {"added": ("+", "$text-success"), "removed": ("-", "$text-error"), "changed": ("~", "$text-warning")}
 
 
 def _value(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = visible(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _change(change: Change) -> Content:
     mark, style = _KIND[change.kind]
-    head = Content.assemble(Content.styled(f" {mark} ", f"bold {style}"), Content.styled(change.path, "bold"))
+    head = Content.assemble(
+        Content.styled(f" {mark} ", f"bold {style}"), Content.styled(visible(change.path), "bold")
+    )
     if change.kind == "added":
         return Content.assemble(head, "  ", Content.styled(_value(change.new), "$text-success"), "\n")
     if change.kind == "removed":
@@ -46,14 +49,13 @@ def diff_content(d: CaptureDiff) -> Content:
     a, b = d.a, d.b
     parts: list[Content | str] = [
         Content.styled("from ", "$text-muted"),
-        Content.styled(f"{a.id}  {a.method} {a.path}  {a.event_type or '-'}\n", "$text-accent"),
+        Content.styled(visible(f"{a.id}  {a.method} {a.path}  {a.event_type or '-'}") + "\n", "$text-accent"),
         Content.styled("  to ", "$text-muted"),
-        Content.styled(f"{b.id}  {b.method} {b.path}  {b.event_type or '-'}\n", "$text-accent"),
+        Content.styled(visible(f"{b.id}  {b.method} {b.path}  {b.event_type or '-'}") + "\n", "$text-accent"),
     ]
     if a.method != b.method or a.path != b.path or a.query != b.query:
-        parts.append(
-            Content.styled(f"\nRequest line: {a.method} {a.path} → {b.method} {b.path}\n", "$text-warning")
-        )
+        line = visible(f"{a.method} {a.path} → {b.method} {b.path}")
+        parts.append(Content.styled(f"\nRequest line: {line}\n", "$text-warning"))
     parts.append(Content.styled(f"\nHeaders  ({len(d.header_changes)} changed)\n", "bold $text-accent"))
     parts += [_change(c) for c in d.header_changes] or [Content.styled(" the same\n", "$text-muted")]
     parts.append(Content.styled("\nBody  ", "bold $text-accent"))
@@ -63,7 +65,8 @@ def diff_content(d: CaptureDiff) -> Content:
         parts.append(Content.styled("(not JSON: a text diff)\n", "$text-muted"))
         for line in d.body_text_diff:
             style = "$text-success" if line.startswith("+") else "$text-error" if line.startswith("-") else ""
-            parts.append(Content.styled(line + "\n", style) if style else line + "\n")
+            shown = visible(line)
+            parts.append(Content.styled(shown + "\n", style) if style else shown + "\n")
     elif d.body_changes:
         parts.append(Content.styled(f"({len(d.body_changes)} changed, JSON key by key)\n", "$text-muted"))
         parts += [_change(c) for c in d.body_changes]

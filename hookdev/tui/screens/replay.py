@@ -21,6 +21,7 @@ from hookdev import capture_replay as cr
 from hookdev import signing
 from hookdev.forward import Route
 from hookdev.models import Capture
+from hookdev.textsafe import visible
 
 
 @dataclass
@@ -66,7 +67,9 @@ class ReplayScreen(ModalScreen[ReplayPlan | None]):
         c = self.capture
         what = "Edit and replay" if self.edit else "Replay"
         with Vertical(classes="dialog form-dialog", id="replay-dialog"):
-            yield Label(f"{what} {c.method} {c.path}  ({c.id})", classes="dialog-title")
+            yield Label(
+                visible(f"{what} {c.method} {c.path}  ({c.id})"), classes="dialog-title", markup=False
+            )
             with VerticalScroll():
                 if self.edit:
                     yield Label(

@@ -15,6 +15,7 @@ from textual.widgets import Input, Select
 
 from hookdev import signing
 from hookdev.models import Capture
+from hookdev.textsafe import visible
 from hookdev.tui.badges import verdict_badge
 from hookdev.tui.context import Context
 from hookdev.tui.inbox_model import VERDICTS, Filter, InboxModel
@@ -412,7 +413,7 @@ class InboxView(Vertical):
 
                 request_text(from_capture(capture))  # a binary body cannot be edited: say so now
         except Exception as e:  # ReplayError (a binary body), WorkspaceError (an unreadable secret file)
-            self.app.notify(str(e), title="Cannot replay", severity="error")
+            self.app.notify(visible(str(e)), title="Cannot replay", severity="error", markup=False)
             return
 
         def done(plan: ReplayPlan | None) -> None:
@@ -428,10 +429,11 @@ class InboxView(Vertical):
         result = await replay(self.ctx.store, capture, plan.request, plan.url)
         if result.error is not None:
             self.app.notify(
-                f"{plan.url}: {result.error}",
+                visible(f"{plan.url}: {result.error}"),
                 title=f"Replay of {capture.id} failed",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
             return
         edited = "edited, " if plan.request.edited else ""
@@ -439,6 +441,7 @@ class InboxView(Vertical):
             f"{result.status} from {plan.url} in {result.duration_ms:.0f} ms ({edited}{plan.signing})."
             f"\nNew capture {result.capture_id}.",
             title=f"Replayed {capture.id}",
+            markup=False,
         )
         new_id = result.capture_id
         if new_id is None:

@@ -184,6 +184,8 @@ class CaptureList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.model) - 1)) if len(self.model) else 0
 
     def watch_cursor(self, old: int, value: int) -> None:
+        if self.virtual_size.height != len(self.model) + 1:  # a capped count grew as rows paged in
+            self._sync_size()
         top = int(self.scroll_y)
         self._scroll_to_cursor()
         if int(self.scroll_y) == top:  # only the two rows whose highlight changed (row i is line i + 1)
@@ -220,6 +222,8 @@ class CaptureList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.model.ensure(len(self.model))  # page everything in: the count may shrink to what exists
+        while self.model.capped:  # a search whose count stopped early: on to its real end
+            self.model.ensure(len(self.model))
         self._sync_size()
         self.cursor = len(self.model) - 1
 

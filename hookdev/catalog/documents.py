@@ -7,11 +7,10 @@ instead of tens of seconds).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Protocol
-
-import yaml
 
 from hookdev.catalog.model import CatalogIssue, json_path
 
@@ -82,29 +81,38 @@ def parse_json(text: str) -> object:
         raise ValueError("invalid JSON: nested too deeply") from None
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader that keeps timestamps as strings: a schema's ``format: date-time`` wants a string."""
-
-
-_CSafe: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml, when PyYAML was built with it
-
-
-class _FastYamlLoader(_CSafe):
-    """The same, on libyaml: ten times faster on a big document (its error messages say a little less)."""
-
-
-_NO_TIMESTAMPS = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.yaml_implicit_resolvers = _NO_TIMESTAMPS
-_FastYamlLoader.yaml_implicit_resolvers = _NO_TIMESTAMPS
 _FAST_FROM = 512 * 1024  # characters: hand-written catalogs get the pure-Python loader's clearer errors
 
 
+@functools.cache
+def _yaml_loaders() -> tuple[type, type]:
+    """SafeLoader subclasses that keep timestamps as strings (a schema's ``format: date-time`` wants a
+    string): the pure-Python one, and the same on libyaml (ten times faster on a big document, its error
+    messages say a little less) when PyYAML was built with it. Built on first use: PyYAML costs start-up
+    time that JSON catalogs never need."""
+    import yaml
+
+    class YamlLoader(yaml.SafeLoader):
+        pass
+
+    class FastYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    no_timestamps = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    YamlLoader.yaml_implicit_resolvers = no_timestamps
+    FastYamlLoader.yaml_implicit_resolvers = no_timestamps
+    return YamlLoader, FastYamlLoader
+
+
 def parse_yaml(text: str) -> object:
+    import yaml
+
+    slow, fast = _yaml_loaders()
     try:
-        loader = _FastYamlLoader if len(text) >= _FAST_FROM else _YamlLoader
+        loader = fast if len(text) >= _FAST_FROM else slow
         return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclasses
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark

@@ -83,7 +83,7 @@ def confirm(yes: bool, question: str, command: str) -> None:
     "nothing deleted", exit 1); else refuse (exit 2): piped input never answers for the user."""
     if yes:
         return
-    if not click.get_text_stream("stdin").isatty():
+    if not sys.stdin.isatty():
         raise HookdevError(f"nothing deleted: `{command}` asks first; add --yes when stdin is not a terminal")
     if not click.confirm(question, default=False, err=True):
         raise Failed("nothing deleted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 
@@ -86,7 +87,7 @@ def show(obj: dict[str, str | None], capture_id: str, body: bool, as_json: bool)
     if c is None:
         raise HookdevError(f"no captured request {capture_id!r} (see hookdev inbox)")
     if body and not as_json:
-        click.get_binary_stream("stdout").write(c.body)
+        sys.stdout.buffer.write(c.body)
         return
     if as_json:
         emit_json(capture_detail_json(c))
@@ -250,7 +251,7 @@ def _write(data: bytes, output: str | None) -> None:
         except OSError as e:
             raise HookdevError(f"cannot write {output}: {e.strerror or e}") from None
     else:
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(data)
         stream.flush()
 

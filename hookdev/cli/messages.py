@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -77,7 +78,7 @@ def show(obj: dict[str, Any], message_id: str, body: bool, as_json: bool) -> Non
         emit_json(doc)
         return
     if body:
-        click.get_binary_stream("stdout").write(message.payload)
+        sys.stdout.buffer.write(message.payload)
         return
     click.echo(click.style(message.event_type, bold=True) + f"   {message.id}")
     click.echo(f"  created      {fmt_time(message.created_at)}   {len(message.payload)} bytes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import shlex
 import time
+from typing import IO
 
 import click
 
@@ -39,7 +40,7 @@ def sign(
     secrets: tuple[str, ...],
     msg_id: str | None,
     timestamp: int | None,
-    body_file: click.utils.LazyFile | None,
+    body_file: IO[bytes] | None,
     curl_url: str | None,
     as_json: bool,
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from hookdev.cli._common import HookdevError, emit_json, home_option, json_option, open_workspace
@@ -33,7 +35,7 @@ def ca(home: str | None, as_json: bool) -> None:
         emit_json({"ca": str(path)})
         return
     click.echo(str(path))  # only the path on stdout: `curl --cacert "$(hookdev tls ca)" ...`
-    if click.get_text_stream("stderr").isatty():
+    if sys.stderr.isatty():
         click.echo("Trust it per command (for `hookdev listen --tls`):", err=True)
         click.echo(f'  curl --cacert "$(hookdev tls ca)" https://localhost:{DEFAULT_PORT}/', err=True)
         click.echo(f"  SSL_CERT_FILE={path} python your_sender.py", err=True)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hookdev.forward import Route
 
 
-def read_body(body_file: IO[Any] | click.utils.LazyFile | None) -> bytes:
+def read_body(body_file: IO[Any] | None) -> bytes:
     if body_file is not None:
         return body_file.read()
     if sys.stdin is None or sys.stdin.isatty():

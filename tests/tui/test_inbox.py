@@ -136,3 +136,34 @@ async def test_delete_and_clear(workspace) -> None:
         await until(pilot, lambda: workspace.store.count_captures() == 0, what="cleared")
         assert len(inbox.model) == 0
         await app.action_quit()
+
+
+async def test_captured_terminal_controls_are_drawn_escaped(workspace) -> None:
+    """A request whose path, headers and body hold ESC/OSC/C1/bidi characters: the list row and the
+    detail tabs show them as visible escapes, never raw (issue 10)."""
+    import httpx
+
+    app = HookdevApp(workspace, EngineOptions(port=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        async with httpx.AsyncClient() as client:
+            await client.post(
+                app.engine.url + "/x%1b",
+                content='{"a": "\x9b31m\u202eevil"}\x1b]0;t\x07'.encode(),
+                headers={"x-title": "\x1b]0;pwned\x07".encode("latin-1")},
+            )
+        inbox = app.view("inbox")
+        await until(pilot, lambda: len(inbox.model) == 1, what="capture listed")
+        await until(pilot, lambda: inbox.detail.capture is not None, what="detail shown")
+        row = "".join(seg.text for seg in inbox.query_one("CaptureList").render_line(1))
+        texts = [row, _text(app, "overview")]
+        await pilot.press("right")
+        texts.append(_text(app, "headers"))
+        await pilot.press("right")
+        texts.append(_text(app, "body"))
+        for text in texts:
+            for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+                assert raw not in text, (raw, text)
+        assert "\\x1b]0;pwned\\x07" in texts[2]
+        assert "\\u202eevil" in texts[3]
+        await app.action_quit()

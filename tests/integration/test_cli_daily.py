@@ -386,7 +386,7 @@ def test_a_signed_curl_command_piped_to_sh_sends_the_body_it_signed(receiver: An
         (("frobnicate",), "Error: No such command 'frobnicate' (see hookdev --help)"),
         (
             ("listen", "--port", "x"),
-            "Error: Invalid value for '--port': 'x' is not a valid integer range (see hookdev listen --help)",
+            "Error: Invalid value for '--port': 'x' is not a valid integer (see hookdev listen --help)",
         ),
     ],
 )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import operator
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
@@ -36,7 +37,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from hookdev.check import Probe, Run, Runner, Target, battery, new_client, parse_ids
+from hookdev.check import Probe, ProbeError, Run, Runner, Target, battery, new_client, parse_ids
 from hookdev.check.model import FAIL, WARN
 from hookdev.delivery import DEFAULT_TIMEOUT, FAULTS
 from hookdev.delivery.attempt import send as send_attempt
@@ -314,10 +315,24 @@ class _CallableProbe(Probe):
         self._fn = fn
 
     async def read(self) -> int:
-        value = self._fn()
-        if inspect.isawaitable(value):
-            value = await value
-        return int(value)
+        """The callable's count; what it raises or returns instead becomes a :class:`ProbeError`, which
+        the check reports (a sync callable runs inline: it is the test's own code, on its objects)."""
+        try:
+            value: object = self._fn()
+            if inspect.isawaitable(value):
+                value = await asyncio.wait_for(value, self.timeout)
+        except TimeoutError:
+            raise ProbeError(f"probe {self.spec} did not finish within {self.timeout:g} s") from None
+        except Exception as e:  # noqa: BLE001 - the user's code: any failure is the probe's
+            raise ProbeError(f"probe {self.spec} raised {type(e).__name__}: {e}"[:300]) from None
+        try:  # an int, an int-like (numpy), or the text of one ("3\n" from a subprocess)
+            if isinstance(value, bool):
+                raise TypeError
+            return int(value.strip()) if isinstance(value, str | bytes) else operator.index(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ProbeError(
+                f"probe {self.spec} returned {value!r:.60}, expected an int (a count of side effects)"
+            ) from None
 
 
 def failure_text(run: Run, target: str, warnings: bool = False) -> str:

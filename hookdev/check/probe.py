@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 
 import httpx
 
@@ -42,14 +44,27 @@ class Probe:
 
     async def _read_url(self) -> int:
         try:
-            async with httpx.AsyncClient(trust_env=False, timeout=self.timeout) as client:
-                response = await client.get(self.spec)
-                body = response.content[:_MAX_OUTPUT]
+            status, body = await asyncio.wait_for(self._get(), self.timeout)
+        except TimeoutError:
+            raise ProbeError(f"probe URL did not answer within {self.timeout:g} s") from None
         except httpx.HTTPError as e:
             raise ProbeError(f"probe URL failed: {type(e).__name__}: {e}"[:300]) from None
-        if not 200 <= response.status_code < 300:
-            raise ProbeError(f"probe URL answered {response.status_code}, expected 2xx with a count")
+        if not 200 <= status < 300:
+            raise ProbeError(f"probe URL answered {status}, expected 2xx with a count")
         return _count(body, "probe URL")
+
+    async def _get(self) -> tuple[int, bytes]:
+        """The status and at most ``_MAX_OUTPUT + 1`` bytes of the body (a deadline on the whole)."""
+        async with (
+            httpx.AsyncClient(trust_env=False, timeout=self.timeout) as client,
+            client.stream("GET", self.spec) as response,
+        ):
+            body = b""
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > _MAX_OUTPUT:
+                    break
+            return response.status_code, body[: _MAX_OUTPUT + 1]
 
     async def _read_command(self) -> int:
         try:
@@ -58,15 +73,18 @@ class Probe:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group: a timeout kills its children too
             )
         except OSError as e:
             raise ProbeError(f"probe command could not start: {e.strerror or e}") from None
         try:
             out, err = await asyncio.wait_for(proc.communicate(), self.timeout)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+            # killing the shell alone leaves its children holding the pipes open (and the wait hangs)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):  # drained to EOF, so the pipes close cleanly
+                await asyncio.wait_for(proc.communicate(), 5)
             raise ProbeError(f"probe command did not finish within {self.timeout:g} s") from None
         if proc.returncode != 0:
             tail = _printable(err[-200:]) or "no output on stderr"

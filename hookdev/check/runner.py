@@ -271,10 +271,13 @@ def judge(spec: b.Spec, exchanges: list[Exchange], timeout: float) -> tuple[str,
     if spec.id == "svix-headers":
         if first.ok:
             return PASS, "accepted"
-        return WARN, (
-            f"answered {_answer(first)}: only webhook-* headers are accepted, and Svix-hosted platforms "
-            "send svix-*"
-        )
+        if first.status_code is not None and 400 <= first.status_code < 500:  # refused the naming
+            return WARN, (
+                f"answered {_answer(first)}: only webhook-* headers are accepted, and Svix-hosted "
+                "platforms send svix-*"
+            )
+        # a crash, a redirect or no answer says nothing about which header names are read
+        return FAIL, f"expected 2xx, got {_answer(first)}"
     if spec.id == "duplicate":
         if not first.ok:
             return FAIL, f"refused the first delivery: {_answer(first)}"

@@ -192,7 +192,9 @@ def _footer(cat: Catalog, infos: list[TypeInfo]) -> None:
         notes.append(f"{len(cat.issues)} problem(s) in the catalog")
     if notes:
         hint = f"`hookdev catalog validate{'' if cat.source == 'bundled sample' else ' ' + cat.source}` lists every problem"
-        click.echo(f"{len(infos)} event types: {', '.join(notes)}; {hint}", err=True)
+        click.echo(
+            f"{len(infos)} event type{'' if len(infos) == 1 else 's'}: {', '.join(notes)}; {hint}", err=True
+        )
 
 
 @catalog.command("show")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -109,6 +110,8 @@ def check(
         return
     if target is None:
         raise HookdevError("give the consumer's URL or an endpoint id (see `hookdev check --help`)")
+    if junit_file is not None:
+        _check_writable(junit_file)  # before the run, not after it has been lost
     sender = make_sender(workspace, catalog)
     endpoint = input_errors(lambda: _endpoint(sender, target, secret, scheme))
     used_scheme = (scheme or endpoint.scheme).lower()
@@ -189,7 +192,14 @@ def check(
 def _endpoint(sender: Sender, target: str, secret: str | None, scheme: str | None) -> Endpoint:
     """The endpoint a run records its attempts under: EP itself, or the (disabled) endpoint of URL."""
     if not target.lower().startswith(("http://", "https://")):
-        return sender.endpoint(target)
+        if "://" in target:
+            raise InputError(f"cannot check {target}: give an http:// or https:// URL, or an endpoint id")
+        try:
+            return sender.endpoint(target)
+        except InputError as unknown:
+            raise InputError(
+                f"{unknown} (a target is an endpoint id or name, or an http:// or https:// URL)"
+            ) from None
     for e in sender.endpoints():
         if e.url == target.strip():
             return e
@@ -205,6 +215,15 @@ def _endpoint(sender: Sender, target: str, secret: str | None, scheme: str | Non
         disabled=True,
         disabled_reason=CHECK_TARGET_NOTE,
     )
+
+
+def _check_writable(path: str) -> None:
+    target = Path(path)
+    parent = target.parent
+    if target.is_dir():
+        raise HookdevError(f"cannot write --junit file {path}: it is a directory")
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise HookdevError(f"cannot write --junit file {path}: {parent} is not a writable directory")
 
 
 def _check_secret(scheme: str, secret: str) -> None:
@@ -227,7 +246,7 @@ def _header(endpoint: Endpoint, scheme: str, event_type: str, specs: list[Spec],
     click.echo(
         click.style("hookdev check ", bold=True)
         + click.style(endpoint.url, bold=True)
-        + f"  ({endpoint.id}, {scheme}, {len(specs)} checks, event {event_type}"
+        + f"  ({endpoint.id}, {scheme}, {len(specs)} check{'' if len(specs) == 1 else 's'}, event {event_type}"
         + (f", side effects read from a probe {probe.kind}" if probe is not None else "")
         + ")"
     )

@@ -131,22 +131,26 @@ async def _run(workspace: Any, options: Any, as_json: bool) -> None:
         )
     else:
         click.echo(
-            click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True)
+            click.style("hookdev listening on ", bold=True) + click.style(engine.url, fg="cyan", bold=True),
+            err=True,
         )
-        click.echo(f"  workspace  {display_path(workspace.home)}  ({workspace.location.reason})")
-        click.echo(f"  secret     {secret}")
+        click.echo(f"  workspace  {display_path(workspace.home)}  ({workspace.location.reason})", err=True)
+        click.echo(f"  secret     {secret}", err=True)
         settings = engine.settings
         if settings.forward_to:
-            click.echo(f"  forward    {settings.forward_to}")
+            click.echo(f"  forward    {settings.forward_to}", err=True)
         for route in settings.routes:
-            click.echo(f"  route      {route.prefix} -> {route.target}")
-        click.echo(f"  answers    {settings.respond.describe()}")
+            click.echo(f"  route      {route.prefix} -> {route.target}", err=True)
+        click.echo(f"  answers    {settings.respond.describe()}", err=True)
         if options.config_path is not None:
-            click.echo(f"  config     {options.config_path} (edits apply live)")
+            click.echo(f"  config     {options.config_path} (edits apply live)", err=True)
         if options.relay:
-            click.echo(f"  relay      {options.relay} (the public URL follows once the channel is live)")
+            click.echo(
+                f"  relay      {options.relay} (the public URL follows once the channel is live)", err=True
+            )
         click.echo(
-            "  try        hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops"
+            "  try        hookdev send <event type>   (hookdev catalog list shows them) - Ctrl-C stops",
+            err=True,
         )
     sys.stdout.flush()
     try:

@@ -37,9 +37,15 @@ def finite(min: float, max: float, *, min_open: bool = False, max_open: bool = F
     return FiniteFloat(min, max, min_open=min_open, max_open=max_open)
 
 
+class BoundedInt(click.IntRange):
+    """click's ``IntRange``, named as a user would say it: "'abc' is not a valid integer", not "... range"."""
+
+    name = "integer"
+
+
 def integer(min: int | None = None, max: int = MAX_INT) -> click.IntRange:
     """An integer within bounds; the upper bound is always set (64-bit at most)."""
-    return click.IntRange(min, max)
+    return BoundedInt(min, max)
 
 
 LIMIT = integer(1, MAX_LIMIT)

@@ -35,7 +35,7 @@ def status(home: str | None, as_json: bool) -> None:
         "workspace": {
             "path": str(location.path.absolute()),
             "source": location.source,
-            "reason": location.reason,
+            "reason": location.reason if exists or location.source != "new" else _not_yet(),
             "exists": exists,
         }
     }
@@ -133,7 +133,7 @@ def _print(doc: dict[str, Any], home: Any) -> None:
     ws = doc["workspace"]
     where = display_path(home)
     click.echo(f"workspace  {where}" + ("" if ws["exists"] else "  (not created yet)"))
-    click.echo(f"           {ws['reason'] if ws['exists'] or ws['source'] != 'new' else _not_yet()}")
+    click.echo(f"           {ws['reason']}")
     cfg = doc["config"]
     if cfg["path"] is None:
         click.echo("config     none (hookdev init writes one)")

@@ -56,6 +56,12 @@ def check_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as e:
         raise InputError(f"invalid URL {url!r}: {e}") from None
+    if "@" in parts.netloc:  # user:password@host: a credential that every listing would then show
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        raise InputError(
+            f"invalid URL {shown!r} with user:password@: credentials in a URL would be shown wherever the "
+            "URL is; send them as a write-only header instead: --header 'Authorization: Basic …'"
+        )
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise InputError(f"invalid URL {url!r}: use an https:// URL (or http:// for localhost)")

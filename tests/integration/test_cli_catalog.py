@@ -298,3 +298,11 @@ def test_list_and_show_explain_flagged_types(here: Path) -> None:
     assert "schema:" not in shown
     report = json.loads(run("validate", str(path), "--json").stdout)
     assert (report["ok"], report["count"], len(report["issues"])) == (False, 4, 3)
+
+
+def test_the_footer_counts_one_type_in_the_singular(here: Path) -> None:
+    path = here / "one.json"
+    path.write_text(json.dumps({"name": "only.one", "schema": {"type": "object"}}), encoding="utf-8")
+    result = run("list", "--catalog", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("1 event type: 1 with a synthesised example;")

@@ -386,7 +386,7 @@ def test_a_signed_curl_command_piped_to_sh_sends_the_body_it_signed(receiver: An
         (("frobnicate",), "Error: No such command 'frobnicate' (see hookdev --help)"),
         (
             ("listen", "--port", "x"),
-            "Error: Invalid value for '--port': 'x' is not a valid integer range (see hookdev listen --help)",
+            "Error: Invalid value for '--port': 'x' is not a valid integer (see hookdev listen --help)",
         ),
     ],
 )
@@ -475,3 +475,12 @@ def test_replaying_a_faulted_message_is_clean_unless_asked_and_says_which(receiv
     explicit = json.loads(hd(tmp_path, "replay", message_id, "--no-fault", "--json", env=env).stdout)
     assert explicit["fault"] is None and explicit["attempts"][0]["fault"] is None
     assert listen.next_event("request")["verified"] is True
+
+
+def test_status_before_any_workspace_exists_says_so_in_json_too(tmp_path: Path) -> None:
+    done = hd(tmp_path, "status", "--json")
+    assert done.returncode == 0, done.stderr
+    ws = json.loads(done.stdout)["workspace"]
+    assert ws["exists"] is False and ws["source"] == "new"
+    assert "creates ./.hookdev" in ws["reason"] and "created here" not in ws["reason"]
+    assert not (tmp_path / ".hookdev").exists()  # status only looks

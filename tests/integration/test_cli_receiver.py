@@ -148,15 +148,15 @@ def test_listen_human_output_and_clean_stop(home):
         cwd=str(home.parent),
         text=True,
     )
-    first = proc.stdout.readline()
+    for _ in range(20):  # the ready block is a hint: stderr
+        first = proc.stderr.readline()
+        if "hookdev listening on" in first:
+            break
     assert "hookdev listening on http://127.0.0.1:" in first
     url = first.split()[-1]
     httpx.post(url + "/x", content=b"{}")
-    for _ in range(20):
-        line = proc.stdout.readline()
-        if "/x" in line:
-            break
-    assert "POST" in line and "unsigned" in line and "200" in line
+    line = proc.stdout.readline()  # stdout is data: the request line is its first line
+    assert "/x" in line and "POST" in line and "unsigned" in line and "200" in line, line
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) == 0
     proc.stdout.close()

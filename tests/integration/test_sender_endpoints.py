@@ -96,6 +96,7 @@ async def test_cli_add_show_update_list_with_authorization_never_shown(workspace
     ("args", "message"),
     [
         (["add", "http://example.com/h"], b"https only"),
+        (["add", "https://user:hunter2@example.com/h"], b"write-only header"),
         (["add", "https://example.com/h", "--event", "code.scaned"], b"did you mean code.scanned"),
         (["add", "https://example.com/h", "--header", "webhook-id: x"], b"reserved"),
         (["add", "https://example.com/h", "--rate-limit", "-1"], b"greater than 0"),
@@ -108,6 +109,7 @@ async def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(workspace, ar
     assert code == 2, (out, err)
     assert message in err
     assert b"Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert b"hunter2" not in err  # a credential in a refused URL is not echoed either
     assert [e.id for e in workspace.store.list_endpoints()] == before
 
 

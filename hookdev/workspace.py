@@ -54,9 +54,14 @@ class Location:
         return "none found upward from the current directory: created here"
 
 
+#: ``hookdev --home DIR COMMAND``: the group's --home, for a command given none of its own.
+GROUP_HOME: str | None = None
+
+
 def locate_home(home: str | os.PathLike[str] | None = None, cwd: Path | None = None) -> Location:
     """The workspace ``home`` names, else ``$HOOKDEV_HOME``'s, else the nearest one upward from ``cwd``
     (a directory holding ``.hookdev/`` or ``hookdev.toml``), else ``cwd/.hookdev`` (``source="new"``)."""
+    home = home or GROUP_HOME
     if home:
         return Location(Path(home).expanduser(), "flag")
     env = os.environ.get("HOOKDEV_HOME")

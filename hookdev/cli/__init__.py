@@ -173,10 +173,14 @@ def main(ctx: click.Context, home: str | None, **options: Any) -> None:
 
         ctx.invoke(ui, home=home, **options)
         return
+    if home is not None and ctx.get_parameter_source("home") == click.core.ParameterSource.COMMANDLINE:
+        # `hookdev --home DIR inbox` means what `hookdev inbox --home DIR` does (as `git -C DIR` would);
+        # the command's own --home still wins
+        from hookdev import workspace
+
+        workspace.GROUP_HOME = str(home)
     given = [
-        name
-        for name in ["home", *options]
-        if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        name for name in options if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
     ]
     if given:
         option = "--" + given[0].replace("_", "-")

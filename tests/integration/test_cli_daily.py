@@ -484,3 +484,18 @@ def test_status_before_any_workspace_exists_says_so_in_json_too(tmp_path: Path) 
     assert ws["exists"] is False and ws["source"] == "new"
     assert "creates ./.hookdev" in ws["reason"] and "created here" not in ws["reason"]
     assert not (tmp_path / ".hookdev").exists()  # status only looks
+
+
+def test_home_before_the_command_is_that_commands_home(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    done = hd(tmp_path, "--home", str(target), "status", "--json")
+    assert done.returncode == 0, done.stderr
+    ws = json.loads(done.stdout)["workspace"]
+    assert ws["path"] == str(target) and ws["source"] == "flag"
+    # the command's own --home still wins
+    own = tmp_path / "own"
+    done = hd(tmp_path, "--home", str(target), "status", "--home", str(own), "--json")
+    assert json.loads(done.stdout)["workspace"]["path"] == str(own)
+    # the TUI's other options stay the TUI's: one line, exit 2
+    refused = hd(tmp_path, "--time-scale", "5", "status")
+    assert refused.returncode == 2 and b"--time-scale goes after the command" in refused.stderr

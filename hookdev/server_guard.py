@@ -1,22 +1,33 @@
-"""Slow clients meet deadlines at the receiver: a request head must arrive in time, a body must keep
-arriving, and only so many connections are open at once.
+"""A guard for the uvicorn servers that face the internet (the receiver and the relay): deadlines per
+connection and a connection cap.
 
-uvicorn (h11) waits forever for a request head that never ends and for a body that stops arriving, and
-accepts connections until the process runs out of file descriptors. :class:`ConnectionGuard` makes an
-h11 protocol class for ``uvicorn.Config(http=...)`` with:
+uvicorn (h11) waits forever for a request head that never ends, for a body that stops arriving and for
+a caller that stops reading the answer, and accepts connections until the process runs out of file
+descriptors; its ``limit_concurrency`` answers 503 to everyone once idle connections fill it.
+:class:`ConnectionGuard` makes an h11 protocol class for ``uvicorn.Config(http=...)`` with:
 
-* a **head deadline**: a connection waiting for a request head (a new one, or a kept-alive one after an
-  answer) gets ``head_timeout`` seconds for the whole head; then ``408`` and close;
-* a **body-progress deadline**: while a body arrives, ``body_timeout`` seconds of silence close the
-  connection (the app sees a disconnect, and the receiver records what arrived). Time the server
+* a **head deadline**: a request head must arrive in full within ``head_timeout`` seconds; past it:
+  ``408`` and close. For a kept-alive connection the deadline starts either when the answer is complete
+  (``keepalive_head_deadline=True``, the receiver) or at the next request's first byte (the default,
+  the relay: until then uvicorn's keep-alive timeout applies);
+* a **body-progress deadline**: while a body arrives, each silence longer than ``body_timeout`` closes
+  the connection (the app sees a disconnect, and the receiver records what arrived). Time the server
   itself stops reading (flow control) does not count;
-* a **connection cap**: at most ``max_connections`` (never more than the file-descriptor limit allows,
-  minus a reserve). A new connection past the cap evicts the oldest one still waiting for its head; if
-  every connection is busy with a request, the new one is closed at once. So 1,100 connections that
-  never finish their headers cannot lock real callers out.
+* a **write-progress deadline**: an answer the caller does not read for ``body_timeout`` closes the
+  connection;
+* a **connection cap**: at most ``max_connections`` HTTP connections (with ``fd_limited=True``, never
+  more than the file-descriptor limit allows minus a reserve: :func:`fd_cap`). A new connection past
+  the cap evicts the oldest one still waiting for its request head; if every connection is busy with a
+  request, the new one is closed at once. So a flood of connections that never finish their headers
+  cannot lock real callers out. Upgraded (WebSocket) connections leave the guard: the app bounds them.
 
-And :func:`quiet_accept_errors`: when ``accept()`` runs out of file descriptors anyway, asyncio logs a
-traceback per retry; this logs one line per interval, with a count.
+Plus :func:`throttle_accept_errors` (and :func:`quiet_accept_errors`, the same with the receiver's
+hint): running out of file descriptors makes asyncio log a traceback each time it retries
+``accept()``; this logs one line per interval instead, with a count.
+
+Use: ``uvicorn.Config(app, http=ConnectionGuard(GuardLimits(...)).protocol_class(), ...)`` and call
+``throttle_accept_errors(loop, logger)`` on the server's loop. Used by the receiver
+(:mod:`hookdev.server`) and the relay (:mod:`hookdev.cli.relay`).
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ import errno
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -34,6 +45,8 @@ DEFAULT_HEAD_TIMEOUT = 10.0
 DEFAULT_BODY_TIMEOUT = 10.0
 DEFAULT_MAX_CONNECTIONS = 1000
 FD_RESERVE = 64  # descriptors kept for the database, the app's own clients, logs
+
+Phase = Literal["head", "body", "app", "write"]
 
 _408 = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\nconnection: close\r\n"
@@ -62,29 +75,40 @@ def fd_cap(wanted: int) -> int:
 
 
 class ConnectionGuard:
-    """The connections of one server and their deadlines (see the module docstring)."""
+    """The shared state of one server's guarded connections (see the module docstring)."""
 
-    def __init__(self, limits: GuardLimits | None = None) -> None:
+    def __init__(
+        self,
+        limits: GuardLimits | None = None,
+        *,
+        fd_limited: bool = False,
+        keepalive_head_deadline: bool = False,
+    ) -> None:
         self.limits = limits or GuardLimits()
-        self.max_connections = fd_cap(self.limits.max_connections)
-        self.open: dict[_GuardedH11, None] = {}  # oldest first
+        self.max_connections = (
+            fd_cap(self.limits.max_connections) if fd_limited else self.limits.max_connections
+        )
+        self.keepalive_head_deadline = keepalive_head_deadline
+        self.connections: dict[_GuardedH11, None] = {}  # insertion order = age
         self.head_timeouts = 0
         self.body_timeouts = 0
+        self.write_timeouts = 0
         self.evicted = 0
         self.refused = 0
 
     def protocol_class(self) -> type[H11Protocol]:
+        """An h11 protocol class for ``uvicorn.Config(http=...)`` bound to this guard."""
         return type("GuardedH11Protocol", (_GuardedH11,), {"guard": self})
 
     def admit(self, conn: _GuardedH11) -> bool:
-        if len(self.open) >= self.max_connections:
-            waiting = next((c for c in self.open if c.waiting == "head"), None)
-            if waiting is None:
+        if len(self.connections) >= self.max_connections:
+            victim = next((c for c in self.connections if c.phase == "head"), None)
+            if victim is None:
                 self.refused += 1
                 return False
             self.evicted += 1
-            waiting.cut()
-        self.open[conn] = None
+            victim.cut()
+        self.connections[conn] = None
         return True
 
 
@@ -93,12 +117,12 @@ class _GuardedH11(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.waiting = "head"  # head | body | app
+        self.phase: Phase = "head"
         self._timer: asyncio.TimerHandle | None = None
-        self._gone = False
+        self._left = False
         if not self.guard.admit(self):
-            self._gone = True
-            transport.abort()
+            self._left = True
+            transport.close()
             return
         self._arm(self.guard.limits.head_timeout)
 
@@ -108,30 +132,50 @@ class _GuardedH11(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if not self._gone:
-            self._track()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self._gone:
-            self._track()
+        if not self._left:
+            self._follow()
 
     def handle_websocket_upgrade(self, event: Any) -> None:
         self._leave()  # the app bounds its WebSockets itself
         super().handle_websocket_upgrade(event)
 
-    def _track(self) -> None:
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._left:
+            return
+        if self.guard.keepalive_head_deadline:
+            self._follow()  # waiting for the next head: its deadline starts now
+        elif self.phase != "head":
+            self.phase = "app"  # until the next request's first byte: uvicorn's keep-alive timeout
+            self._cancel()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if not self._left:
+            self.phase = "write"
+            self._arm(self.guard.limits.body_timeout)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if not self._left and self.phase == "write":
+            self.phase = "app"
+            self._cancel()
+            self._follow()
+
+    def _follow(self) -> None:
         """Set the deadline for what the connection waits for now."""
+        if self.phase == "write":
+            return
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
-            if self.waiting != "head":  # a new head: the deadline starts now, partial data does not extend it
-                self.waiting = "head"
+            if self.phase != "head":  # a new head: the deadline starts now, partial data does not extend it
+                self.phase = "head"
                 self._arm(self.guard.limits.head_timeout)
         elif cycle.more_body:
-            self.waiting = "body"
+            self.phase = "body"
             self._arm(self.guard.limits.body_timeout)  # any data is progress
-        elif self.waiting != "app":
-            self.waiting = "app"  # the app has the whole request: its time is its own
+        elif self.phase != "app":
+            self.phase = "app"  # the app has the whole request: its time is its own
             self._cancel()
 
     def _arm(self, delay: float) -> None:
@@ -145,22 +189,25 @@ class _GuardedH11(H11Protocol):
 
     def _expired(self) -> None:
         self._timer = None
-        if self._gone or self.transport.is_closing():
+        if self._left or self.transport.is_closing():
             return
-        if self.waiting == "body" and self.flow.read_paused:
-            self._arm(self.guard.limits.body_timeout)  # we stopped reading, not the client
+        if self.phase == "body" and self.flow.read_paused:
+            self._arm(self.guard.limits.body_timeout)  # we stopped reading, not the caller
             return
-        if self.waiting == "head":
+        if self.phase == "head":
             self.guard.head_timeouts += 1
-            self.transport.write(_408)
-        elif self.waiting == "body":
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.write(_408)
+        elif self.phase == "body":
             self.guard.body_timeouts += 1
+        elif self.phase == "write":
+            self.guard.write_timeouts += 1
         else:
             return
         self.cut()
 
     def cut(self) -> None:
-        """Close now; an app still reading the request sees a disconnect."""
+        """Close the connection now (an app still reading the request sees a disconnect)."""
         self._leave()
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
@@ -169,42 +216,55 @@ class _GuardedH11(H11Protocol):
         self.transport.close()
 
     def _leave(self) -> None:
-        if not self._gone:
-            self._gone = True
+        if not self._left:
+            self._left = True
             self._cancel()
-        self.guard.open.pop(self, None)
+            self.guard.connections.pop(self, None)
 
 
 _ACCEPT_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+RECEIVER_ACCEPT_HINT = "; raise `ulimit -n` or lower --max-connections"
 
 
-def quiet_accept_errors(
-    loop: asyncio.AbstractEventLoop, logger: logging.Logger, interval: float = 10.0
+def throttle_accept_errors(
+    loop: asyncio.AbstractEventLoop, logger: logging.Logger, interval: float = 10.0, hint: str = ""
 ) -> None:
-    """Log running out of file descriptors at ``accept()`` once per ``interval`` (with a count), instead
-    of asyncio's traceback per retry. Other errors go to the loop's previous handler."""
+    """Log running out of file descriptors at ``accept()`` once per ``interval`` (with a count, then
+    ``hint``), instead of asyncio's traceback per retry. Other errors go to the loop's previous handler."""
     previous = loop.get_exception_handler()
     state = {"last": float("-inf"), "count": 0}
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
         message = str(context.get("message", ""))
-        if isinstance(exc, OSError) and exc.errno in _ACCEPT_ERRNOS and "accept" in message:
+        if message.startswith("socket.accept() out of system resource") or (
+            isinstance(exc, OSError) and exc.errno in _ACCEPT_ERRNOS and "accept" in message
+        ):
             state["count"] += 1
             now = time.monotonic()
             if now - state["last"] >= interval:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "out of resources"
                 logger.error(
-                    "cannot accept connections: %s (%d time(s) in the last %g s); raise `ulimit -n`"
-                    " or lower --max-connections",
-                    exc.strerror or "out of resources",
+                    "cannot accept connections: %s (%d time(s) in the last %g s)%s",
+                    why,
                     state["count"],
                     interval,
+                    hint,
                 )
                 state["last"], state["count"] = now, 0
             return
+        if isinstance(exc, ValueError) and "_start_serving" in repr(context.get("handle")):
+            return  # a retry asyncio scheduled after EMFILE, firing after the server closed its socket
         if previous is not None:
             previous(loop, context)
         else:
             loop.default_exception_handler(context)
 
     loop.set_exception_handler(handler)
+
+
+def quiet_accept_errors(
+    loop: asyncio.AbstractEventLoop, logger: logging.Logger, interval: float = 10.0
+) -> None:
+    """:func:`throttle_accept_errors` with the receiver's hint."""
+    throttle_accept_errors(loop, logger, interval, hint=RECEIVER_ACCEPT_HINT)

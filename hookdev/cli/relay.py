@@ -85,7 +85,7 @@ def _serve(
 
     import uvicorn
 
-    from hookdev.connguard import throttle_accept_errors
+    from hookdev.server_guard import throttle_accept_errors
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -343,8 +343,8 @@ def relay(
     """
     import uvicorn
 
-    from hookdev.connguard import ConnectionGuard, GuardLimits
     from hookdev.forward import parse_target
+    from hookdev.server_guard import ConnectionGuard, GuardLimits
     from hookdev.tunnel import protocol as p
     from hookdev.tunnel.owners import Owners
     from hookdev.tunnel.relay import create_relay_app, ws_max_size

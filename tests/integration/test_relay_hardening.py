@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hookdev.connguard import ConnectionGuard, GuardLimits
+from hookdev.server_guard import ConnectionGuard, GuardLimits
 from hookdev.tunnel import RelayClient, RelayRefused, create_relay_app, new_channel_name
 from hookdev.tunnel import protocol as p
 from hookdev.tunnel.owners import Owners, channel_key

@@ -30,9 +30,9 @@ from hookdev.textsafe import visible
 @click.group(invoke_without_command=True)
 @home_option
 @click.option("--limit", type=numbers.LIMIT, default=50, show_default=True, help="How many requests.")
-@click.option("--verified", "verdict", flag_value="verified", help="Only requests with a valid signature.")
-@click.option("--invalid", "verdict", flag_value="invalid", help="Only requests whose signature failed.")
-@click.option("--unsigned", "verdict", flag_value="unsigned", help="Only requests with no signature.")
+@click.option("--verified", "only_verified", is_flag=True, help="Only requests with a valid signature.")
+@click.option("--invalid", "only_invalid", is_flag=True, help="Only requests whose signature failed.")
+@click.option("--unsigned", "only_unsigned", is_flag=True, help="Only requests with no signature.")
 @click.option("--event-type", metavar="T", help="Only this event type.")
 @click.option("--path", metavar="P", help="Only this path.")
 @json_option
@@ -41,7 +41,9 @@ def inbox(
     ctx: click.Context,
     home: str | None,
     limit: int,
-    verdict: str | None,
+    only_verified: bool,
+    only_invalid: bool,
+    only_unsigned: bool,
     event_type: str | None,
     path: str | None,
     as_json: bool,
@@ -50,6 +52,18 @@ def inbox(
     ctx.obj = {"home": home}
     if ctx.invoked_subcommand is not None:
         return
+    verdicts = [
+        word
+        for word, given in (
+            ("verified", only_verified),
+            ("invalid", only_invalid),
+            ("unsigned", only_unsigned),
+        )
+        if given
+    ]
+    if len(verdicts) > 1:  # two of them would match nothing
+        raise click.UsageError(f"--{verdicts[0]} and --{verdicts[1]} exclude each other: give one")
+    verdict = verdicts[0] if verdicts else None
     store = open_workspace(home).store
     captures = store.list_captures(
         limit=limit,

@@ -46,6 +46,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
 BAD = [
     ["inbox", "--limit", "99999999999999999999999"],
     ["inbox", "--limit", "0"],
+    ["inbox", "--verified", "--invalid"],
     ["send", "--time-scale", "nan", "code.scanned"],
     ["send", "--timeout", "inf", "code.scanned"],
     ["send", "nope.type"],

@@ -244,12 +244,18 @@ def _answer(x: Exchange) -> str:
     return text
 
 
+def _outcome(x: Exchange) -> str:
+    """'answered 422 (...)', or 'not answered (timeout: ...)': reads right after "the newer event"."""
+    return f"answered {_answer(x)}" if x.status_code is not None else f"not answered ({_answer(x)})"
+
+
 def judge(spec: b.Spec, exchanges: list[Exchange], timeout: float) -> tuple[str, str]:
     """The verdict and reason from the HTTP answers alone."""
     first = exchanges[0]
     if spec.id == "fast":
         if first.error is not None and first.status_code is None:
-            return FAIL, f"no answer within the {timeout:g} s timeout: {first.error}"
+            why = "" if (first.error or "").startswith("timeout:") else f": {first.error}"  # said once
+            return FAIL, f"no answer within the {timeout:g} s timeout{why}"
         seconds = first.duration_ms / 1000
         if seconds > timeout:
             return FAIL, f"answered in {seconds:.1f} s, past the {timeout:g} s timeout"
@@ -295,7 +301,7 @@ def judge(spec: b.Spec, exchanges: list[Exchange], timeout: float) -> tuple[str,
         bad = [x for x in exchanges if not x.ok]
         if bad:
             which = "the older event" if bad[0] is exchanges[-1] else "the newer event"
-            return FAIL, f"{which} was answered {_answer(bad[0])}"
+            return FAIL, f"{which} was {_outcome(bad[0])}"
         return PASS, "2xx both"
     if first.ok:  # valid, rotation, unknown-version, unknown-type, large
         return PASS, "accepted"

@@ -69,6 +69,24 @@ def ex(status: int | None, ms: float = 5.0, error: str | None = None, repeat: in
         ("duplicate", [ex(200, repeat=409)], "fail", None),
         ("concurrent", [ex(200)] * 19 + [ex(503)], "fail", "1 of 20 failed; first: 503"),
         ("out-of-order", [ex(200), ex(422)], "fail", "the older event was answered 422"),
+        (
+            "out-of-order",
+            [ex(None, 15001, "timeout: no complete response"), ex(200)],
+            "fail",
+            "the newer event was not answered (timeout: no complete response)",
+        ),
+        (
+            "fast",
+            [ex(None, 15001, "timeout: no complete response")],
+            "fail",
+            "no answer within the 15 s timeout",
+        ),
+        (
+            "fast",
+            [ex(None, 3, "connection refused")],
+            "fail",
+            "no answer within the 15 s timeout: connection refused",
+        ),
         ("unknown-type", [ex(404)], "fail", "an unknown event type was not acknowledged: 404"),
     ],
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import ssl
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hookdev.private_files import write_private
 
 CA_DAYS = 3650
 SERVER_DAYS = 397
@@ -35,16 +36,6 @@ def tls_dir(home: Path) -> Path:
     path = Path(home) / "tls"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write atomically with ``mode`` from the first byte (a key is never briefly world-readable)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -116,8 +107,8 @@ def ensure_ca(home: Path) -> Path:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write(key_path, _key_pem(key), 0o600)
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o600)
+    write_private(key_path, _key_pem(key))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path
 
 
@@ -170,8 +161,8 @@ def ensure_server_cert(home: Path) -> tuple[Path, Path]:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write(key_path, _key_pem(key), 0o600)
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o600)
+    write_private(key_path, _key_pem(key))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
 
 

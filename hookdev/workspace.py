@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hookdev.models import Endpoint
+from hookdev.private_files import write_private
 
 if TYPE_CHECKING:
     from hookdev.store import Store
@@ -79,16 +80,6 @@ def locate_home(home: str | os.PathLike[str] | None = None, cwd: Path | None = N
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
     return locate_home(home).path
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
 
 
 def make_private(home: Path) -> None:

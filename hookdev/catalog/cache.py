@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hookdev.catalog.model import Catalog, CatalogIssue, TypeInfo
+from hookdev.private_files import write_private
 
 MIN_SIZE = 64 * 1024
 VERSION = 1
@@ -100,8 +100,8 @@ def store(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key, doc: A
             "types": [info.as_dict() for info in catalog.infos()],
             "issues": [i.as_dict() for i in catalog.issues],
         }
-        _write(doc_file, doc_bytes)
-        _write(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))
+        write_private(doc_file, doc_bytes)
+        write_private(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))
     except (OSError, ValueError, TypeError):
         return
 
@@ -116,18 +116,6 @@ def refresh_index(cache_dir: str | os.PathLike[str] | None, path: Path, key: Key
         if index.get("key") != key.as_dict():
             return
         index["types"] = [info.as_dict() for info in catalog.infos()]
-        _write(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))
+        write_private(index_file, json.dumps(index, ensure_ascii=False).encode("utf-8"))
     except (OSError, ValueError, TypeError, AttributeError):
         return
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

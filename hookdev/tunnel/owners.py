@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hookdev.private_files import write_private
 from hookdev.tunnel import protocol as p
 
 log = logging.getLogger("hookdev.relay")
@@ -123,16 +124,6 @@ class Owners:
             write_private(self.path, json.dumps(data, separators=(",", ":")))
         except OSError as e:  # the binding still holds in memory; say so once per failure
             log.error("cannot write the relay state file %s: %s", self.path, e.strerror or e)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only, atomically (never group or world readable)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
 
 
 def channel_key(home: str | os.PathLike[str], relay_base: str, channel: str) -> str:

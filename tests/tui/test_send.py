@@ -248,3 +248,31 @@ async def test_filter_groups_overrides_and_vary_with_many_types(workspace, tmp_p
         await pilot.click("#send-apply")
         await until(pilot, lambda: any("cannot read the path" in str(n.message) for n in app._notifications))
         await app.action_quit()
+
+
+async def test_a_late_highlight_event_does_not_undo_a_jump_to_a_message(workspace) -> None:
+    """Deliveries' RowHighlighted arrives asynchronously: one posted before a jump (a reload's
+    row-0 highlight, say) must not move the selection back once it is handled."""
+    from textual.widgets import DataTable
+    from textual.widgets._data_table import RowKey
+
+    from hookdev.sender import Sender
+
+    sender = Sender(workspace)
+    names = sender.catalog.names()
+    ids = [sender.send(names[0], endpoints=["ep_local"]).messages[0].id for _ in range(3)]
+    app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("4")
+        view = app.view("deliveries")
+        await until(pilot, lambda: len(view.query_one("#messages-table", DataTable).rows) == 3)
+        table = view.query_one("#messages-table", DataTable)
+        newest, oldest = ids[-1], ids[0]
+        stale = DataTable.RowHighlighted(table, 0, RowKey(newest))  # posted by an earlier reload
+        view.select_message(oldest)
+        table.post_message(stale)
+        await pilot.pause()
+        await pilot.pause()
+        assert view.selected_id == oldest
+        assert str(view.query_one("#timeline-title").content).startswith(oldest)

@@ -31,6 +31,7 @@ from hookdev.tui.badges import (
 from hookdev.tui.context import Context
 from hookdev.tui.messages import DeliveriesChanged, EndpointsChanged
 from hookdev.tui.widgets.content_view import ContentView
+from hookdev.tui.widgets.tables import cursor_key
 
 RECENT = 200
 
@@ -173,7 +174,7 @@ class DeliveriesView(Horizontal):
 
     @on(DataTable.RowHighlighted, "#messages-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value if event.row_key is not None else None
+        key = cursor_key(event.data_table)  # not the event's key: it may predate a reload or a jump
         if key != self.selected_id:
             self.selected_id = key
             self.show_timeline()

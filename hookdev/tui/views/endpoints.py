@@ -28,6 +28,7 @@ from hookdev.tui.screens.rotate_secret import RotateSecretScreen
 from hookdev.tui.widgets.attempt_log import AttemptLog
 from hookdev.tui.widgets.endpoint_settings import EndpointSettings
 from hookdev.tui.widgets.endpoint_table import EndpointTable
+from hookdev.tui.widgets.tables import cursor_key
 
 ATTEMPT_LOG = 200
 
@@ -152,7 +153,7 @@ class EndpointsView(Vertical):
 
     @on(DataTable.RowHighlighted, "#endpoints-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value if event.row_key is not None else None
+        key = cursor_key(event.data_table)  # not the event's key: it may predate a reload or a jump
         if key != self.selected_id:
             self.selected_id = key
             self._show_selected()

@@ -9,7 +9,6 @@ import textwrap
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label
 
 from hookdev.models import Attempt
@@ -17,6 +16,7 @@ from hookdev.presentation import human_delay
 from hookdev.textsafe import visible
 from hookdev.tui.badges import accepted_fault, code_content, status_content
 from hookdev.tui.text import shorten
+from hookdev.tui.widgets.tables import cursor_key
 from hookdev.tui.widgets.traffic import EndpointTraffic
 
 
@@ -77,10 +77,7 @@ class AttemptLog(Vertical):
         return [str(row.key.value) for row in table.ordered_rows]
 
     def selected_attempt_id(self) -> str | None:
-        table = self.query_one("#attempts-table", DataTable)
-        if not table.row_count or not 0 <= table.cursor_row < table.row_count:
-            return None
-        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return cursor_key(self.query_one("#attempts-table", DataTable))
 
 
 def attempt_cells(a: Attempt, now: float, utc: bool) -> list[str | Content]:

@@ -32,10 +32,14 @@ def _time_part(ms: int) -> str:
     return _last_prefix
 
 
+# 248 = 4 * 62: bytes below it map uniformly onto the alphabet; the rest are dropped and redrawn.
+_TO_ALPHABET = bytes(ord(_ALPHABET[b % 62]) for b in range(256))
+_UNEVEN = bytes(range(248, 256))
+
+
 def new_id(prefix: str, now: float | None = None) -> str:
     ms = int((time.time() if now is None else now) * 1000)
-    # 248 = 4 * 62: bytes below it map uniformly onto the alphabet; the rest are redrawn.
-    chars = [_ALPHABET[b % 62] for b in os.urandom(_RANDOM_WIDTH + 6) if b < 248][:_RANDOM_WIDTH]
+    chars = os.urandom(_RANDOM_WIDTH + 6).translate(_TO_ALPHABET, _UNEVEN)  # in C: the receiver's hot path
     while len(chars) < _RANDOM_WIDTH:
-        chars += [_ALPHABET[b % 62] for b in os.urandom(8) if b < 248]
-    return f"{prefix}_{_time_part(ms)}{''.join(chars[:_RANDOM_WIDTH])}"
+        chars += os.urandom(8).translate(_TO_ALPHABET, _UNEVEN)
+    return f"{prefix}_{_time_part(ms)}{chars[:_RANDOM_WIDTH].decode('ascii')}"

@@ -157,14 +157,32 @@ class ReceiverOptions:
     respond: RespondPolicy = field(default_factory=RespondPolicy)
 
 
+try:  # the `fast` extra: a JSON parser five times quicker on a webhook body
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _fast_loads = None
+
+
 def _event_type(body: bytes) -> str | None:
+    """The top-level ``"type"`` of a JSON object body, as ``json.loads`` reads it (else None).
+
+    With orjson installed it parses first; whatever orjson refuses (a BOM, UTF-16, NaN, integers
+    past 64 bits, deep nesting, lone surrogates) is read by ``json.loads`` as before, and a body both
+    accept reads the same in both (the last of repeated keys wins in each)."""
     stripped = body.lstrip()
     if not stripped.startswith(b"{"):
         return None
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
+    data: Any = None
+    if _fast_loads is not None:
+        try:
+            data = _fast_loads(body)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
+            data = None
+    if data is None:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
     value = data.get("type") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
 
@@ -298,9 +316,14 @@ class CaptureApp:
             capture.reason = f"body over the {opts.max_body} byte limit"
         else:
             self._verify(capture, route)
-            status, extra, delay = (None, [], 0.0) if target is not None else opts.respond.answer()
-            if target is None and opts.respond.after_answer() != opts.respond:
-                self.on_respond_change(opts.respond.after_answer())
+            respond = opts.respond
+            if target is not None or respond.mode == "normal":
+                status, extra, delay = None, [], 0.0
+            else:
+                status, extra, delay = respond.answer()
+                after = respond.after_answer()
+                if after != respond:
+                    self.on_respond_change(after)
 
         if target is not None and not truncated:
             await self._forward(capture, target, route, scope, send)

@@ -61,8 +61,18 @@ _JSON_ANSWER = [("content-type", "application/json")]
 _JSON_ANSWER_TEXT = json.dumps(_JSON_ANSWER)
 
 
+_ascii = json.encoder.encode_basestring_ascii  # json.dumps of one str, in C
+
+
 def _headers_text(headers: list[tuple[str, str]]) -> str:
-    return _JSON_ANSWER_TEXT if headers == _JSON_ANSWER else json.dumps(headers)
+    """``json.dumps(headers)``, the text the headers columns hold (searches match on it), written
+    without the generic encoder for the usual list of pairs of strings (it ran for every request)."""
+    if headers == _JSON_ANSWER:
+        return _JSON_ANSWER_TEXT
+    try:
+        return "[" + ", ".join([f"[{_ascii(k)}, {_ascii(v)}]" for k, v in headers]) + "]"
+    except (TypeError, ValueError):  # not pairs of str: whatever json.dumps makes of it
+        return json.dumps(headers)
 
 
 def _to_row(c: Capture) -> tuple[Any, ...]:
@@ -72,7 +82,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.method,
         c.path,
         c.query,
-        json.dumps(c.headers),
+        _headers_text(c.headers),
         c.body,
         c.body_size,
         int(c.truncated),

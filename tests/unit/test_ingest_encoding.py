@@ -187,3 +187,38 @@ def test_a_duplicate_id_in_a_batch_fails_alone(tmp_path: Path):
         assert store.count_captures() == 4
     finally:
         store.close()
+
+
+def test_ids_drawn_from_the_pool_are_unique_across_threads_and_a_fork():
+    """Random characters come from a shared pool: threads never get the same ones, and a forked child
+    does not repeat what its parent hands out next."""
+    import os
+    import threading
+
+    got: list[str] = []
+    lock = threading.Lock()
+
+    def draw() -> None:
+        mine = [new_id("req", now=1_700_000_000) for _ in range(2000)]
+        with lock:
+            got.extend(mine)
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == len(got) == 8000
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next ids, then leave at once
+        os.write(write, " ".join(new_id("req") for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        child = pipe.read().decode().split()
+    parent = [new_id("req") for _ in range(50)]
+    assert len(child) == 50
+    assert not {i[12:] for i in child} & {i[12:] for i in parent}

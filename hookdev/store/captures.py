@@ -58,7 +58,9 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
-_MULTI_MAX = 256  # rows per multi-row INSERT (27 columns: 6,912 variables, SQLite allows 32,766)
+# Rows in one multi-row INSERT: larger batches take executemany, so at most 64 such statements sit
+# in the connection's statement cache (128).
+_MULTI_MAX = 64
 _ROW_MARKS = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
 
 

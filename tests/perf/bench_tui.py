@@ -88,7 +88,6 @@ def _model_bytes(model: Any) -> int:
 
 
 async def _bench() -> dict[str, Any]:
-    sys.setswitchinterval(float(os.environ.get("SWI", "0.005")))
     with tempfile.TemporaryDirectory() as home:
         workspace = Workspace(home)
         app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False))

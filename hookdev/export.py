@@ -3,7 +3,8 @@ NDJSON / HAR archives.
 
 The body is never re-serialized: it travels as the exact bytes (shell single quotes, a Python bytes
 literal, or base64 when it is not text). Authorization values are never written: commands read them
-from ``$HOOKDEV_AUTHORIZATION`` instead.
+from the environment instead, each header from its own variable (:data:`AUTH_ENVS`):
+``$HOOKDEV_AUTHORIZATION`` for Authorization, ``$HOOKDEV_PROXY_AUTHORIZATION`` for Proxy-Authorization.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from hookdev.workspace import DEFAULT_HOST, DEFAULT_PORT
 FORMATS = ("curl", "httpie", "python", "raw", "har")
 ARCHIVE_FORMATS = ("ndjson", "har")
 AUTH_ENV = "HOOKDEV_AUTHORIZATION"
+PROXY_AUTH_ENV = "HOOKDEV_PROXY_AUTHORIZATION"
+# the variable an exported command reads each sensitive header's value from (one per header)
+AUTH_ENVS = {"authorization": AUTH_ENV, "proxy-authorization": PROXY_AUTH_ENV}
 DEFAULT_RECEIVER_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 _SKIP = frozenset(
     {
@@ -168,6 +172,11 @@ def _has(headers: list[tuple[str, str]], name: str) -> bool:
     return any(k.lower() == name for k, _ in headers)
 
 
+def auth_env(header: str) -> str:
+    """The environment variable an exported command reads the value of the sensitive ``header`` from."""
+    return AUTH_ENVS.get(header.lower(), AUTH_ENV)
+
+
 def _sends_body(capture: Capture) -> bool:
     return bool(capture.body) or _has(capture.headers, "content-length")
 
@@ -181,7 +190,7 @@ def to_curl(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str:
     parts += [*method, "--url", shlex.quote(url)]
     for k, v in headers:
         if k.lower() in SENSITIVE:
-            parts += ["-H", f'"{k}: ${AUTH_ENV}"']
+            parts += ["-H", f'"{k}: ${auth_env(k)}"']
         elif v == "":
             parts += ["-H", shlex.quote(f"{k};")]  # 'Name:' would remove the header
         else:
@@ -237,7 +246,7 @@ def to_httpie(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str
     ]
     for k, v in headers:
         if k.lower() in SENSITIVE:
-            escaped = f"$(printf %s \"${AUTH_ENV}\" | sed 's/[:;=@]/\\\\&/g')"
+            escaped = f"$(printf %s \"${auth_env(k)}\" | sed 's/[:;=@]/\\\\&/g')"
             parts.append(f'"{k}:{escaped}"')
         else:
             parts.append(_httpie_item(k, v))
@@ -261,7 +270,7 @@ def to_python(capture: Capture, url: str, headers: list[tuple[str, str]]) -> str
     ]
     for k, v in headers:
         if k.lower() in SENSITIVE:
-            value = f"os.environ[{AUTH_ENV!r}].encode('latin-1')"
+            value = f"os.environ[{auth_env(k)!r}].encode('latin-1')"
         else:
             value = repr(v.encode("latin-1", "replace"))
         lines.append(f"    ({k.encode('ascii')!r}, {value}),")

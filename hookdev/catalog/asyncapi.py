@@ -139,6 +139,7 @@ def _candidate(resolver: Resolver, key: str, node: Any, where: str, file: str) -
         example,
         where + ".examples[0].payload" if example is not MISSING else where,
         check=lambda check: resolver.problem(schema_node, check),
+        top=lambda: resolver.follow(schema_node),
         no_example="no example (give the message examples with a payload, or the payload schema an example)",
     )
 

@@ -20,7 +20,7 @@ from hookdev.catalog.model import Catalog, CatalogIssue, TypeInfo
 from hookdev.private_files import write_private
 
 MIN_SIZE = 64 * 1024
-VERSION = 1
+VERSION = 2  # 2: a type without an example is no longer listed as synthesised when its top says unusable
 
 
 @dataclass

@@ -36,6 +36,9 @@ class Candidate:
     check: Callable[[Callable[[dict[str, Any]], tuple[str, str] | None]], tuple[str, str] | None] | None = (
         None
     )
+    # the schema's top node with its own ``$ref`` s followed, without resolving the rest (cheap): enough
+    # to tell, before building, that a type without an example can never have an object payload
+    top: Callable[[], Any] | None = None
 
 
 class SchemaUnusable(Exception):

@@ -6,6 +6,11 @@ example}`` or a list of them, or an OpenAPI / AsyncAPI document), or one such fi
 
 - A type whose example is missing or does not validate still loads: an example is synthesised from its
   schema (:mod:`hookdev.catalog.synth`) and the type is flagged ``synthesized`` with the reasons.
+  ``catalog list`` must say what ``catalog show`` finds, so every type of a small catalog is built when
+  it loads. A big document (:data:`EAGER_BYTES` or more, what the workspace cache keeps) builds a type
+  without an example only when it is used (resolving and synthesising 255 types takes seconds): until
+  then it is listed as synthesised, unless its schema's top shows that no payload can be an object
+  (:func:`never_an_object`, exact), which makes it unusable whatever the rest says.
 - A type whose schema cannot be used (a dangling ``$ref``, an invalid schema) is in the catalog as
   ``unusable``, with its reason; the others work.
 - Problems that are not about one type (a file that does not parse, a duplicate name) are collected in
@@ -41,6 +46,7 @@ from hookdev.catalog.model import (
 )
 
 EXTENSIONS = (".json", ".yaml", ".yml")
+EAGER_BYTES = 64 * 1024  # a catalog smaller than this builds every type at load (the cache's MIN_SIZE)
 
 
 def load_catalog(
@@ -56,8 +62,9 @@ def load_catalog(
     """
     issues: list[CatalogIssue] = []
     candidates: list[tuple[Candidate, TypeInfo | None]] = []
+    size = [0]
     if path is None:
-        candidates = [(c, None) for c in _load_directory(_sample_dir(), None, issues)]
+        candidates = [(c, None) for c in _load_directory(_sample_dir(), None, issues, size)]
         source = SAMPLE_SOURCE
     else:
         source = os.fspath(path)
@@ -67,12 +74,12 @@ def load_catalog(
         except (OSError, ValueError) as e:  # a permission problem on a parent, a NUL in the name
             raise CatalogError([CatalogIssue(source, "", f"cannot open: {e}")]) from None
         if is_dir:
-            candidates = [(c, None) for c in _load_directory(p, source, issues)]
+            candidates = [(c, None) for c in _load_directory(p, source, issues, size)]
         elif is_file:
             return _load_one_file(p, source, strict, cache_dir)
         else:
             raise CatalogError([CatalogIssue(source, "", "no such file or directory")])
-    return _finish(Catalog(_entries(candidates, issues), source, issues), strict)
+    return _finish(Catalog(_entries(candidates, issues, size[0] < EAGER_BYTES), source, issues), strict)
 
 
 def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathLike[str] | None) -> Catalog:
@@ -98,8 +105,9 @@ def _load_one_file(p: Path, source: str, strict: bool, cache_dir: str | os.PathL
     ok, doc = read_document(_Bytes(p, keyed[1]) if keyed else p, source, issues)
     if not ok:
         return _finish(Catalog({}, source, issues), strict)
+    eager = keyed is not None and len(keyed[1]) < EAGER_BYTES
     catalog = Catalog(
-        _entries([(c, None) for c in candidates_of(doc, source, issues)], issues), source, issues
+        _entries([(c, None) for c in candidates_of(doc, source, issues)], issues, eager), source, issues
     )
     if keyed and catalog.entries:
         cache.store(cache_dir, p, keyed[0], doc, catalog)
@@ -156,7 +164,7 @@ def key_of_file(p: Path) -> tuple[Any, bytes] | None:
 class _Bytes:
     """A file already read (its bytes were hashed for the cache key): not read twice."""
 
-    def __init__(self, path: Path, raw: bytes) -> None:
+    def __init__(self, path: Path | Traversable, raw: bytes) -> None:
         self.name = path.name
         self._raw = raw
 
@@ -187,7 +195,7 @@ def validate_catalog(path: str | os.PathLike[str] | None = None) -> list[Catalog
 
 
 def _entries(
-    found: Iterable[tuple[Candidate, TypeInfo | None]], issues: list[CatalogIssue]
+    found: Iterable[tuple[Candidate, TypeInfo | None]], issues: list[CatalogIssue], eager: bool
 ) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     seen: dict[str, str] = {}
@@ -206,11 +214,11 @@ def _entries(
             issues.append(CatalogIssue(c.file, c.where, message))
             continue
         seen[name] = c.file
-        entries[name] = _entry(c, name, known)
+        entries[name] = _entry(c, name, known, eager)
     return {n: entries[n] for n in sorted(entries)}
 
 
-def _entry(c: Candidate, name: str, known: TypeInfo | None) -> Entry:
+def _entry(c: Candidate, name: str, known: TypeInfo | None, eager: bool) -> Entry:
     def build(thorough: bool) -> EventType:
         et = materialise(c, name, thorough)
         entry.info = info_of(et)
@@ -221,13 +229,39 @@ def _entry(c: Candidate, name: str, known: TypeInfo | None) -> Entry:
         return Entry(info_of(et), lambda thorough: et, et, True)
     if known is not None:
         entry = Entry(known, build)
-    elif c.example is MISSING:
-        # the costly part (resolving, synthesising) waits until the type is used
+    elif c.example is MISSING and not eager and not never_an_object(c):
+        # a big document: the costly part (resolving, synthesising) waits until the type is used
         entry = Entry(TypeInfo(name, c.description, c.file, "synthesized", "no example"), build)
     else:
+        # an example is given (whether it validates decides the flag), the catalog is small, or the
+        # type is unusable anyway: build it now, so the list says what ``show`` will
         entry = Entry(TypeInfo(name, c.description, c.file), build)
-        entry.event_type()  # an example is given: whether it validates decides the flag, so check now
+        entry.event_type()
     return entry
+
+
+def never_an_object(c: Candidate) -> bool:
+    """True when the schema's top alone shows that no valid payload is a JSON object (so the type is
+    unusable however its schema resolves): not an object schema at all, or a ``type``, ``const`` or
+    ``enum`` that leaves out objects. Cheap: only the top node is looked at (its own ``$ref`` followed).
+    False means "not known yet", never "usable"."""
+    if c.top is None:
+        return False
+    try:
+        top = c.top()
+    except (SchemaUnusable, RecursionError):
+        return True  # its own $ref cannot be followed: resolving the schema fails the same way
+    if not isinstance(top, dict):
+        return True  # a boolean or a non-schema: no object payload
+    kind = top.get("type")
+    if isinstance(kind, str) and kind != "object":
+        return True
+    if isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind) and "object" not in kind:
+        return True
+    if "const" in top and not isinstance(top["const"], dict):
+        return True
+    enum = top.get("enum")
+    return isinstance(enum, list) and not any(isinstance(v, dict) for v in enum)
 
 
 def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
@@ -294,9 +328,10 @@ def _sample_dir() -> Traversable:
 
 
 def _load_directory(
-    directory: Path | Traversable, label: str | None, issues: list[CatalogIssue]
+    directory: Path | Traversable, label: str | None, issues: list[CatalogIssue], size: list[int]
 ) -> list[Candidate]:
-    """Every event type in the directory's catalog files, in file name order (not recursive)."""
+    """Every event type in the directory's catalog files, in file name order (not recursive); ``size``
+    gets the bytes read added."""
     shown = label if label is not None else str(directory)
     try:
         files = sorted(
@@ -318,9 +353,16 @@ def _load_directory(
         return []
     found: list[Candidate] = []
     for f in files:
-        ok, doc = read_document(f, str(f) if label is None else os.path.join(label, f.name), issues)
+        shown_file = str(f) if label is None else os.path.join(label, f.name)
+        try:
+            raw = f.read_bytes()
+        except OSError:
+            ok, doc = read_document(f, shown_file, issues)  # says why, as one issue
+        else:
+            size[0] += len(raw)
+            ok, doc = read_document(_Bytes(f, raw), shown_file, issues)
         if ok:
-            found += candidates_of(doc, str(f) if label is None else os.path.join(label, f.name), issues)
+            found += candidates_of(doc, shown_file, issues)
     return found
 
 
@@ -382,4 +424,5 @@ def _from_entry(
         where,
         multi=multi,
         no_example="no example (give the event type an example)",
+        top=lambda: schema,
     )

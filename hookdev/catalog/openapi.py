@@ -100,6 +100,7 @@ def _candidate(resolver: Resolver, name: str, item: Any, file: str, where: str) 
         example,
         example_where,
         check=lambda check: resolver.problem(node, check),
+        top=lambda: resolver.follow(node),
         no_example="no example (give the media type an example or examples, or the schema examples)",
     )
     if example is MISSING:

@@ -22,6 +22,7 @@ import httpx
 from hookdev.check import specs as b
 from hookdev.check.model import EXCERPT, FAIL, PASS, WARN, Exchange, Result, Run
 from hookdev.check.probe import Probe, ProbeError
+from hookdev.check.targets import CHECK_ENDPOINT_ID
 from hookdev.delivery import ATTEMPT_PREFIX, DEFAULT_TIMEOUT
 from hookdev.delivery import attempt as attempt_mod
 from hookdev.delivery.formats import FAULT_OFFSET_TEXT
@@ -49,11 +50,15 @@ class Target:
     scheme: str = "standard"
     secrets: list[str] = field(default_factory=list)  # the first signs; more: a rotation in progress
     headers: Headers = field(default_factory=list)  # the endpoint's custom headers
-    endpoint_id: str = "ep_check"
+    endpoint_id: str | None = None  # None: a bare URL, no endpoint (attempts carry CHECK_ENDPOINT_ID)
 
     def endpoint(self) -> Endpoint:
         return Endpoint(
-            id=self.endpoint_id, url=self.url, secret=None, headers=list(self.headers), scheme=self.scheme
+            id=self.endpoint_id or CHECK_ENDPOINT_ID,
+            url=self.url,
+            secret=None,
+            headers=list(self.headers),
+            scheme=self.scheme,
         )
 
 
@@ -185,7 +190,7 @@ class Runner:
             scheduled_at=now,
             started_at=now,
             fault=spec.fault,
-            extra={"check": {"run": self.run_id, "check": spec.id}},
+            extra={"check": {"run": self.run_id, "check": spec.id, "url": self.target.url}},
         )
         outcome = await attempt_mod.send(
             self.client,

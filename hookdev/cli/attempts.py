@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hookdev.check.targets import CHECK_ENDPOINT_ID
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
@@ -21,7 +22,12 @@ STATUSES = {
 
 
 @click.command()
-@click.option("--endpoint", "endpoint_ref", metavar="EP", help="Only attempts to this endpoint.")
+@click.option(
+    "--endpoint",
+    "endpoint_ref",
+    metavar="EP",
+    help=f"Only attempts to this endpoint ({CHECK_ENDPOINT_ID}: those of `hookdev check URL`).",
+)
 @click.option("--message", "message_ref", metavar="MSG", help="Only attempts of this message.")
 @click.option(
     "--status",
@@ -42,7 +48,13 @@ def attempts(
 ) -> None:
     """List delivery attempts, newest first: when, trigger, status code or error, duration."""
     sender = Sender(open_workspace(home))
-    endpoint_id = input_errors(lambda: sender.endpoint(endpoint_ref).id) if endpoint_ref else None
+    endpoint_id = (
+        CHECK_ENDPOINT_ID  # the attempts of `hookdev check URL` (a URL no endpoint has)
+        if endpoint_ref == CHECK_ENDPOINT_ID and sender.store.get_endpoint(CHECK_ENDPOINT_ID) is None
+        else input_errors(lambda: sender.endpoint(endpoint_ref).id)
+        if endpoint_ref
+        else None
+    )
     message_id = input_errors(lambda: sender.message(message_ref).id) if message_ref else None
     found = sender.store.list_attempts(
         endpoint_id=endpoint_id,

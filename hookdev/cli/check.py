@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,13 @@ from hookdev.check import IDS, Probe, ProbeError, Result, Run, Runner, Target, b
 from hookdev.check.junit import junit_xml
 from hookdev.check.model import FAIL, PASS, WARN
 from hookdev.check.specs import BY_ID, Spec
+from hookdev.check.targets import CHECK_ENDPOINT_ID, NoSecret, remember, url_target
 from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, client_verify, input_errors, make_sender
 from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.delivery.formats import SCHEMES, SchemeError, build
-from hookdev.delivery.validate import InputError, check_secret
+from hookdev.delivery.validate import InputError, check_secret, check_url
 from hookdev.models import Endpoint
 from hookdev.presentation import iso
 from hookdev.sender import Sender
@@ -29,7 +31,6 @@ from hookdev.textsafe import visible
 from hookdev.workspace import Workspace
 
 _MARK = {PASS: ("✓", "green"), WARN: ("!", "yellow"), FAIL: ("✗", "red")}
-CHECK_TARGET_NOTE = "added by hookdev check (disabled, so other messages skip it)"
 
 
 @click.command()
@@ -82,8 +83,8 @@ def check(
 ) -> None:
     """Prove a webhook consumer correct: deliver a battery of checks and grade every answer.
 
-    URL is the consumer's address (give --secret the first time; the URL becomes a disabled endpoint
-    that later runs reuse), or EP an endpoint. Each check sends one kind of delivery (a valid event,
+    URL is the consumer's address (give --secret the first time: later runs against the URL reuse
+    its secret and scheme; no endpoint is created), or EP an endpoint. Each check sends one kind of delivery (a valid event,
     a tampered body, a timestamp 1 h stale or ahead, a wrong secret, no signature, a rotation, an
     unknown signature version, svix-* headers, a duplicate, an unknown type, 1 MiB, out of order,
     20 at once) and grades the answer: pass, warn or fail. Exit code 0 when no check fails, 1 when
@@ -114,9 +115,12 @@ def check(
         _check_writable(junit_file)  # before the run, not after it has been lost
     sender = make_sender(workspace, catalog)
     endpoint = input_errors(lambda: _endpoint(sender, target, secret, scheme))
+    bare_url = endpoint.id == CHECK_ENDPOINT_ID and sender.store.get_endpoint(CHECK_ENDPOINT_ID) is None
     used_scheme = (scheme or endpoint.scheme).lower()
     secrets = [secret] if secret else workspace.signing_secrets(endpoint)
     _check_secret(used_scheme, secrets[0])
+    if bare_url:  # the secret signs: remember it (and the scheme) for the next run against this URL
+        remember(workspace.store, replace(endpoint, secret=secrets[0], scheme=used_scheme))
     try:
         specs = battery(used_scheme, parse_ids(only), parse_ids(skip))
     except ValueError as e:
@@ -133,7 +137,7 @@ def check(
             raise HookdevError(str(e)) from None
 
     if not as_json:
-        _header(endpoint, used_scheme, et_name, specs, probe_reader)
+        _header(endpoint, used_scheme, et_name, specs, probe_reader, bare_url)
 
     live = not as_json and sys.stdout.isatty()  # a "running ..." line that the result replaces
 
@@ -146,7 +150,7 @@ def check(
             click.echo("\r\033[K", nl=False)
         if as_json:
             out = result.to_json()
-            out.update(scheme=used_scheme, url=endpoint.url, endpoint_id=endpoint.id)
+            out.update(scheme=used_scheme, url=endpoint.url, endpoint_id=None if bare_url else endpoint.id)
             emit_json(out)
         else:
             _line(result)
@@ -162,7 +166,9 @@ def check(
         )
         async with client:
             runner = Runner(
-                Target(endpoint.url, used_scheme, secrets, endpoint.headers, endpoint.id),
+                Target(
+                    endpoint.url, used_scheme, secrets, endpoint.headers, None if bare_url else endpoint.id
+                ),
                 client=client,
                 event_type=et_name,
                 payload=payload,
@@ -190,7 +196,8 @@ def check(
 
 
 def _endpoint(sender: Sender, target: str, secret: str | None, scheme: str | None) -> Endpoint:
-    """The endpoint a run records its attempts under: EP itself, or the (disabled) endpoint of URL."""
+    """The endpoint a run signs for: EP itself, the endpoint that has the URL, or (a URL no endpoint
+    has) an in-memory one that is never saved (:mod:`hookdev.check.targets`)."""
     if not target.lower().startswith(("http://", "https://")):
         if "://" in target:
             raise InputError(f"cannot check {target}: give an http:// or https:// URL, or an endpoint id")
@@ -203,18 +210,11 @@ def _endpoint(sender: Sender, target: str, secret: str | None, scheme: str | Non
     for e in sender.endpoints():
         if e.url == target.strip():
             return e
-    if secret is None:
-        raise InputError(
-            f"no endpoint has the URL {target}: give --secret S (the consumer's signing secret) the first time"
-        )
-    return sender.add_endpoint(
-        target,
-        secret=secret,
-        scheme=scheme or "standard",
-        description=CHECK_TARGET_NOTE,
-        disabled=True,
-        disabled_reason=CHECK_TARGET_NOTE,
-    )
+    url = check_url(target)
+    try:
+        return url_target(sender.store, url, secret, scheme)
+    except NoSecret as e:
+        raise InputError(str(e)) from None
 
 
 def _check_writable(path: str) -> None:
@@ -242,11 +242,13 @@ def _first_type(sender: Sender) -> str:
     return names[0]
 
 
-def _header(endpoint: Endpoint, scheme: str, event_type: str, specs: list[Spec], probe: Probe | None) -> None:
+def _header(
+    endpoint: Endpoint, scheme: str, event_type: str, specs: list[Spec], probe: Probe | None, bare_url: bool
+) -> None:
     click.echo(
         click.style("hookdev check ", bold=True)
         + click.style(endpoint.url, bold=True)
-        + f"  ({endpoint.id}, {scheme}, {len(specs)} check{'' if len(specs) == 1 else 's'}, event {event_type}"
+        + f"  ({'no endpoint' if bare_url else endpoint.id}, {scheme}, {len(specs)} check{'' if len(specs) == 1 else 's'}, event {event_type}"
         + (f", side effects read from a probe {probe.kind}" if probe is not None else "")
         + ")"
     )

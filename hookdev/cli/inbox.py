@@ -195,7 +195,8 @@ def export(
 ) -> None:
     """Export a capture as a command that reproduces it exactly, or all captures as NDJSON/HAR.
 
-    Authorization values are never written: the commands read them from $HOOKDEV_AUTHORIZATION.
+    Authorization values are never written: the commands read them from $HOOKDEV_AUTHORIZATION
+    (Proxy-Authorization from $HOOKDEV_PROXY_AUTHORIZATION).
 
     \b
     Examples:

@@ -18,6 +18,7 @@ import pytest
 
 from hookdev.check import Runner, Target, battery, new_client
 from hookdev.check.specs import IDS
+from hookdev.check.targets import CHECK_ENDPOINT_ID
 from hookdev.signing.standard import generate_secret
 from hookdev.workspace import Workspace
 from tests.integration.sender_support import invoke
@@ -157,14 +158,14 @@ async def test_scorecard_attempts_and_runs(tmp_path: Path) -> None:
     (run,) = json.loads(out)
     assert run["verdict"] == "fail" and run["counts"] == {"pass": 2, "warn": 0, "fail": 1}
     assert [r["id"] for r in run["results"]] == ["valid", "tampered", "duplicate"]
+    assert run["endpoint_id"] is None  # a bare URL: no endpoint
     ws = Workspace(home)
     try:
-        attempts = ws.store.list_attempts(endpoint_id=run["endpoint_id"], limit=None)
+        attempts = ws.store.list_attempts(endpoint_id=CHECK_ENDPOINT_ID, limit=None)
         assert sorted(a.extra["check"]["check"] for a in attempts) == ["duplicate", "tampered", "valid"]
         assert {a.extra["check"]["run"] for a in attempts} == {run["id"]}
         assert all(a.trigger == "manual" and a.status in ("success", "failed") for a in attempts)
-        endpoint = ws.store.get_endpoint(run["endpoint_id"])
-        assert endpoint is not None and endpoint.disabled and endpoint.secret == SECRET
+        assert ws.store.get_endpoint(CHECK_ENDPOINT_ID) is None
     finally:
         ws.close()
     code, out, _ = await invoke("check", "--list-runs", home=home)
@@ -272,3 +273,35 @@ async def test_recover_leaves_the_checks_refused_deliveries_alone(workspace: Wor
     ]
     assert len(failed) == 2  # the refusals are failed attempts, as the platform would record them
     assert sender.recover(endpoint.id, since=_time.time() - 60) == []  # but nothing to recover
+
+
+async def test_a_url_check_leaves_no_endpoint_behind_and_remembers_its_secret(tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    app, _ = consumer_app(SECRET)
+    async with serve(app) as url:
+        for args in (["--secret", SECRET], []):  # the second run reuses the remembered secret
+            code, out, err = await invoke(
+                "check", url, *args, "--only", "valid,tampered", "--json", home=home
+            )
+            assert code == 0, err
+            assert {json.loads(line)["endpoint_id"] for line in out.splitlines()} == {None}
+        code, out, err = await invoke("endpoints", "list", "--json", home=home)
+        assert code == 0, err
+        assert [e["id"] for e in json.loads(out)] == ["ep_local"]
+        code, out, _ = await invoke("check", "--list-runs", "--json", home=home)
+        runs = json.loads(out)
+        assert len(runs) == 2 and {r["url"] for r in runs} == {url}
+        code, out, err = await invoke("attempts", "--endpoint", CHECK_ENDPOINT_ID, "--json", home=home)
+        assert code == 0, err
+        assert len(json.loads(out)) == 4
+        # a check against an endpoint id is unchanged: its run and attempts are the endpoint's
+        code, out, err = await invoke("endpoints", "add", url, "--json", home=home)
+        assert code == 0, err
+        ep = json.loads(out)["id"]
+        code, out, err = await invoke("check", ep, "--secret", SECRET, "--only", "valid", "--json", home=home)
+        assert code == 0, err
+        assert json.loads(out)["endpoint_id"] == ep
+        code, out, _ = await invoke("check", "--list-runs", "--json", home=home)
+        assert json.loads(out)[0]["endpoint_id"] == ep
+    code, out, err = await invoke("check", "http://127.0.0.1:9/other", home=home)
+    assert code == 2 and "give --secret S" in err.decode()

@@ -306,3 +306,85 @@ def test_the_footer_counts_one_type_in_the_singular(here: Path) -> None:
     result = run("list", "--catalog", str(path))
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("1 event type: 1 with a synthesised example;")
+
+
+class TestListAgreesWithShow:
+    """``catalog list`` never calls a type synthesised that ``catalog show`` calls unusable."""
+
+    TYPES: list[dict[str, Any]] = [
+        {"name": "a.string", "description": "A string", "schema": {"type": "string"}},
+        {"name": "b.number", "description": "Not a schema", "schema": 5},
+        {"name": "c.nothing", "description": "Accepts nothing", "schema": False},
+        {
+            "name": "d.impossible",  # an object, but its required property accepts nothing
+            "description": "Impossible",
+            "schema": {"type": "object", "required": ["a"], "properties": {"a": False}},
+        },
+        {"name": "e.enum", "description": "Enum of strings", "schema": {"enum": ["x", "y"]}},
+        {"name": "f.fine", "description": "Fine", "schema": {"type": "object"}},
+    ]
+
+    def _statuses(self, path: Path) -> tuple[dict[str, str], dict[str, str]]:
+        listed = {
+            t["name"]: t["status"] for t in json.loads(run("list", "--json", "--catalog", str(path)).stdout)
+        }
+        shown = {
+            name: json.loads(run("show", name, "--json", "--catalog", str(path)).stdout)["status"]
+            for name in listed
+        }
+        return listed, shown
+
+    def test_a_small_catalog_is_exact(self, here: Path) -> None:
+        path = here / "types.json"
+        path.write_text(json.dumps(self.TYPES), encoding="utf-8")
+        listed, shown = self._statuses(path)
+        assert listed == shown
+        assert listed == {
+            "a.string": "unusable",
+            "b.number": "unusable",
+            "c.nothing": "unusable",
+            "d.impossible": "unusable",
+            "e.enum": "unusable",
+            "f.fine": "synthesized",
+        }
+        text = run("list", "--catalog", str(path)).stdout
+        assert (
+            "a.string      [unusable]     A string (a.string schema: a payload must be a JSON object" in text
+        )
+
+    def test_a_big_document_lists_a_non_object_schema_as_unusable_without_building_all(
+        self, here: Path
+    ) -> None:
+        from hookdev.catalog import load_catalog
+
+        padding = {"x-padding": "p" * (70 * 1024)}  # above the size where types are built when used
+        path = here / "big.json"
+        types = [{**self.TYPES[0], **padding}, *self.TYPES[1:]]
+        path.write_text(json.dumps(types), encoding="utf-8")
+        cat = load_catalog(path)
+        assert cat.entries["f.fine"].built is None  # a big document still builds its types lazily
+        listed, shown = self._statuses(path)
+        for name in ("a.string", "b.number", "c.nothing", "e.enum"):
+            assert listed[name] == shown[name] == "unusable", name
+        assert listed["f.fine"] == shown["f.fine"] == "synthesized"
+
+    def test_a_big_openapi_document_follows_the_top_ref(self, here: Path) -> None:
+        hooks = {
+            name: {
+                "post": {
+                    "summary": name,
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": ref}}}},
+                }
+            }
+            for name, ref in (("s.string", "#/components/schemas/S"), ("o.object", "#/components/schemas/O"))
+        }
+        doc = {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1", "description": "d" * (70 * 1024)},
+            "webhooks": hooks,
+            "components": {"schemas": {"S": {"type": "string"}, "O": {"type": "object"}}},
+        }
+        path = here / "api.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        listed, shown = self._statuses(path)
+        assert listed == shown == {"o.object": "synthesized", "s.string": "unusable"}

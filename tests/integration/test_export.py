@@ -143,3 +143,41 @@ async def test_archives_and_cli(workspace, engine_factory, tmp_path):
     assert curl.returncode == 0 and curl.stdout.startswith(b"printf %s ")
     bad = await asyncio.to_thread(run_cli, "inbox", "export", home=home)
     assert bad.returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+async def test_authorization_and_proxy_authorization_each_read_their_own_variable(
+    workspace, engine_factory, tmp_path
+):
+    engine = await engine_factory()
+    secret = workspace.receiver_secrets().current
+    headers = sign_headers([secret], "msg_proxy", int(time.time()), ODD_BODY)
+    headers["authorization"] = "Bearer hunter2"
+    headers["proxy-authorization"] = "Basic cHJveHk6c2VjcmV0"
+    async with httpx.AsyncClient() as client:
+        r = await client.post(engine.url + "/hooks", content=ODD_BODY, headers=headers)
+    original = workspace.store.get_capture(r.json()["id"])
+    env = dict(
+        os.environ, HOOKDEV_AUTHORIZATION="Bearer mine", HOOKDEV_PROXY_AUTHORIZATION="Basic cHJveHk6bWluZQ=="
+    )
+    curl = export_capture(original, "curl")
+    httpie = export_capture(original, "httpie")
+    python = export_capture(original, "python")
+    for command in (curl, httpie, python):
+        assert "hunter2" not in command and "cHJveHk6c2VjcmV0" not in command
+        assert "HOOKDEV_PROXY_AUTHORIZATION" in command
+    assert '"proxy-authorization:$(printf %s "$HOOKDEV_PROXY_AUTHORIZATION"' in httpie
+    result = await run_shell(curl, env)
+    assert result.returncode == 0, result.stderr
+    by_curl = await wait_for(lambda: newest(workspace, original.id))
+    assert ("authorization", "Bearer mine") in by_curl.headers
+    assert ("proxy-authorization", "Basic cHJveHk6bWluZQ==") in by_curl.headers
+    script = tmp_path / "replay.py"
+    script.write_text(python, encoding="utf-8")
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, str(script)], capture_output=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    by_python = await wait_for(lambda: newest(workspace, by_curl.id))
+    assert ("authorization", "Bearer mine") in by_python.headers
+    assert ("proxy-authorization", "Basic cHJveHk6bWluZQ==") in by_python.headers

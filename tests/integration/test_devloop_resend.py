@@ -11,6 +11,7 @@ from hookdev.engine import Engine
 from hookdev.events import LogLine, StatusChanged
 from hookdev.options import EngineOptions
 from tests.conftest import wait_for
+from tests.integration.test_devloop import resend_watcher_live
 
 
 async def test_a_burst_of_saves_resends_once_and_never_an_operational_event(
@@ -51,6 +52,7 @@ async def test_a_burst_of_saves_resends_once_and_never_an_operational_event(
         # The watcher is running once a save is seen (it starts in the background). A save is written
         # again only when the last one was surely missed (no resend in 10 s, 10x the settle time): a
         # quicker retry on a loaded machine made a second warm-up resend arrive during the checks below.
+        await resend_watcher_live(events)
         for i in range(6):
             warm.write_text(f"w = {i}\n")
             try:

@@ -1,4 +1,5 @@
-"""The engine, the composition root: receiver, dispatcher, relay client and watchers on ONE asyncio loop.
+"""The engine, the composition root: receiver, dispatcher, relay client and watchers on ONE asyncio loop
+(or, with ``receiver_thread=True``, the receiver and the relay client on a loop of their own).
 
 It owns the running settings: one immutable ``Settings`` snapshot (``hookdev.settings``), replaced
 whole when hookdev.toml is reloaded or something is changed at run time (``change``, ``set_forwarding``,
@@ -8,23 +9,32 @@ sender, the TUI and the CLI read the current snapshot; nobody writes engine attr
 The HTTP server it runs the receiver on lives in ``hookdev.server``; the options it starts from in
 ``hookdev.options``. `hookdev listen` and the TUI both run an Engine and subscribe to its EventBus;
 neither has logic of its own about receiving or delivering.
+
+``receiver_thread=True`` (the TUI's choice) runs the receiver's server (uvicorn, verify, group commit,
+forwarding) and the relay client on their own thread and loop (``hookdev.loop_thread``), so a flood
+of requests does not share the caller's loop. Bus events then also come from that thread: a
+subscriber that is not thread-safe hops them onto its own loop (the TUI does). A ``fail:N`` answer
+policy still counts down at once on the receiver; the engine records it on its own loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import ssl
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hookdev import runtime
 from hookdev.config import Config, empty_config
 from hookdev.events import EventBus, LogLine, ServerReady, StatusChanged
 from hookdev.forward import Route, parse_target
+from hookdev.loop_thread import LoopThread
 from hookdev.options import EngineOptions
 from hookdev.receiver import ReceiverOptions, RespondPolicy, SecretSource, create_receiver, parse_respond
 from hookdev.sender import Sender
@@ -38,6 +48,10 @@ if TYPE_CHECKING:
     from hookdev.tunnel.client import RelayClient
 
 __all__ = ["Engine", "EngineError", "EngineOptions", "bind_socket"]
+
+T = TypeVar("T")
+#: How long ``stop`` waits for the receiver's server to finish (uvicorn's own grace is 2 s).
+STOP_TIMEOUT = 10.0
 
 
 class _OptionsView(EngineOptions):
@@ -56,7 +70,12 @@ class _OptionsView(EngineOptions):
 
 class Engine:
     def __init__(
-        self, workspace: Workspace, options: EngineOptions | None = None, bus: EventBus | None = None
+        self,
+        workspace: Workspace,
+        options: EngineOptions | None = None,
+        bus: EventBus | None = None,
+        *,
+        receiver_thread: bool = False,
     ):
         self.workspace = workspace
         self._start = options or EngineOptions()
@@ -90,6 +109,13 @@ class Engine:
         self.relay_client: RelayClient | None = None
         self.server = ReceiverServer(self.app, self.bus)
         self._tasks: list[asyncio.Task[Any]] = []
+        #: The receiver's own thread and loop (``receiver_thread=True``), or None: it shares the engine's.
+        self.receiver_thread: LoopThread | None = LoopThread("hookdev-receiver") if receiver_thread else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._relay_future: concurrent.futures.Future[None] | None = None
+        # The receiver's options are replaced by the engine's loop (settings) and, for a ``fail:N``
+        # countdown, by the receiver's thread: one at a time.
+        self._options_lock = threading.RLock()
 
     # -- settings -------------------------------------------------------------------------------
     @property
@@ -143,7 +169,12 @@ class Engine:
         if not changed:
             return old
         self._settings = new
-        self.capture_app.options = self._receiver_options(new)
+        with self._options_lock:
+            options = self._receiver_options(new)
+            if self.receiver_thread is not None and "respond" not in changed:
+                # a countdown the receiver made that the engine has not recorded yet stays
+                options = dataclasses.replace(options, respond=self.capture_app.options.respond)
+            self.capture_app.options = options
         if self.dispatcher is not None and "time_scale" in changed:
             self.dispatcher.clock.scale = new.time_scale
         self.bus.publish(SettingsChanged(new, old, changed, source))
@@ -173,6 +204,28 @@ class Engine:
         """How the receiver answers: a policy, or its text form (``fail:3:503``; ValueError when bad)."""
         return self.change(respond=parse_respond(policy) if isinstance(policy, str) else policy)
 
+    def _respond_counted_down(self, policy: RespondPolicy) -> None:
+        """On the receiver's thread: a ``fail:N`` policy counted down. The receiver uses it from the
+        next request on; the engine records it (settings, ``SettingsChanged``) on its own loop."""
+        with self._options_lock:
+            self.capture_app.options = dataclasses.replace(self.capture_app.options, respond=policy)
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the engine's loop is gone: nothing to record
+                loop.call_soon_threadsafe(self._record_respond)
+
+    def _record_respond(self) -> None:
+        with self._options_lock:  # the newest countdown, even when several were queued
+            if self.capture_app.options.respond != self._settings.respond:
+                self.set_respond(self.capture_app.options.respond)
+
+    async def _on_receiver(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` where the receiver runs: its own thread's loop, or this one."""
+        thread = self.receiver_thread
+        if thread is not None and thread.running:
+            return await thread.run(coro)
+        return await coro
+
     def set_time_scale(self, scale: float) -> Settings:
         if not scale > 0:
             raise ValueError("time scale must be greater than 0")
@@ -197,11 +250,17 @@ class Engine:
         from hookdev.server_guard import GuardLimits  # uvicorn: loaded only when a server starts
 
         s = self.settings
-        self.url = await self.server.start(
-            s.host,
-            s.port,
-            tls_home=self.workspace.home if opts.tls else None,
-            limits=GuardLimits(s.head_timeout, s.body_timeout, s.max_connections),
+        self._loop = asyncio.get_running_loop()
+        if self.receiver_thread is not None:
+            self.receiver_thread.start()
+            self.capture_app.on_respond_change = self._respond_counted_down
+        self.url = await self._on_receiver(
+            self.server.start(
+                s.host,
+                s.port,
+                tls_home=self.workspace.home if opts.tls else None,
+                limits=GuardLimits(s.head_timeout, s.body_timeout, s.max_connections),
+            )
         )
         self.capture_app.receiver_url = self.url
         self.store.start_checkpointer()
@@ -240,6 +299,8 @@ class Engine:
             for t in self._tasks:
                 if t.get_name() == "hookdev-relay":
                     t.cancel()
+            if self._relay_future is not None:
+                self._relay_future.cancel()  # thread-safe: cancels its task on the receiver's loop
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
         self.server.request_stop()
@@ -249,8 +310,13 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        await self.server.wait_stopped()
-        await self.capture_app.aclose()
+        with contextlib.suppress(asyncio.TimeoutError, RuntimeError):
+            await asyncio.wait_for(self._on_receiver(self.server.wait_stopped()), STOP_TIMEOUT)
+        with contextlib.suppress(asyncio.TimeoutError, RuntimeError):
+            await asyncio.wait_for(self._on_receiver(self.capture_app.aclose()), STOP_TIMEOUT)
+        if self.receiver_thread is not None:
+            if not await self.receiver_thread.stop(STOP_TIMEOUT):
+                self.log("the receiver's thread did not stop in time", "warning")
         self.server.detach_logs()
 
     # -- parts ----------------------------------------------------------------------------------
@@ -301,7 +367,11 @@ class Engine:
         self.relay_client = RelayClient(
             opts.relay, self.app, channel=channel, token=opts.relay_token, on_status=on_status, key=key
         )
-        self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
+        if self.receiver_thread is not None and self.receiver_thread.running:
+            # it calls the receiver's app: on the receiver's loop, whose group commit it joins
+            self._relay_future = self.receiver_thread.submit(self.relay_client.run())
+        else:
+            self._tasks.append(asyncio.create_task(self.relay_client.run(), name="hookdev-relay"))
 
     def log(self, text: str, level: str = "info") -> None:
         self.bus.publish(LogLine(level, text))

@@ -1,15 +1,19 @@
 """The hookdev TUI: wiring only. Views live in ``views/``, widgets in ``widgets/``, dialogs in ``screens/``.
 
-The app runs the same Engine as ``hookdev listen`` on its own event loop, subscribes to the engine's
-EventBus and turns events into Textual messages for the views (captures coalesced every 100 ms).
+The app runs the same Engine as ``hookdev listen``, with the receiver on a thread and loop of its own
+(a flood of requests never stands between a key and the screen), subscribes to the engine's EventBus
+and turns events into Textual messages for the views: captures are handed over in a thread-safe queue
+and shown every 100 ms; other events from the receiver's thread hop onto the app's loop.
 Status reports (hookdev.toml reloads, the relay, the re-send watcher) are folded into ``ctx.live`` and
 shown where the user is: a notification, the status bar (until fixed), the log panel, the Receiver view.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
@@ -118,12 +122,12 @@ class HookdevApp(App[None]):
         display_url: str | None = None,
     ) -> None:
         super().__init__()
-        self.engine = Engine(workspace, options or EngineOptions())
+        self.engine = Engine(workspace, options or EngineOptions(), receiver_thread=True)
         self.ctx = Context(workspace, self.engine, frozen_now=frozen_now, display_url=display_url)
         self._load_catalog()
         self.start_engine = start_engine
         self.engine_running = False
-        self._pending: list[Capture] = []
+        self._pending: deque[Capture] = deque()  # appended by the receiver's thread, drained here
         self._unsubscribe: Callable[[], None] | None = None
         self._thread = threading.get_ident()
         self._log_toggled = False
@@ -257,9 +261,16 @@ class HookdevApp(App[None]):
         self.exit()
 
     def _on_engine_event(self, event: Any) -> None:
-        """Bus callback: quick, on the app's loop thread (or hopped onto it)."""
+        """Bus callback: quick. A capture is queued from any thread; other events are handled on the
+        app's loop thread, hopped onto it without waiting (the receiver's thread never blocks on the UI)."""
+        if isinstance(event, ev.RequestCaptured):
+            self._pending.append(event.capture)
+            return
         if threading.get_ident() != self._thread:
-            self.call_from_thread(self._on_engine_event, event)
+            loop = self._loop
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):  # the app's loop is closed: quitting
+                    loop.call_soon_threadsafe(self._on_hopped_event, event)
             return
         if isinstance(event, ev.RequestCaptured):
             self._pending.append(event.capture)
@@ -287,6 +298,12 @@ class HookdevApp(App[None]):
             self._status_changed(event)
         elif isinstance(event, SettingsChanged):
             self._settings_changed(event)
+
+    def _on_hopped_event(self, event: Any) -> None:
+        if self._unsubscribe is None:  # unsubscribed meanwhile (quitting)
+            return
+        with self._context():
+            self._on_engine_event(event)
 
     def _settings_changed(self, event: SettingsChanged) -> None:
         """The engine's settings were replaced: show the new ones wherever they are shown."""
@@ -346,10 +363,12 @@ class HookdevApp(App[None]):
         self.log_panel.add("info" if a.status == "success" else "warning", text, "sender")
 
     def _flush_captures(self) -> None:
-        if self._pending:
-            batch, self._pending = self._pending, []
+        pending = self._pending
+        if pending:
+            batch = [pending.popleft() for _ in range(len(pending))]
             self.view("inbox").post_message(CapturesArrived(batch))
-            self.status.captures += len(batch)
+            # The status bar's count follows once a second (_refresh_status): the bar is at the bottom
+            # and the list at the top, and one frame repainting both repaints everything in between.
 
     def _refresh_status(self) -> None:
         store = self.ctx.store

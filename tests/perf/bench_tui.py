@@ -2,9 +2,14 @@
 
 The app runs headless (``run_test``) with its real receiver on a free port; another process fires
 10,000 Standard Webhooks requests at it (64 connections). Meanwhile a key press (down/up on the inbox
-list) is sent through the driver every 20 ms, and its latency is the time until the list's handler
-ran. Then every capture must be stored and reachable in the list (End reaches the oldest), and the
-process's resident memory is compared before and after.
+list) is posted to the app through the driver (as a terminal's key is) every 20 ms, and its latency is
+the time from that post until the screen shows it: the first compositor update after the list's
+handler ran (the handler's own time is reported beside it). Then every capture must be stored and
+reachable in the list (End reaches the oldest), and the process's resident memory is compared before
+and after.
+
+``HOOKDEV_BENCH_TUI_REQUESTS`` sizes the burst; ``HOOKDEV_BENCH_TUI_PROFILE=FILE`` writes a cProfile
+of the app's thread during the burst (``python -m pstats FILE``).
 
 ``python tests/perf/bench_tui.py`` prints the rows.
 """
@@ -12,6 +17,7 @@ process's resident memory is compared before and after.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
 import os
 import statistics
@@ -102,6 +108,19 @@ async def _bench() -> dict[str, Any]:
                 handled.append(time.perf_counter())
 
             capture_list.action_cursor = timed_cursor  # type: ignore[method-assign]
+            painted: list[float] = []
+            display = app._display
+
+            def timed_display(screen: Any, renderable: Any) -> None:
+                display(screen, renderable)
+                if renderable is not None:
+                    painted.append(time.perf_counter())
+
+            app._display = timed_display  # type: ignore[method-assign]
+            profile = os.environ.get("HOOKDEV_BENCH_TUI_PROFILE")
+            profiler = cProfile.Profile() if profile else None
+            if profiler is not None:
+                profiler.enable()
             rss_before = _rss_kib()
             load = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -113,7 +132,8 @@ async def _bench() -> dict[str, Any]:
                 stdout=subprocess.PIPE,
             )
             started = time.perf_counter()
-            latencies: list[float] = []
+            latencies: list[float] = []  # until the screen shows the key's effect
+            handler_latencies: list[float] = []  # until the list's handler ran
             driver = app._driver
             assert driver is not None
             key = "down"
@@ -125,7 +145,15 @@ async def _bench() -> dict[str, Any]:
                     if time.perf_counter() - sent > 5:
                         raise AssertionError("a key press was not handled within 5 s")
                     await asyncio.sleep(0.001)
-                latencies.append((handled[-1] - sent) * 1000)
+                ran = handled[-1]
+                while not painted or painted[-1] < ran:
+                    if time.perf_counter() - sent > 5:
+                        raise AssertionError("a key press was not shown within 5 s")
+                    await asyncio.sleep(0.001)
+                shown = next(t for t in painted if t >= ran)
+                handler_latencies.append((ran - sent) * 1000)
+                latencies.append((shown - sent) * 1000)
+                del painted[:-1]
                 key = "up" if key == "down" else "down"
                 await asyncio.sleep(KEY_EVERY)
                 if load.stdout is not None and load.stdout.at_eof():
@@ -133,6 +161,9 @@ async def _bench() -> dict[str, Any]:
             out = (await load.stdout.read()).decode() if load.stdout else "0"
             await load.wait()
             burst_seconds = time.perf_counter() - started
+            if profiler is not None and profile:
+                profiler.disable()
+                profiler.dump_stats(profile)
             ok = int(out.strip() or 0)
             deadline = time.monotonic() + 60
             while len(inbox.model) < REQUESTS and time.monotonic() < deadline:
@@ -152,6 +183,7 @@ async def _bench() -> dict[str, Any]:
         workspace.close()
     return {
         "latencies": latencies,
+        "handler_latencies": handler_latencies,
         "ok": ok,
         "stored": stored,
         "reachable": reachable,
@@ -169,11 +201,14 @@ def run() -> list[dict]:
     worst, median = max(lat), statistics.median(lat)
     p99 = sorted(lat)[int(len(lat) * 0.99)]
     over = sum(x > BUDGET_MS for x in lat)
+    ran = r["handler_latencies"]
+    ran_worst, ran_p99 = max(ran), sorted(ran)[int(len(ran) * 0.99)]
     return [
         {
             "benchmark": "tui_key_latency_worst_during_10k_burst",
-            "metric": f"worst of {len(lat)} key presses until the list's handler ran (p99 {p99:.0f} ms, "
-            f"{over} over {BUDGET_MS:.0f} ms)",
+            "metric": f"worst of {len(lat)} key presses until the screen showed it (p99 {p99:.0f} ms, "
+            f"{over} over {BUDGET_MS:.0f} ms; until the handler ran: worst {ran_worst:.0f}, "
+            f"p99 {ran_p99:.0f} ms)",
             "value": worst,
             "unit": "ms",
             "baseline": "latency budget",
@@ -183,7 +218,7 @@ def run() -> list[dict]:
         },
         {
             "benchmark": "tui_key_latency_p99_during_10k_burst",
-            "metric": "p99 key press latency",
+            "metric": "p99 key press latency (until the screen showed it)",
             "value": p99,
             "unit": "ms",
             "baseline": "p99 budget",
@@ -193,7 +228,7 @@ def run() -> list[dict]:
         },
         {
             "benchmark": "tui_key_latency_median_during_10k_burst",
-            "metric": "median key press latency",
+            "metric": "median key press latency (until the screen showed it)",
             "value": median,
             "unit": "ms",
             "baseline": "latency budget",

@@ -2,6 +2,10 @@
 
 No widget per row: ``render_line`` asks the model for row ``scroll_y + y`` (a small tuple paged in from
 the store on demand), so 10,000 or 1,000,000 captures cost the same to draw. Line 0 is a sticky header.
+
+A drawn row is kept (an LRU of Strips keyed by the row, the width and its cursor/mark state; emptied
+when the styles or the theme change): while a flood pours in, every flush shifts the rows down a few
+lines and only the new ones are drawn afresh.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -28,6 +33,7 @@ from hookdev.tui.widgets.scrolling import sync_virtual_size
 
 _BADGES = {True: ("✓ valid", "valid"), False: ("✗ invalid", "invalid"), None: ("· unsigned", "unsigned")}
 FORWARD_MARK = " → app"  # after the path of a request forwarded to the developer's app
+STRIP_CACHE = 1024  # drawn rows kept: a few screens' worth at any height
 
 
 def _fit(text: str, width: int) -> str:
@@ -128,6 +134,7 @@ class CaptureList(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._base = Style()
         self._width = 0
+        self._strips: LRUCache[tuple[Row, int, bool, bool], Strip] = LRUCache(STRIP_CACHE)
 
     # -- data -----------------------------------------------------------------------------------
     def reload(self, filter_: Filter | None = None) -> None:
@@ -231,8 +238,11 @@ class CaptureList(ScrollView, can_focus=True):
         self._sync_size()
 
     def on_click(self, event: events.Click) -> None:
-        index = event.style.meta.get("row")
-        if index is not None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:  # the header
+            return
+        index = int(self.scroll_y) + offset.y - 1
+        if index < len(self.model):
             self.cursor = index
 
     def notify_style_update(self) -> None:
@@ -254,6 +264,7 @@ class CaptureList(ScrollView, can_focus=True):
 
     def _forget_styles(self) -> None:
         self._styles = {}
+        self._strips.clear()
         self.refresh()
 
     def on_focus(self) -> None:
@@ -275,12 +286,14 @@ class CaptureList(ScrollView, can_focus=True):
         row = self.model.row(index)
         if row is None:
             return Strip.blank(width, base)
-        segments = self._row(row, width, base)
-        if index == self.cursor:
-            cursor = self._style("cursor")
-            segments = list(Segment.apply_style(segments, post_style=cursor))
-        segments = list(Segment.apply_style(segments, post_style=Style(meta={"row": index})))
-        return Strip(segments).crop_extend(0, width, base)
+        key = (row, width, index == self.cursor, row.id == self.marked_id)
+        strip = self._strips.get(key)
+        if strip is None:
+            segments = self._row(row, width, base)
+            if index == self.cursor:
+                segments = list(Segment.apply_style(segments, post_style=self._style("cursor")))
+            strip = self._strips[key] = Strip(segments).crop_extend(0, width, base)
+        return strip
 
     def _style(self, name: str) -> Style:
         return self._styles[name]

@@ -58,6 +58,8 @@ class InboxTraffic(Horizontal):
     InboxTraffic #traffic-counts { width: auto; }
     """
 
+    _width = -1  # cells of the counts shown
+
     def compose(self) -> ComposeResult:
         yield Label("req/s")
         yield Sparkline([0.0] * WINDOW, id="traffic-rate")
@@ -67,16 +69,18 @@ class InboxTraffic(Horizontal):
         self.query_one("#traffic-rate", Sparkline).data = series
         now = int(series[-1]) if series else 0
         peak = int(max(series)) if series else 0
-        self.query_one("#traffic-counts", Static).update(
-            Content.assemble(
-                Content.styled(f"{now}/s now, peak {peak}/s  ", "$text-muted"),
-                Content.styled(f"✓ {counts.get('valid', 0):,}", "$text-success"),
-                "  ",
-                Content.styled(f"✗ {counts.get('invalid', 0):,}", "$text-error"),
-                "  ",
-                Content.styled(f"· {counts.get('unsigned', 0):,} unsigned", "$text-muted"),
-            )
+        text = Content.assemble(
+            Content.styled(f"{now}/s now, peak {peak}/s  ", "$text-muted"),
+            Content.styled(f"✓ {counts.get('valid', 0):,}", "$text-success"),
+            "  ",
+            Content.styled(f"✗ {counts.get('invalid', 0):,}", "$text-error"),
+            "  ",
+            Content.styled(f"· {counts.get('unsigned', 0):,} unsigned", "$text-muted"),
         )
+        # A layout only when the width changes: during a flood the counts change every second, and a
+        # layout reflows the whole screen (tens of milliseconds a key press would wait for).
+        self.query_one("#traffic-counts", Static).update(text, layout=text.cell_length != self._width)
+        self._width = text.cell_length
 
 
 class EndpointTraffic(Horizontal):

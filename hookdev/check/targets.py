@@ -15,10 +15,19 @@ from typing import Any, Protocol
 
 from hookdev.delivery.formats import SchemeError, build
 from hookdev.delivery.validate import InputError, check_secret
-from hookdev.models import Attempt, Endpoint
+from hookdev.models import CHECK_ENDPOINT_ID, Attempt, Endpoint
 from hookdev.signing import SecretError
 
-CHECK_ENDPOINT_ID = "ep_check"  # the endpoint id a URL run's attempts carry (no such endpoint exists)
+__all__ = [
+    "CHECK_ENDPOINT_ID",
+    "NoSecret",
+    "checked_url",
+    "remember",
+    "remembered",
+    "secret_problem",
+    "url_target",
+]
+
 SETTING = "check.targets"
 MAX_REMEMBERED = 50  # URLs whose secret is remembered (the oldest is forgotten first)
 

@@ -3,6 +3,8 @@ enter on a check shows its delivery in Deliveries."""
 
 from __future__ import annotations
 
+import shlex
+
 from textual.widgets import TabbedContent
 
 from hookdev.options import EngineOptions
@@ -109,7 +111,7 @@ async def test_the_options_dialog_overrides_scheme_checks_timeout_and_probe(work
             assert "unknown check 'nope'" in str(dialog.query_one("#error-only").content)
             dialog.query_one("#field-only").value = "valid,stale,duplicate"
             dialog.query_one("#field-scheme").value = "stripe"
-            dialog.query_one("#field-probe").value = f"cat {count}"
+            dialog.query_one("#field-probe").value = f"cat {shlex.quote(str(count))}"
             await pilot.press("enter")
             screen = await until(
                 pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen, what="scorecard open"

@@ -225,18 +225,24 @@ class _GuardedH11(H11Protocol):
             self.guard.body_timeouts += 1
         elif self.phase == "write":
             self.guard.write_timeouts += 1
+            self.cut(abort=True)  # close() would wait, holding the answer, for a caller that never reads
+            return
         else:
             return
         self.cut()
 
-    def cut(self) -> None:
-        """Close the connection now (an app still reading the request sees a disconnect)."""
+    def cut(self, *, abort: bool = False) -> None:
+        """Close the connection now (an app still reading the request sees a disconnect); ``abort``
+        drops what is still buffered for the caller instead of flushing it first."""
         self._leave()
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
             cycle.disconnected = True
             cycle.message_event.set()
-        self.transport.close()
+        if abort:
+            self.transport.abort()
+        else:
+            self.transport.close()
 
     def _leave(self) -> None:
         if not self._left:

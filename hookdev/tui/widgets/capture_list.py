@@ -106,8 +106,9 @@ class CaptureList(ScrollView, can_focus=True):
         Binding("end,G", "last", "Oldest", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=True)
-    """Index of the highlighted row (0 = newest)."""
+    cursor: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
+    """Index of the highlighted row (0 = newest). No repaint of its own: ``watch_cursor`` redraws the two
+    rows whose highlight changed (or all of them when the view scrolled)."""
 
     class Highlighted(Message):
         """The cursor moved to another capture (or the list became empty: ``capture_id`` None).

@@ -26,7 +26,7 @@ import dataclasses
 import ssl
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,6 +76,7 @@ class Engine:
         bus: EventBus | None = None,
         *,
         receiver_thread: bool = False,
+        receiver_pause: Callable[[], float] | None = None,
     ):
         self.workspace = workspace
         self._start = options or EngineOptions()
@@ -110,7 +111,11 @@ class Engine:
         self.server = ReceiverServer(self.app, self.bus)
         self._tasks: list[asyncio.Task[Any]] = []
         #: The receiver's own thread and loop (``receiver_thread=True``), or None: it shares the engine's.
-        self.receiver_thread: LoopThread | None = LoopThread("hookdev-receiver") if receiver_thread else None
+        #: ``receiver_pause`` (with a thread): asked before each pass of the receiver's loop how long to
+        #: step aside (``hookdev.loop_thread``); the TUI gives keys a few milliseconds of priority.
+        self.receiver_thread: LoopThread | None = (
+            LoopThread("hookdev-receiver", pause=receiver_pause) if receiver_thread else None
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._relay_future: concurrent.futures.Future[None] | None = None
         # The receiver's options are replaced by the engine's loop (settings) and, for a ``fail:N``

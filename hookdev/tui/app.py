@@ -29,7 +29,7 @@ from hookdev import events as ev
 from hookdev.engine import Engine, EngineError
 from hookdev.options import EngineOptions
 from hookdev.settings import SettingsChanged
-from hookdev.tui.arrivals import TICK, Arrivals
+from hookdev.tui.arrivals import TICK, Arrivals, KeyPriority
 from hookdev.tui.attempts import attempt_log_text, fmt_clock
 from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
@@ -121,7 +121,10 @@ class HookdevApp(App[None]):
         display_url: str | None = None,
     ) -> None:
         super().__init__()
-        self.engine = Engine(workspace, options or EngineOptions(), receiver_thread=True)
+        self._keys = KeyPriority()
+        self.engine = Engine(
+            workspace, options or EngineOptions(), receiver_thread=True, receiver_pause=self._keys.pause
+        )
         self.ctx = Context(workspace, self.engine, frozen_now=frozen_now, display_url=display_url)
         self._load_catalog()
         self.start_engine = start_engine
@@ -196,6 +199,11 @@ class HookdevApp(App[None]):
             status.state = "listening" if self.ctx.display_url else "offline"
         self.set_interval(TICK, self._flush_captures)
         self.set_interval(1.0, self._refresh_status)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # the receiver's thread steps aside while the key is shown
+            self._keys.key_pressed()
+        await super().on_event(event)
 
     def on_ready(self) -> None:
         # Everything built so far (Textual, the widgets, the modules) lives as long as the app: keep it

@@ -1,4 +1,5 @@
-"""Captures on their way from the receiver's thread to the Inbox, handed over in batches.
+"""Captures on their way from the receiver's thread to the Inbox, handed over in batches; and the
+priority keys get over that thread.
 
 The receiver appends from its own thread (``push``: a deque append, no lock, never blocks); the app's
 loop asks every ``TICK`` seconds for what is due (``take``). A trickle is shown within ``TICK``; while a
@@ -50,3 +51,25 @@ class Arrivals:
         self._last = now
         self._flooding = len(batch) >= FLOOD_BATCH
         return batch
+
+
+KEY_PRIORITY = 0.012
+"""Seconds the receiver's thread steps aside after a key press: enough for the key and its frame."""
+
+
+class KeyPriority:
+    """After a key press, the receiver's loop pauses between passes for ``KEY_PRIORITY`` seconds.
+
+    Both run Python on one GIL: without this, a key's handler and the frame that shows it share it
+    with a flood's requests, 5 ms turns each. ``pause`` is called on the receiver's thread."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._until = 0.0
+
+    def key_pressed(self) -> None:
+        self._until = self._clock() + KEY_PRIORITY
+
+    def pause(self) -> float:
+        """How long the receiver should still step aside (<= 0: not at all)."""
+        return self._until - self._clock()

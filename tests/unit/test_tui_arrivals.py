@@ -1,13 +1,16 @@
 """The Inbox's arrivals queue: a trickle is taken at once, a flood in batches spaced FLOOD_INTERVAL
-apart, nothing lost or reordered, and pushes from another thread while the app takes."""
+apart, nothing lost or reordered, pushes from another thread while the app takes; a key press asks
+the receiver to step aside briefly."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import pytest
+
 from hookdev.models import Capture
-from hookdev.tui.arrivals import FLOOD_BATCH, FLOOD_INTERVAL, Arrivals
+from hookdev.tui.arrivals import FLOOD_BATCH, FLOOD_INTERVAL, KEY_PRIORITY, Arrivals, KeyPriority
 
 
 def _capture(i: int) -> Capture:
@@ -54,3 +57,15 @@ def test_pushes_from_another_thread_are_all_taken_in_order() -> None:
         taken.extend(arrivals.take())
     thread.join(10)
     assert [c.id for c in taken] == [f"req_{i:06d}" for i in range(total)]
+
+
+def test_a_key_press_asks_the_receiver_to_step_aside_briefly() -> None:
+    now = [50.0]
+    keys = KeyPriority(clock=lambda: now[0])
+    assert keys.pause() <= 0  # no key yet: the receiver runs on
+    keys.key_pressed()
+    assert keys.pause() == pytest.approx(KEY_PRIORITY)
+    now[0] += KEY_PRIORITY / 2
+    assert 0 < keys.pause() < KEY_PRIORITY
+    now[0] += KEY_PRIORITY
+    assert keys.pause() <= 0

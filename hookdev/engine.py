@@ -424,6 +424,11 @@ class Engine:
         if self.config is not None and (new.host, new.port) != (self._settings.host, self._settings.port):
             notes.append("host/port changes apply at the next start")
             new = new.replace(host=self._settings.host, port=self._settings.port)
+        # the running server's connection guard keeps the limits it started with
+        guard = ("head_timeout", "body_timeout", "max_connections")
+        if self.config is not None and any(getattr(new, k) != getattr(self._settings, k) for k in guard):
+            notes.append("head_timeout/body_timeout/max_connections changes apply at the next start")
+            new = new.replace(**{k: getattr(self._settings, k) for k in guard})
         self._layers = layers
         self._replace(new, "file")
         notes += sync_managed_endpoints(self.sender, config, remove_missing=settled)

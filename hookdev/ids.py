@@ -8,6 +8,7 @@ for the receiver's hot path: the time part is cached per millisecond.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -32,10 +33,38 @@ def _time_part(ms: int) -> str:
     return _last_prefix
 
 
+# 248 = 4 * 62: bytes below it map uniformly onto the alphabet; the rest are dropped and redrawn.
+_TO_ALPHABET = bytes(ord(_ALPHABET[b % 62]) for b in range(256))
+_UNEVEN = bytes(range(248, 256))
+
+
+# Random characters are drawn from the OS 4 KiB at a time (one system call per ~290 ids instead of
+# one per id: the receiver makes an id per request), handed out under a lock, never twice, and
+# forgotten in a forked child (which must not repeat its parent's).
+_pool = ""
+_taken = 0
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    global _pool, _taken
+    _pool, _taken = "", 0
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _random_chars() -> str:
+    global _pool, _taken
+    with _pool_lock:
+        start = _taken
+        if start + _RANDOM_WIDTH > len(_pool):
+            _pool = os.urandom(4096).translate(_TO_ALPHABET, _UNEVEN).decode("ascii")
+            start = 0
+        _taken = start + _RANDOM_WIDTH
+        return _pool[start : start + _RANDOM_WIDTH]
+
+
 def new_id(prefix: str, now: float | None = None) -> str:
     ms = int((time.time() if now is None else now) * 1000)
-    # 248 = 4 * 62: bytes below it map uniformly onto the alphabet; the rest are redrawn.
-    chars = [_ALPHABET[b % 62] for b in os.urandom(_RANDOM_WIDTH + 6) if b < 248][:_RANDOM_WIDTH]
-    while len(chars) < _RANDOM_WIDTH:
-        chars += [_ALPHABET[b % 62] for b in os.urandom(8) if b < 248]
-    return f"{prefix}_{_time_part(ms)}{''.join(chars[:_RANDOM_WIDTH])}"
+    return f"{prefix}_{_time_part(ms)}{_random_chars()}"

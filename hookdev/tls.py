@@ -5,16 +5,20 @@ HTTPS on localhost and lets clients trust it by pointing at one file (``curl --c
 ``SSL_CERT_FILE``) instead of disabling verification. Nothing is installed system-wide.
 
 Files under ``<home>/tls/``: ``ca.pem``, ``ca-key.pem``, ``server.pem``, ``server-key.pem``.
-Keys are 0600. Keys are ECDSA P-256 (fast to make, accepted everywhere). The CA lasts 10 years; the
+Keys are 0600. One process at a time makes them (an advisory lock on ``tls/.lock``): hookdev
+processes starting together in a fresh workspace share one CA. Keys are ECDSA P-256 (fast to make, accepted everywhere). The CA lasts 10 years; the
 server certificate 397 days and is made again when missing, expiring within 30 days, or not signed
 by the current CA.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
+import os
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography import x509
@@ -68,10 +72,36 @@ def _server_paths(home: Path) -> tuple[Path, Path]:
     return d / "server.pem", d / "server-key.pem"
 
 
+@contextlib.contextmanager
+def _exclusive(home: Path) -> Iterator[None]:
+    """Hold the workspace's TLS lock: one process at a time checks and makes the CA and the server
+    certificate. (Unlocked, `listen` and `listen --tls` starting together in a fresh workspace each
+    made a CA: the server certificate was signed by one while ``ca.pem`` held the other.)"""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each file is still written atomically
+        yield
+        return
+    fd = os.open(tls_dir(home) / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held for milliseconds; a crashed holder's lock goes with it
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def ensure_ca(home: Path) -> Path:
     """The workspace CA certificate's path, creating the CA (once) if it is missing or expiring."""
     cert_path, key_path = _ca_paths(home)
     if _load(cert_path, key_path) is not None:
+        return cert_path
+    with _exclusive(home):
+        return _ensure_ca_locked(home)
+
+
+def _ensure_ca_locked(home: Path) -> Path:
+    cert_path, key_path = _ca_paths(home)
+    if _load(cert_path, key_path) is not None:  # another process made it while we waited
         return cert_path
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
@@ -114,7 +144,12 @@ def ensure_ca(home: Path) -> Path:
 
 def ensure_server_cert(home: Path) -> tuple[Path, Path]:
     """``(cert, key)`` paths of the localhost server certificate, signed by the workspace CA."""
-    ca_path = ensure_ca(home)
+    with _exclusive(home):
+        return _ensure_server_cert_locked(home)
+
+
+def _ensure_server_cert_locked(home: Path) -> tuple[Path, Path]:
+    ca_path = _ensure_ca_locked(home)
     ca_loaded = _load(ca_path, _ca_paths(home)[1])
     assert ca_loaded is not None  # ensure_ca just made sure
     ca_cert, ca_key = ca_loaded

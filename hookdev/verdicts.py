@@ -27,8 +27,9 @@ def verification_secrets(
     given: Sequence[str] = (),
 ) -> list[str]:
     """The secrets a request is checked with, in the order ``secret_label`` names them."""
-    base = list(route.secrets) if route is not None and route.secrets else [*receiver, *extra]
-    return [*base, *given]
+    if route is not None and route.secrets:
+        return [*route.secrets, *given]
+    return [*receiver, *extra, *given]
 
 
 def secret_label(

@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from hookdev.engine import Engine
 from hookdev.options import EngineOptions
 from hookdev.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests judge what the code does, never how fast a loaded CI machine runs it: no per-example
+# deadline (200 ms by default) and no "data generation is slow" health check. A test's own @settings
+# keeps these unless it says otherwise.
+settings.register_profile("hookdev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hookdev")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -288,7 +288,10 @@ class _Generator:
         if self.rng is not None:
             a = lo if lo is not None else 0.0
             b = hi if hi is not None else a + 1000.0
-            return round(self.rng.uniform(a, b), 2) if b > a else a
+            if b <= a:
+                return a
+            drawn = self.rng.uniform(a, b)  # may be a bound itself, and rounding may reach one
+            return next((v for v in (round(drawn, 2), drawn) if _within(s, v)), (a + b) / 2)
         value = 1.5
         if lo is not None and value < lo:
             value = lo if "exclusiveMinimum" not in s else lo + (1 if hi is None else (hi - lo) / 2)
@@ -487,6 +490,27 @@ def _bounds(s: dict[str, Any], *, integer: bool) -> tuple[float | None, float | 
         if hi is not None and not float(hi).is_integer():
             hi = int(hi // 1)
     return lo, hi
+
+
+def _within(s: dict[str, Any], value: float) -> bool:
+    """``value`` honours the schema's bounds, exclusive ones strictly."""
+
+    def bound(key: str) -> float | None:
+        b = s.get(key)
+        return b if isinstance(b, int | float) and not isinstance(b, bool) else None
+
+    lo, hi, elo, ehi = (
+        bound("minimum"),
+        bound("maximum"),
+        bound("exclusiveMinimum"),
+        bound("exclusiveMaximum"),
+    )
+    return (
+        (lo is None or value >= lo)
+        and (hi is None or value <= hi)
+        and (elo is None or value > elo)
+        and (ehi is None or value < ehi)
+    )
 
 
 def _merge(a: Any, b: Any) -> Any:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from hookdev.delivery.formats import SchemeError, build
+from hookdev.delivery.validate import InputError, check_secret
 from hookdev.models import Endpoint
+from hookdev.signing import SecretError
 
 CHECK_ENDPOINT_ID = "ep_check"  # the endpoint id a URL run's attempts carry (no such endpoint exists)
 SETTING = "check.targets"
@@ -70,3 +73,14 @@ def remember(settings: Settings, endpoint: Endpoint) -> None:
     while len(targets) > MAX_REMEMBERED:
         targets.pop(next(iter(targets)))
     settings.set_setting(SETTING, targets)
+
+
+def secret_problem(scheme: str, secret: str) -> str | None:
+    """Why ``secret`` cannot sign ``scheme`` deliveries (one line), or None when it can."""
+    try:
+        if scheme == "standard" and not secret.startswith(("whsk_", "whpk_")):
+            check_secret(secret, scheme)
+        build(scheme, [secret], message_id="msg_probe", event_type="t", body=b"{}")
+    except (InputError, SchemeError, SecretError) as e:
+        return str(e)
+    return None

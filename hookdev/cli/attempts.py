@@ -8,9 +8,8 @@ from hookdev.check.targets import CHECK_ENDPOINT_ID
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
-from hookdev.cli.render import outcome_text
+from hookdev.cli.render import attempt_line
 from hookdev.delivery.views import attempt_json
-from hookdev.models import Attempt
 from hookdev.sender import Sender
 
 STATUSES = {
@@ -72,22 +71,6 @@ def attempts(
         return
     for a in found:
         when = fmt_time(a.started_at if a.status in ("success", "failed") else a.scheduled_at)
-        color = {"success": "green", "failed": "red"}.get(a.status, "yellow")
         click.echo(
-            f"{a.id}  {when}  {a.message_id} -> {names.get(a.endpoint_id, a.endpoint_id)}  #{a.number} {a.trigger:<9} "
-            + click.style(f"{a.status:<8}", fg=color)
-            + f" {outcome_text(a)}"
-            + _tags(a)
+            f"{a.id}  {when}  " + attempt_line(a, listing=True, endpoint_name=names.get(a.endpoint_id))
         )
-
-
-def _tags(a: Attempt) -> str:
-    """`` [fault: future, timestamp 1 h ahead]``, `` [check stale]``: what the attempt was for."""
-    tags = ""
-    check = a.extra.get("check")
-    if isinstance(check, dict) and check.get("check"):
-        tags += click.style(f" [check {check['check']}]", fg="cyan")
-    if a.fault:
-        note = a.extra.get("fault_note")
-        tags += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
-    return tags

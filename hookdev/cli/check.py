@@ -16,17 +16,16 @@ from hookdev.check import IDS, Probe, ProbeError, Result, Run, Runner, Target, b
 from hookdev.check.junit import junit_xml
 from hookdev.check.model import FAIL, PASS, WARN
 from hookdev.check.specs import BY_ID, Spec
-from hookdev.check.targets import CHECK_ENDPOINT_ID, NoSecret, remember, url_target
+from hookdev.check.targets import CHECK_ENDPOINT_ID, NoSecret, remember, secret_problem, url_target
 from hookdev.cli import numbers
 from hookdev.cli._common import Failed, HookdevError, emit_json, home_option, json_option, open_workspace
 from hookdev.cli._delivery import catalog_option, client_verify, input_errors, make_sender
 from hookdev.delivery import DEFAULT_TIMEOUT
-from hookdev.delivery.formats import SCHEMES, SchemeError, build
-from hookdev.delivery.validate import InputError, check_secret, check_url
+from hookdev.delivery.formats import SCHEMES
+from hookdev.delivery.validate import InputError, check_url
 from hookdev.models import Endpoint
 from hookdev.presentation import iso
 from hookdev.sender import Sender
-from hookdev.signing import SecretError
 from hookdev.textsafe import visible
 from hookdev.workspace import Workspace
 
@@ -227,12 +226,9 @@ def _check_writable(path: str) -> None:
 
 
 def _check_secret(scheme: str, secret: str) -> None:
-    try:
-        if scheme == "standard" and not secret.startswith(("whsk_", "whpk_")):
-            check_secret(secret, scheme)
-        build(scheme, [secret], message_id="msg_probe", event_type="t", body=b"{}")
-    except (InputError, SchemeError, SecretError) as e:
-        raise HookdevError(f"--secret cannot sign {scheme} deliveries: {e}") from None
+    problem = secret_problem(scheme, secret)
+    if problem is not None:
+        raise HookdevError(f"--secret cannot sign {scheme} deliveries: {problem}")
 
 
 def _first_type(sender: Sender) -> str:

@@ -10,7 +10,7 @@ import click
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
-from hookdev.cli.render import outcome_text
+from hookdev.cli.render import attempt_line
 from hookdev.delivery.views import Delivery, attempt_json, message_json, summarize
 from hookdev.sender import Sender
 
@@ -96,8 +96,4 @@ def show(obj: dict[str, Any], message_id: str, body: bool, as_json: bool) -> Non
         for a in attempts:
             if a.endpoint_id == d.endpoint_id:
                 when = fmt_time(a.started_at if a.status in ("success", "failed") else a.scheduled_at)
-                outcome = outcome_text(a)
-                click.echo(
-                    f"      {when}  attempt {a.number} ({a.trigger}) {a.status}"
-                    + (f": {outcome}" if outcome else "")
-                )
+                click.echo(f"      {when}  " + attempt_line(a, listing=True, route=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import logging
 import socket
 import ssl
@@ -32,6 +33,35 @@ class _Size(click.ParamType):
         if size < 1:
             self.fail("the size must be at least 1 byte", param, ctx)
         return size
+
+
+#: Which peers' ``X-Forwarded-For`` / ``X-Forwarded-Proto`` the relay believes (uvicorn's own default:
+#: a proxy on the same host). A request from anyone else keeps its real address and scheme, whatever
+#: headers it sends; the channel's client sees that address (and the scheme) as the caller's.
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
+
+
+def parse_forwarded_allow_ips(value: str) -> list[str]:
+    """The proxies to trust, from ``--forwarded-allow-ips``: comma-separated IP addresses and networks
+    (``10.0.0.0/8``), ``*`` for every peer (only when nothing but the proxy can reach the relay), or
+    ``none`` (or nothing) for no proxy at all. ValueError (one line) for anything else: uvicorn would
+    otherwise keep a typo as a literal that never matches, and trust nobody without saying so."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if items in ([], ["none"]):
+        return []
+    if items == ["*"]:
+        return ["*"]
+    for item in items:
+        try:
+            if "/" in item:
+                ipaddress.ip_network(item, strict=False)
+            else:
+                ipaddress.ip_address(item)
+        except ValueError:
+            raise ValueError(
+                f"{item!r} is not an IP address or network (give e.g. 127.0.0.1,10.0.0.0/8, * or none)"
+            ) from None
+    return items
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -257,6 +287,16 @@ def _raise_file_limit(wanted: int) -> int:
     help="Longest silence while a request body arrives (or an answer is read); then the connection is cut.",
 )
 @click.option(
+    "--forwarded-allow-ips",
+    envvar="HOOKDEV_RELAY_FORWARDED_ALLOW_IPS",
+    default=DEFAULT_FORWARDED_ALLOW_IPS,
+    show_default=True,
+    metavar="IPS",
+    help="Proxies whose X-Forwarded-For/-Proto are believed (the caller's address and scheme a "
+    "channel's client sees): IP addresses and networks, comma-separated; * for every peer; none for "
+    "no proxy ($HOOKDEV_RELAY_FORWARDED_ALLOW_IPS). Set it to your load balancer's address.",
+)
+@click.option(
     "--state",
     "state_path",
     envvar="HOOKDEV_RELAY_STATE",
@@ -315,6 +355,7 @@ def relay(
     max_connections: int,
     head_timeout: float,
     body_timeout: float,
+    forwarded_allow_ips: str,
     state_path: str | None,
     redis_url: str | None,
     redis_prefix: str,
@@ -372,6 +413,10 @@ def relay(
         except ValueError as e:
             raise HookdevError(f"--public-url: {e}") from None
     _check_tls(tls_cert, tls_key)
+    try:
+        trusted_proxies = parse_forwarded_allow_ips(forwarded_allow_ips)
+    except ValueError as e:
+        raise HookdevError(f"--forwarded-allow-ips: {e}") from None
     sock = bind_socket(host, port)
     scheme = "https" if tls_cert else "http"
     app = create_relay_app(
@@ -401,6 +446,8 @@ def relay(
         ssl_keyfile=tls_key,
         timeout_graceful_shutdown=5,
         h11_max_incomplete_event_size=64 * 1024,
+        proxy_headers=bool(trusted_proxies),  # none: X-Forwarded-* are passed on, never believed
+        forwarded_allow_ips=trusted_proxies or None,
     )
     if file_limit < max_connections + 200:
         logging.getLogger("hookdev.relay").warning(
@@ -435,6 +482,7 @@ def relay(
                     "instance": instance,
                     "redis": cluster is not None,
                     "state": state_path if state_path and cluster is None else None,
+                    "forwarded_allow_ips": trusted_proxies,
                 }
             )
             return

@@ -79,15 +79,40 @@ def outcome_text(a: Attempt) -> str:
 
 
 def attempt_line(
-    a: Attempt, next_attempt: Attempt | None = None, scale: float = 1.0, now: float | None = None
+    a: Attempt,
+    next_attempt: Attempt | None = None,
+    scale: float = 1.0,
+    now: float | None = None,
+    *,
+    listing: bool = False,
+    endpoint_name: str | None = None,
+    route: bool = True,
 ) -> str:
-    """The CLI's one line for an attempt (``listen``, ``send``, ``dispatch``, ``replay``, ``recover``):
-    ``msg_.. -> ep_..  attempt 2: 503 in 4 ms; retry 3 in 5m (3.0 s at time scale 100)``."""
+    """The CLI's one line for an attempt, wherever one is shown.
+
+    As it happens (``listen``, ``send``, ``dispatch``, ``replay``, ``recover``):
+    ``msg_.. -> ep_..  attempt 2: 503 in 4 ms; retry 3 in 5m (3.0 s at time scale 100)``.
+    In a log (``listing``: ``hookdev attempts``, ``messages show``), the trigger and the state are
+    spelled out, since a listed attempt may be pending or canceled:
+    ``msg_.. -> orders-app  attempt 2 (retry) failed: 503 in 4 ms [check stale] [fault: ...]``.
+    ``endpoint_name`` shows instead of the endpoint id (hookdev.toml names); ``route=False`` leaves out
+    ``msg -> ep`` (a line under its message's delivery to that endpoint)."""
     color = "green" if a.status == "success" else "red" if a.status == "failed" else "yellow"
-    head = f"{a.message_id} -> {a.endpoint_id}  attempt {a.number}" + (
-        " (manual)" if a.trigger == "manual" else ""
-    )
-    line = f"{head}: " + click.style(outcome_text(a), fg=color)
+    head = f"attempt {a.number}"
+    if route:
+        head = f"{a.message_id} -> {visible(endpoint_name or a.endpoint_id)}  {head}"
+    outcome = outcome_text(a)
+    if listing:
+        line = (
+            f"{head} ({a.trigger}) " + click.style(a.status, fg=color) + (f": {outcome}" if outcome else "")
+        )
+    else:
+        line = (
+            f"{head}" + (" (manual)" if a.trigger == "manual" else "") + ": " + click.style(outcome, fg=color)
+        )
+    check = a.extra.get("check")
+    if isinstance(check, dict) and check.get("check"):
+        line += click.style(f" [check {visible(str(check['check']))}]", fg="cyan")
     if a.fault:
         note = a.extra.get("fault_note")
         line += click.style(f" [fault: {a.fault}{', ' + note if note else ''}]", fg="magenta")
@@ -106,7 +131,7 @@ def attempt_line(
     elif a.status == "failed":
         if a.extra.get("exhausted"):
             line += "; failed: all 8 attempts used"
-        elif a.trigger == "manual":
+        elif a.trigger == "manual" and not listing:
             line += "; manual attempt, no retries"
         elif a.status_code == 410:
             line += "; endpoint disabled"

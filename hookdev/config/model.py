@@ -66,6 +66,9 @@ class ReceiverConfig:
     tolerance: int | None = None  # seconds
     max_body: int | None = None  # bytes
     max_response: int | None = None  # bytes of an app's answer held when forwarding
+    head_timeout: float | None = None  # seconds a client has to send a request head
+    body_timeout: float | None = None  # seconds a body may stall
+    max_connections: int | None = None  # open connections at most
     forward_to: str | None = None  # raw text: shorthands ("3000") are parsed by the forwarder
     accept_invalid: bool | None = None
     respond: RespondConfig = field(default_factory=RespondConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -57,12 +58,33 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM captures"
 _INSERT = f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
+# Rows in one multi-row INSERT: larger batches take executemany, so at most 64 such statements sit
+# in the connection's statement cache (128).
+_MULTI_MAX = 64
+_ROW_MARKS = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+
+
+@functools.lru_cache(maxsize=_MULTI_MAX)
+def _insert_many(n: int) -> str:
+    return f"INSERT INTO captures ({', '.join(_COLUMNS)}) VALUES " + ", ".join([_ROW_MARKS] * n)
+
+
 _JSON_ANSWER = [("content-type", "application/json")]
 _JSON_ANSWER_TEXT = json.dumps(_JSON_ANSWER)
 
 
+_ascii = json.encoder.encode_basestring_ascii  # json.dumps of one str, in C
+
+
 def _headers_text(headers: list[tuple[str, str]]) -> str:
-    return _JSON_ANSWER_TEXT if headers == _JSON_ANSWER else json.dumps(headers)
+    """``json.dumps(headers)``, the text the headers columns hold (searches match on it), written
+    without the generic encoder for the usual list of pairs of strings (it ran for every request)."""
+    if headers == _JSON_ANSWER:
+        return _JSON_ANSWER_TEXT
+    try:
+        return "[" + ", ".join([f"[{_ascii(k)}, {_ascii(v)}]" for k, v in headers]) + "]"
+    except (TypeError, ValueError):  # not pairs of str: whatever json.dumps makes of it
+        return json.dumps(headers)
 
 
 def _to_row(c: Capture) -> tuple[Any, ...]:
@@ -72,7 +94,7 @@ def _to_row(c: Capture) -> tuple[Any, ...]:
         c.method,
         c.path,
         c.query,
-        json.dumps(c.headers),
+        _headers_text(c.headers),
         c.body,
         c.body_size,
         int(c.truncated),
@@ -165,6 +187,10 @@ class CaptureQueries:
                 try:
                     if len(good) == 1:
                         self.conn.execute(_INSERT, good[0])
+                    elif len(good) <= _MULTI_MAX:
+                        # One statement, one implicit transaction: SQLite inserts and commits the
+                        # whole batch in a single call (which runs without Python's GIL).
+                        self.conn.execute(_insert_many(len(good)), [v for row in good for v in row])
                     else:
                         self.conn.execute("BEGIN")
                         try:

@@ -78,3 +78,22 @@ async def show_demo_check(app: Any, pilot: Any) -> None:
     card = app.screen.query_one(Scorecard)
     card.move_cursor(row=3)
     await pilot.pause()
+
+
+async def show_demo_check_options(app: Any, pilot: Any) -> None:
+    """Endpoints view, the partner endpoint selected, the options dialog of a check before it runs."""
+    from hookdev.tui.screens.check_options import CheckOptionsScreen
+
+    await pilot.press("3", "down")
+    await pilot.pause()
+    endpoint = app.ctx.store.get_endpoint(PARTNER)
+    catalog = app.ctx.catalog
+    app.push_screen(
+        CheckOptionsScreen(
+            endpoint,
+            app.ctx.workspace.signing_secrets(endpoint),
+            lambda name: catalog.get(name).example_bytes(),
+            "code.created",
+        )
+    )
+    await pilot.pause()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,19 @@ async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:
     await pilot.pause(0.2)
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
+    await _settled(app, pilot)
+
+
+async def _settled(app: HookdevApp, pilot: Any, timeout: float = 60.0) -> None:
+    """Wait until no view has a debounced reload pending. Showing a view resizes it and schedules one (the
+    Endpoints URL column takes its width only then): a picture taken before it ran, as on a loaded
+    machine, showed the column at its width while hidden (a flaky snapshot test)."""
+    deadline = time.monotonic() + timeout
+    while any(getattr(app.view(name), "_refresh_timer", None) is not None for name in VIEWS):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the views did not settle within {timeout:g} s")
+        await asyncio.sleep(0.05)
     await pilot.pause()
 
 

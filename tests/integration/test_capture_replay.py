@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import stat
 import sys
 import time
@@ -137,7 +138,11 @@ async def test_cli_replay_with_editor_and_resign(engine_factory, workspace, tmp_
         "p.write_text(p.read_text().replace('cus_123', 'cus_edited'))\n"
     )
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
-    env = dict(os.environ, HOOKDEV_HOME=str(workspace.home), EDITOR=f"{sys.executable} {editor}")
+    env = dict(
+        os.environ,
+        HOOKDEV_HOME=str(workspace.home),
+        EDITOR=f"{shlex.quote(sys.executable)} {shlex.quote(str(editor))}",
+    )
 
     async def cli(*args: str) -> tuple[int, bytes, bytes]:
         proc = await asyncio.create_subprocess_exec(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ async def test_a_probe_command_sees_a_tampered_event_acted_on(tmp_path: Path) ->
 
     app = Starlette(routes=[Route("/hooks", sloppy, methods=["POST"])])
     code, out, _ = await check(
-        tmp_path / "ws", app, "--json", "--only", "tampered", "--probe", f"cat {count}"
+        tmp_path / "ws", app, "--json", "--only", "tampered", "--probe", f"cat {shlex.quote(str(count))}"
     )
     assert code == 1
     (line,) = [json.loads(x) for x in out.splitlines()]

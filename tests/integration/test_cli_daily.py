@@ -225,7 +225,7 @@ def test_endpoint_names_from_hookdev_toml_work_wherever_an_id_does(project: Path
     attempts = json.loads(hd(src, "attempts", "--endpoint", "orders-app", "--json").stdout)
     assert attempts and {a["endpoint_id"] for a in attempts} == {app["id"]}
     assert {a["endpoint_name"] for a in attempts} == {"orders-app"}
-    assert "-> orders-app  #1" in hd(src, "attempts").stdout.decode()
+    assert "-> orders-app  attempt 1 (" in hd(src, "attempts").stdout.decode()
     recovered = hd(src, "recover", "orders-app", "--since", "1h", "--json", "--timeout", "2")
     assert recovered.returncode in (0, 1), recovered.stderr  # 1: the endpoint is down, as it is here
 

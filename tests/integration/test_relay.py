@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import signal
 import socket
@@ -616,3 +617,65 @@ async def test_call_app_keeps_an_answer_sent_before_the_app_raised() -> None:
     assert await call_app(answers_then_raises, scope, ODD_BODY) == (500, [(b"x", b"1")], b"boom page")
     with pytest.raises(RuntimeError):
         await call_app(raises, scope, b"")
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "believed"),
+    [
+        ([], None, True),  # the default trusts a proxy on this host (uvicorn's 127.0.0.1,::1)
+        (["--forwarded-allow-ips", "none"], None, False),
+        ([], "10.0.0.0/8", False),  # $HOOKDEV_RELAY_FORWARDED_ALLOW_IPS: not this peer
+        ([], "127.0.0.0/8,10.0.0.5", True),
+    ],
+    ids=["default", "none", "env-other-network", "env-loopback-network"],
+)
+async def test_forwarded_headers_are_believed_only_from_trusted_proxies(
+    flag: list[str], env: str | None, believed: bool
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "HOOKDEV_RELAY_FORWARDED_ALLOW_IPS"}
+    if env is not None:
+        environ["HOOKDEV_RELAY_FORWARDED_ALLOW_IPS"] = env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hookdev", "relay", "--host", "127.0.0.1", "--port", "0", "--json", *flag],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(await asyncio.to_thread(proc.stdout.readline))
+        assert ready["forwarded_allow_ips"] == (
+            ["127.0.0.1", "::1"] if not flag and env is None else [] if flag else env.split(",")
+        )
+        echo = EchoApp()
+        client = RelayClient(ready["listen"], echo.app, channel=new_channel_name())
+        async with running_client(client), httpx.AsyncClient(timeout=DEADLINE) as http:
+            response = await http.post(
+                client.public_url + "/hooks",
+                content=b"{}",
+                headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+            )
+        assert response.status_code == 207
+        meta = json.loads(response.headers["x-meta"])
+        if believed:
+            assert (meta["client"][0], meta["scheme"]) == ("203.0.113.7", "https")
+        else:
+            assert (meta["client"][0], meta["scheme"]) == ("127.0.0.1", "http")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def test_a_bad_forwarded_allow_ips_is_one_line_exit_2() -> None:
+    proc = _hookdev("relay", "--host", "127.0.0.1", "--port", "0", "--forwarded-allow-ips", "10.0.0.1,nginx")
+    out, err = proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 2
+    assert err.strip() == (
+        "Error: --forwarded-allow-ips: 'nginx' is not an IP address or network "
+        "(give e.g. 127.0.0.1,10.0.0.0/8, * or none)"
+    )

@@ -122,3 +122,46 @@ def test_tls_ca_command(tmp_path: Path) -> None:
     text = runner.invoke(tls, ["ca", "--home", str(tmp_path)])
     assert text.exit_code == 0, text.output
     assert text.output == ca + "\n"  # only the path: `curl --cacert "$(hookdev tls ca)"` (issue 12)
+
+
+_RACE = """
+import sys
+from pathlib import Path
+from hookdev.tls import ensure_ca, ensure_server_cert
+home = Path(sys.argv[1])
+sys.stdin.read()  # every process waits here, then all go at once
+print(ensure_server_cert(home)[0] if sys.argv[2] == "server" else ensure_ca(home), flush=True)
+"""
+
+
+def test_processes_starting_together_share_one_ca(tmp_path: Path) -> None:
+    """`listen` (its dispatcher trusts the CA) and `listen --tls` starting together in a fresh workspace:
+    the server certificate is signed by the CA that ca.pem holds (each once made its own)."""
+    import subprocess
+    import sys
+
+    for attempt in range(3):
+        home = tmp_path / f"ws{attempt}"
+        home.mkdir()
+        roles = ["server", "ca"] * 4
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _RACE, str(home), role],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for role in roles
+        ]
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.close()  # the start signal, to all of them before waiting for any
+        errors = [p.stderr.read().decode() for p in procs if p.stderr is not None]
+        assert all(p.wait(timeout=120) == 0 for p in procs), [e[-500:] for e in errors]
+        for p in procs:
+            for pipe in (p.stdout, p.stderr):
+                if pipe is not None:
+                    pipe.close()
+        ca = x509.load_pem_x509_certificate((home / "tls" / "ca.pem").read_bytes())
+        server = x509.load_pem_x509_certificate((home / "tls" / "server.pem").read_bytes())
+        server.verify_directly_issued_by(ca)

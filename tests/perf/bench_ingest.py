@@ -5,7 +5,7 @@ signature, commit a SQLite row (WAL) before answering, publish the event, print 
 The baseline is a Starlette app that reads the body and answers a JSON 200 of the same size, under
 the uvicorn settings the Engine uses. Each server runs in its own process, and so does the load
 (:mod:`tests.perf.loadgen`: 32 keep-alive connections, signed 1 KiB bodies): three processes, so
-on a 2-core machine client and server each get about a core. Target: hookdev >= 0.6 x bare.
+on a 2-core machine client and server each get about a core. Target: hookdev >= 0.8 x bare.
 
 Rounds alternate between the two servers and the best round counts (shared, noisy machines). The
 client's ceiling (the same loadgen against the cheapest asyncio server) is measured too, so a
@@ -34,6 +34,7 @@ WARMUP = 2_000
 CONCURRENCY = 32
 BODY_SIZE = 1024
 ROUNDS = 3
+TARGET = 0.8  # hookdev's requests/s over the bare app's (issue 15)
 ROOT = Path(__file__).resolve().parents[2]
 
 # What Engine.start() gives uvicorn (hookdev/engine.py): the baseline runs under the same settings.
@@ -202,7 +203,7 @@ def run() -> list[dict]:
             "baseline": "bare Starlette app reading the body, answering 200, same uvicorn settings",
             "baseline_value": base["rps"],
             "ratio": ours["rps"] / base["rps"],
-            "target": ">= 0.6",
+            "target": f">= {TARGET}",
         },
         {
             "benchmark": "ingest_hookdev_server_cpu_per_request",
@@ -212,7 +213,7 @@ def run() -> list[dict]:
             "baseline": "bare Starlette, same load",
             "baseline_value": cpu_us["bare"],
             "ratio": cpu_us["bare"] / cpu_us["hookdev"],
-            "target": ">= 0.6 (as throughput: bare cost / hookdev cost)",
+            "target": f">= {TARGET} (as throughput: bare cost / hookdev cost)",
         },
         {
             "benchmark": "ingest_hookdev_p99_latency",

@@ -112,6 +112,21 @@ class TestCheck:
     def test_scorecard(self, snap_compare: Any, tmp_path: Path) -> None:
         assert _shot(snap_compare, tmp_path, "check")
 
+    def test_options_dialog_80x24(self, snap_compare: Any, tmp_path: Path) -> None:
+        """Before the run: scheme, event, only, skip, timeout and probe, defaults filled in, all in view."""
+        from hookdev.tui.check_demo import show_demo_check_options
+
+        app = demo_app(tmp_path)
+
+        async def run_before(pilot: Any) -> None:
+            await arrange(app, pilot, "endpoints")
+            await show_demo_check_options(app, pilot)
+
+        try:
+            assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+        finally:
+            app.ctx.workspace.close()
+
 
 SMALL = (80, 24)
 
@@ -138,6 +153,7 @@ class TestSmallScreen:
             "dialog-edit",
             "dialog-rotate",
             "dialog-recover",
+            "check",
         ],
     )
     def test_80x24(self, snap_compare: Any, tmp_path: Path, shot: str) -> None:

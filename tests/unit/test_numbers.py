@@ -95,7 +95,11 @@ def test_every_numeric_flag_refuses_non_numbers(path, flag, value, tmp_path):
     _assert_refused(_run(path, flag, value, tmp_path / "ws"), flag)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     option=st.sampled_from([(p, f) for p, f, kind in NUMERIC if kind != "size"]),
     value=st.one_of(

@@ -192,7 +192,11 @@ def _everything_shown(engine: Engine) -> None:
     assert emitter.endpoint_id() == s.ops_endpoint
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=steps)
 def test_after_any_reloads_and_runtime_changes_everything_shows_the_snapshot(workspace, steps) -> None:
     from hookdev.delivery.clock import RealClock

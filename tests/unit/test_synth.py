@@ -234,13 +234,31 @@ def test_regex_instances() -> None:
     assert regex_instance("(", None) is None
 
 
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=2**63 - 1), name=st.sampled_from(sorted(CORPUS)))
-def test_varied_examples_validate_and_follow_the_seed(seed: int, name: str) -> None:
+# Seeds are swept, not drawn by hypothesis: synthesize's last resort is a hypothesis search, which nested in
+# an @given fails the nested-given health check (a SynthesisError no user sees) and records its finds as
+# failures; the same seeds every run also keep CI reproducible.
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_varied_examples_validate_and_follow_the_seed(name: str) -> None:
     schema = CORPUS[name]
-    value = synthesize(schema, seed=seed)
-    assert check(schema, value) == []
-    assert synthesize(schema, seed=seed) == value
+    for seed in (*range(30), 136, 2**31 - 1, 2**32, 2**63 - 1):
+        value = synthesize(schema, seed=seed)
+        assert check(schema, value) == [], (seed, value)
+        assert synthesize(schema, seed=seed) == value, seed
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        {"type": "number", "minimum": 0.0001, "maximum": 0.0009},  # rounding to cents leaves the range
+    ],
+)
+def test_varied_numbers_stay_inside_their_bounds(schema: dict[str, Any]) -> None:
+    # These seeds once drew 0.0 or 1.0 (a rounded draw on an exclusive bound): the example then came from
+    # the fallback search, the same for every seed, and nested in a property test it failed (CI flake).
+    made = [synthesize(schema, seed=s) for s in (2, 86, 136, 196, 208, 237)]
+    assert all(check(schema, v) == [] for v in made), made
+    assert len(set(made)) >= 4  # drawn from each seed, not the fallback's one value for all
 
 
 def test_varied_examples_differ() -> None:

@@ -17,9 +17,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
-from hookdev.check import Result, Run, Runner, Spec, Target, battery, new_client
+from hookdev.check import Probe, ProbeError, Result, Run, Runner, Spec, Target, battery, new_client
 from hookdev.check.model import FAIL, PASS, WARN
+from hookdev.delivery import DEFAULT_TIMEOUT
 from hookdev.models import Endpoint
+from hookdev.tui.screens.check_options import CheckOptionsScreen
 from hookdev.tui.widgets.content_view import ContentView
 from hookdev.tui.widgets.scorecard import Scorecard, verdict_content
 
@@ -42,10 +44,14 @@ class CheckScreen(ModalScreen[str | None]):
         background: $panel;
         padding: 0 1;
     }
-    CheckScreen #check-title { text-style: bold; color: $text-accent; margin-bottom: 1; }
-    CheckScreen #check-detail { height: 7; margin-top: 1; }
+    CheckScreen #check-title { text-style: bold; color: $text-accent; margin-bottom: 1; width: 1fr; }
+    CheckScreen #check-detail { height: 8; margin-top: 1; }
     CheckScreen #check-summary { margin-top: 1; height: auto; }
+    CheckScreen.-small #check-dialog { width: 100%; height: 100%; }
+    CheckScreen.-small #check-title { margin-bottom: 0; }
+    CheckScreen.-small #check-summary { margin-top: 0; }
     """
+    SMALL_WIDTH = 110  # below this (the app's narrow layout), the scorecard takes the whole screen
 
     def __init__(
         self,
@@ -57,9 +63,14 @@ class CheckScreen(ModalScreen[str | None]):
         store: Any = None,
         bus: Any = None,
         verify: Any = True,
-        timeout: float = 15.0,
+        timeout: float = DEFAULT_TIMEOUT,
         finished: Run | None = None,
+        scheme: str | None = None,
+        specs: list[Spec] | None = None,
+        probe: Probe | None = None,
     ) -> None:
+        """``scheme``, ``specs``, ``timeout`` and ``probe``: what the options dialog chose (default: the
+        endpoint's scheme, its whole battery, no probe)."""
         super().__init__()
         self.endpoint = endpoint
         self.secrets = secrets
@@ -69,21 +80,29 @@ class CheckScreen(ModalScreen[str | None]):
         self.bus = bus
         self.verify = verify
         self.timeout = timeout
-        self.specs: list[Spec] = battery(endpoint.scheme)
+        self.scheme = scheme or endpoint.scheme
+        self.probe = probe
+        self.specs: list[Spec] = specs if specs is not None else battery(self.scheme)
         self.run_result: Run | None = finished
         self._finished_given = finished is not None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="check-dialog"):
             yield Label(
-                f"Check {self.endpoint.id}  {self.endpoint.url}  ({self.endpoint.scheme}, event {self.event_type})",
+                f"Check {self.endpoint.id}  {self.endpoint.url}  ({self.scheme}, event {self.event_type}"
+                + (f", probe: {self.probe.kind}" if self.probe is not None else "")
+                + ")",
                 id="check-title",
             )
             yield Scorecard(id="scorecard")
             yield ContentView(id="check-detail")
             yield Static(id="check-summary")
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.SMALL_WIDTH, "-small")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.width < self.SMALL_WIDTH, "-small")
         card = self.query_one(Scorecard)
         card.focus()
         if self.run_result is not None:  # a finished run, shown as it was (screenshots, reopened runs)
@@ -110,16 +129,25 @@ class CheckScreen(ModalScreen[str | None]):
         url = self.endpoint.url
         async with new_client(verify=self.verify if url.lower().startswith("https:") else False) as client:
             runner = Runner(
-                Target(url, self.endpoint.scheme, self.secrets, self.endpoint.headers, self.endpoint.id),
+                Target(url, self.scheme, self.secrets, self.endpoint.headers, self.endpoint.id),
                 client=client,
                 event_type=self.event_type,
                 payload=self.payload,
                 timeout=self.timeout,
+                probe=self.probe,
                 recorder=self.store,
                 bus=self.bus,
                 on_start=lambda spec: card.running(spec.id),
                 on_result=self._on_result,
             )
+            if self.probe is not None:
+                try:
+                    await self.probe.read()  # before the first check: a probe that cannot be read says so
+                except ProbeError as e:
+                    self.query_one("#check-summary", Static).update(
+                        Content.styled(f"the probe cannot be read: {e}", "$text-error")
+                    )
+                    return
             run = await runner.run(self.specs)
         self._summary(run)
         self.run_result = run
@@ -166,8 +194,8 @@ class CheckScreen(ModalScreen[str | None]):
         view.update(
             Content.assemble(
                 verdict_content(result.verdict),
-                Content.styled(f" · {result.id} · ", "bold"),
-                f"{result.reason}\n",
+                Content.styled(f" · {result.id}\n", "bold"),
+                f"{result.reason}\n",  # whole and wrapped: the scorecard's REASON column may cut it
                 Content.styled("sent      ", "$text-muted"),
                 f"{result.spec_sends}\n",
                 Content.styled("received  ", "$text-muted"),
@@ -205,12 +233,14 @@ class CheckScreen(ModalScreen[str | None]):
 
 
 def open_check(view: Any, endpoint: Endpoint) -> None:
-    """Push the scorecard for ``endpoint`` from a view that has ``ctx``; on ``enter``, show the chosen
-    check's delivery in Deliveries."""
+    """Ask for the run's options (:class:`CheckOptionsScreen`, defaults filled in: enter runs), then push
+    the scorecard for ``endpoint`` from a view that has ``ctx``; on ``enter`` in the scorecard, show
+    the chosen check's delivery in Deliveries."""
     ctx = view.ctx
-    names: list[str] = ctx.catalog.names() if ctx.catalog is not None else []
+    catalog = ctx.catalog
+    names: list[str] = catalog.names() if catalog is not None else []
     event_type = endpoint.events[0] if endpoint.events else (names[0] if names else None)
-    if event_type is None or ctx.catalog is None or event_type not in ctx.catalog:
+    if event_type is None or catalog is None or event_type not in catalog:
         view.app.notify("The catalog has no event type to send.", title="Check", severity="error")
         return
     try:
@@ -218,6 +248,11 @@ def open_check(view: Any, endpoint: Endpoint) -> None:
     except Exception as e:  # an unreadable secret file: say so, never a traceback
         view.app.notify(str(e), title="Check", severity="error")
         return
+
+    def payload(name: str) -> bytes:
+        if name not in catalog:
+            raise KeyError(f"not in the catalog: {name!r}")
+        return bytes(catalog.get(name).example_bytes())
 
     def verify() -> Any:
         try:
@@ -232,15 +267,27 @@ def open_check(view: Any, endpoint: Endpoint) -> None:
             await view.app.run_action("show('deliveries')")
             view.app.query_one("#view-deliveries").select_message(message_id)
 
-    view.app.push_screen(
-        CheckScreen(
-            endpoint,
-            secrets=secrets,
-            event_type=event_type,
-            payload=ctx.catalog.get(event_type).example_bytes(),
-            store=ctx.store,
-            bus=ctx.engine.bus,
-            verify=verify() if endpoint.url.lower().startswith("https:") else False,
-        ),
-        done,
-    )
+    dialog = CheckOptionsScreen(endpoint, secrets, payload, event_type)
+
+    def chosen(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        options = dialog.options(values)
+        view.app.push_screen(
+            CheckScreen(
+                endpoint,
+                secrets=secrets,
+                event_type=options.event_type,
+                payload=payload(options.event_type),
+                store=ctx.store,
+                bus=ctx.engine.bus,
+                verify=verify() if endpoint.url.lower().startswith("https:") else False,
+                timeout=options.timeout,
+                scheme=options.scheme,
+                specs=options.specs,
+                probe=options.probe,
+            ),
+            done,
+        )
+
+    view.app.push_screen(dialog, chosen)

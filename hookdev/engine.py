@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import dataclasses
 import ssl
 import threading
@@ -117,6 +118,7 @@ class Engine:
             LoopThread("hookdev-receiver", pause=receiver_pause) if receiver_thread else None
         )
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_context: contextvars.Context | None = None  # what callbacks hopped onto it run in
         self._relay_future: concurrent.futures.Future[None] | None = None
         # The receiver's options are replaced by the engine's loop (settings) and, for a ``fail:N``
         # countdown, by the receiver's thread: one at a time.
@@ -217,7 +219,7 @@ class Engine:
         loop = self._loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the engine's loop is gone: nothing to record
-                loop.call_soon_threadsafe(self._record_respond)
+                loop.call_soon_threadsafe(self._record_respond, context=self._loop_context)
 
     def _record_respond(self) -> None:
         with self._options_lock:  # the newest countdown, even when several were queued
@@ -256,6 +258,7 @@ class Engine:
 
         s = self.settings
         self._loop = asyncio.get_running_loop()
+        self._loop_context = contextvars.copy_context()  # its subscribers' context (the TUI's app)
         if self.receiver_thread is not None:
             self.receiver_thread.start()
             self.capture_app.on_respond_change = self._respond_counted_down

@@ -108,3 +108,20 @@ async def test_arrivals_leave_the_rows_on_screen_in_place_when_not_following(wor
         await pilot.pause()
         assert "/later/11" in _list_lines(app)[1]
         await app.action_quit()
+
+
+async def test_a_fail_n_countdown_on_the_receiver_thread_reaches_the_status_bar(workspace) -> None:
+    """The receiver counts ``fail:N`` down on its own thread; the engine records each step on the app's
+    loop, and the status bar follows without a subscriber failing."""
+    app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        app.engine.set_respond("fail:2:503")
+        await until(pilot, lambda: app.status.answer == "fail", what="status bar shows the answer mode")
+        codes = [(await post_signed(app.engine.url, workspace, path=f"/n/{i}")).status_code for i in range(3)]
+        assert codes == [503, 503, 200]
+        await until(pilot, lambda: app.status.answer == "normal", what="the countdown reaches the status bar")
+        assert app.engine.settings.respond.mode == "normal"
+        failures = [e.text for e in app.log_panel.entries if "failed on" in e.text]
+        assert not failures, failures
+        await app.action_quit()

@@ -13,6 +13,7 @@ from hookdev.tui.app import HookdevApp
 from hookdev.tui.screens.check_options import CheckOptionsScreen
 from hookdev.tui.screens.check_run import CheckScreen
 from hookdev.tui.widgets.scorecard import Scorecard
+from tests.integration.test_check import untimed
 from tests.support.consumers import Flaws, consumer_app
 from tests.tui.conftest import SIZE, serve, started, until
 
@@ -45,7 +46,7 @@ async def test_check_action_fills_the_scorecard_and_links_to_deliveries(workspac
             screen = app.screen
             await until(pilot, lambda: screen.run_result is not None, what="battery finished")
             card = screen.query_one(Scorecard)
-            verdicts = {k: r.verdict for k, r in card.results.items()}
+            verdicts = untimed({k: r.verdict for k, r in card.results.items()})
             assert verdicts["stale"] == verdicts["future"] == "fail"
             assert {k for k, v in verdicts.items() if v != "pass"} == {"stale", "future"}
             summary = str(screen.query_one("#check-summary").content)

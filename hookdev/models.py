@@ -7,6 +7,10 @@ from typing import Any
 
 Headers = list[tuple[str, str]]
 
+#: The endpoint id the attempts of ``hookdev check URL`` carry when no endpoint has the URL (no such
+#: endpoint exists: see :mod:`hookdev.check.targets`). Here, so listing commands need not load the check.
+CHECK_ENDPOINT_ID = "ep_check"
+
 
 @dataclass
 class Capture:

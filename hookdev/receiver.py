@@ -435,10 +435,11 @@ class CaptureApp:
         inserted in one transaction (one fsync-free WAL commit instead of N), then all of them answer.
         A row that cannot be stored fails alone: the others in its batch are stored and answered.
         """
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
         self._batch.append((capture, future))
         if len(self._batch) == 1:
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop.call_soon(self._flush)
         error = await future
         if error is None and self.bus is not None:
             self.bus.publish(RequestCaptured(capture))

@@ -124,9 +124,7 @@ class ReceiverServer:
             logger = logging.getLogger(name)
             logger.handlers = [self._log_handler]
             logger.propagate = False
-        self.guard = ConnectionGuard(
-            limits, fd_limited=True, keepalive_head_deadline=True, coalesce_answers=True
-        )
+        self.guard = ConnectionGuard(limits, fd_limited=True, keepalive_head_deadline=True)
         quiet_accept_errors(asyncio.get_running_loop(), logging.getLogger("hookdev.receiver"))
         config = uvicorn.Config(
             self.app,

@@ -23,9 +23,7 @@ descriptors; its ``limit_concurrency`` answers 503 to everyone once idle connect
 
 Each connection keeps one timer for all of this: a deadline moved per request is a number, and the
 timer, when it fires early, sleeps again until the deadline (a timer armed and cancelled per request
-cost the receiver ~4% of its CPU). With ``coalesce_answers=True`` (the receiver, whose answers are
-whole) an answer's head leaves with its body in one write: one system call and one TCP segment per
-answer instead of two.
+cost the receiver ~2% of its CPU).
 
 Plus :func:`throttle_accept_errors` (and :func:`quiet_accept_errors`, the same with the receiver's
 hint): running out of file descriptors makes asyncio log a traceback each time it retries
@@ -89,14 +87,12 @@ class ConnectionGuard:
         *,
         fd_limited: bool = False,
         keepalive_head_deadline: bool = False,
-        coalesce_answers: bool = False,
     ) -> None:
         self.limits = limits or GuardLimits()
         self.max_connections = (
             fd_cap(self.limits.max_connections) if fd_limited else self.limits.max_connections
         )
         self.keepalive_head_deadline = keepalive_head_deadline
-        self.coalesce_answers = coalesce_answers
         self.connections: dict[_GuardedH11, None] = {}  # insertion order = age
         self.head_timeouts = 0
         self.body_timeouts = 0
@@ -118,44 +114,6 @@ class ConnectionGuard:
             victim.cut()
         self.connections[conn] = None
         return True
-
-
-class _WholeAnswer:
-    """The transport as one request's cycle sees it: the answer's head (status line and headers) is
-    held until the body's first write and leaves with it, in one ``send()``. Everything else (an
-    interim ``100 Continue``, the body's later chunks) passes straight through."""
-
-    __slots__ = ("_transport", "_cycle", "_head", "_passing")
-
-    def __init__(self, transport: asyncio.Transport, cycle: Any) -> None:
-        self._transport = transport
-        self._cycle = cycle
-        self._head: bytes | None = None
-        self._passing = False
-
-    def write(self, data: bytes) -> None:
-        if self._passing:
-            self._transport.write(data)
-        elif self._head is not None:
-            self._passing = True
-            head, self._head = self._head, None
-            self._transport.write(head + data)
-        elif self._cycle.response_started:
-            self._head = data  # the head: it waits for the body's first write
-        else:
-            self._transport.write(data)  # before the answer: 100 Continue
-
-    def close(self) -> None:
-        if self._head is not None and not self._transport.is_closing():
-            head, self._head = self._head, None
-            self._transport.write(head)  # a head whose body never came still leaves, as it would have
-        self._transport.close()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
 
 
 class _GuardedH11(H11Protocol):
@@ -181,25 +139,15 @@ class _GuardedH11(H11Protocol):
         super().data_received(data)
         if not self._left:
             self._follow()
-            if self.guard.coalesce_answers:
-                self._coalesce()
-
-    def _coalesce(self) -> None:
-        """A new request's cycle writes through a :class:`_WholeAnswer`."""
-        cycle = self.cycle
-        if cycle is not None and cycle.transport is self.transport:
-            cycle.transport = _WholeAnswer(self.transport, cycle)  # type: ignore[assignment]
 
     def handle_websocket_upgrade(self, event: Any) -> None:
         self._leave()  # the app bounds its WebSockets itself
         super().handle_websocket_upgrade(event)
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()  # may start a pipelined request's cycle
+        super().on_response_complete()
         if self._left:
             return
-        if self.guard.coalesce_answers:
-            self._coalesce()
         if self.guard.keepalive_head_deadline:
             self._follow()  # waiting for the next head: its deadline starts now
         elif self.phase != "head":

@@ -60,8 +60,9 @@ async def engine_factory(workspace: Workspace) -> AsyncIterator[Callable[..., An
         await engine.stop()
 
 
-async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds."""
+async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02) -> Any:
+    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` seconds (generous:
+    a deadline costs nothing while the condition comes, and a loaded CI machine is slow to bring it)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -10,14 +10,24 @@ the endpoints' secrets), so a later run against the same URL needs no ``--secret
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from hookdev.delivery.formats import SchemeError, build
 from hookdev.delivery.validate import InputError, check_secret
-from hookdev.models import Endpoint
+from hookdev.models import CHECK_ENDPOINT_ID, Attempt, Endpoint
 from hookdev.signing import SecretError
 
-CHECK_ENDPOINT_ID = "ep_check"  # the endpoint id a URL run's attempts carry (no such endpoint exists)
+__all__ = [
+    "CHECK_ENDPOINT_ID",
+    "NoSecret",
+    "checked_url",
+    "remember",
+    "remembered",
+    "secret_problem",
+    "url_target",
+]
+
 SETTING = "check.targets"
 MAX_REMEMBERED = 50  # URLs whose secret is remembered (the oldest is forgotten first)
 
@@ -61,6 +71,15 @@ def url_target(settings: Settings, url: str, secret: str | None, scheme: str | N
         disabled=True,
         scheme=(scheme or known.get("scheme") or "standard").lower(),
     )
+
+
+def checked_url(attempts: Iterable[Attempt]) -> str | None:
+    """The URL a bare-URL check run sent these attempts to (kept in ``extra["check"]["url"]``), if any."""
+    for a in attempts:
+        check = a.extra.get("check")
+        if isinstance(check, dict) and isinstance(check.get("url"), str):
+            return str(check["url"])
+    return None
 
 
 def remember(settings: Settings, endpoint: Endpoint) -> None:

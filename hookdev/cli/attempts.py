@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from hookdev.check.targets import CHECK_ENDPOINT_ID
 from hookdev.cli import numbers
 from hookdev.cli._common import emit_json, fmt_time, home_option, json_option, open_workspace
 from hookdev.cli._delivery import input_errors
 from hookdev.cli.render import attempt_line
 from hookdev.delivery.views import attempt_json
+from hookdev.models import CHECK_ENDPOINT_ID
 from hookdev.sender import Sender
 
 STATUSES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sqlite3
 import threading
@@ -190,7 +191,7 @@ class CaptureQueries:
                     elif len(good) <= _MULTI_MAX:
                         # One statement, one implicit transaction: SQLite inserts and commits the
                         # whole batch in a single call (which runs without Python's GIL).
-                        self.conn.execute(_insert_many(len(good)), [v for row in good for v in row])
+                        self.conn.execute(_insert_many(len(good)), list(itertools.chain.from_iterable(good)))
                     else:
                         self.conn.execute("BEGIN")
                         try:

@@ -267,6 +267,11 @@ class HookdevApp(App[None]):
         await self.stop_engine()
         self.exit()
 
+    async def on_unmount(self) -> None:
+        """However the app ends (``exit()``, an error), the engine stops: its receiver thread would
+        otherwise outlive the app, holding the port and the database (a no-op after ``action_quit``)."""
+        await self.stop_engine()
+
     def _on_engine_event(self, event: Any) -> None:
         """Bus callback: quick. A capture is queued from any thread; other events are handled on the
         app's loop thread, hopped onto it without waiting (the receiver's thread never blocks on the UI)."""

@@ -31,7 +31,14 @@ REFUSALS = ("tampered", "stale", "future", "wrong-secret", "unsigned")
 
 def verdicts(stdout: bytes) -> dict[str, str]:
     lines = [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
-    return {d["id"]: d["verdict"] for d in lines}
+    return untimed({d["id"]: d["verdict"] for d in lines})
+
+
+def untimed(got: dict[str, str]) -> dict[str, str]:
+    """The verdicts, a ``fast`` warning read as a pass: it is the clock's (over 1 s), and on a loaded
+    machine a correct consumer serving from the test's own loop can take that long. The check's own
+    test below makes its consumer slow on purpose and reads the verdict raw."""
+    return {k: "pass" if (k, v) == ("fast", "warn") else v for k, v in got.items()}
 
 
 def expected(**fails: str) -> dict[str, str]:
@@ -93,7 +100,7 @@ async def test_a_slow_consumer_warns_then_fails_past_the_timeout(tmp_path: Path)
     app, _ = consumer_app(SECRET, Flaws(delay=1.2))  # just over the 1 s warning: the test stays short
     code, out, _ = await check(tmp_path / "ws", app, "--json", "--only", "fast")
     assert code == 0  # a warning is not a failure
-    assert verdicts(out) == {"fast": "warn"}
+    assert {json.loads(out)["id"]: json.loads(out)["verdict"]} == {"fast": "warn"}
     assert re.fullmatch(
         r"answered in \d+\.\d s: over 1 s; answer first, work after", json.loads(out)["reason"]
     )
@@ -218,7 +225,7 @@ async def test_provider_batteries_against_official_libraries(scheme: str) -> Non
                 timeout=5,
             )
             run = await runner.run(specs)
-        got = {r.id: r.verdict for r in run.results}
+        got = untimed({r.id: r.verdict for r in run.results})
         fails = set() if verify else {i for i in ids if i in REFUSALS}
         assert got == {i: ("fail" if i in fails else "pass") for i in ids}, [r.reason for r in run.results]
 

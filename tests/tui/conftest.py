@@ -34,9 +34,10 @@ def no_animations(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def until(
-    pilot: Any, predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition"
+    pilot: Any, predicate: Callable[[], Any], timeout: float = 45.0, what: str = "condition"
 ) -> Any:
-    """Pause the pilot until ``predicate()`` is truthy; fail after ``timeout`` seconds (never a bare sleep)."""
+    """Pause the pilot until ``predicate()`` is truthy; fail after ``timeout`` seconds (never a bare sleep).
+    The deadline is generous: it costs nothing while the condition comes, and a loaded CI machine is slow."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -82,3 +82,15 @@ async def test_small_terminal_layout(workspace) -> None:
         await pilot.resize_terminal(120, 36)  # a terminal made bigger gets the wide layout
         assert not app.has_class("narrow") and app.query_one("#log").display
         await app.action_quit()
+
+
+async def test_the_engine_stops_however_the_app_ends(workspace) -> None:
+    """Not only ctrl+q: an app ended by ``exit()`` (an error, run_test's end) stops its receiver thread,
+    which otherwise outlived it holding the port and the database (and leaked from test to test)."""
+    app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        thread = app.engine.receiver_thread
+        assert thread is not None and thread.running
+        app.exit()
+    assert not thread.running

@@ -3,6 +3,8 @@ enter on a check shows its delivery in Deliveries."""
 
 from __future__ import annotations
 
+import shlex
+
 from textual.widgets import TabbedContent
 
 from hookdev.options import EngineOptions
@@ -11,6 +13,7 @@ from hookdev.tui.app import HookdevApp
 from hookdev.tui.screens.check_options import CheckOptionsScreen
 from hookdev.tui.screens.check_run import CheckScreen
 from hookdev.tui.widgets.scorecard import Scorecard
+from tests.integration.test_check import untimed
 from tests.support.consumers import Flaws, consumer_app
 from tests.tui.conftest import SIZE, serve, started, until
 
@@ -43,7 +46,7 @@ async def test_check_action_fills_the_scorecard_and_links_to_deliveries(workspac
             screen = app.screen
             await until(pilot, lambda: screen.run_result is not None, what="battery finished")
             card = screen.query_one(Scorecard)
-            verdicts = {k: r.verdict for k, r in card.results.items()}
+            verdicts = untimed({k: r.verdict for k, r in card.results.items()})
             assert verdicts["stale"] == verdicts["future"] == "fail"
             assert {k for k, v in verdicts.items() if v != "pass"} == {"stale", "future"}
             summary = str(screen.query_one("#check-summary").content)
@@ -109,7 +112,7 @@ async def test_the_options_dialog_overrides_scheme_checks_timeout_and_probe(work
             assert "unknown check 'nope'" in str(dialog.query_one("#error-only").content)
             dialog.query_one("#field-only").value = "valid,stale,duplicate"
             dialog.query_one("#field-scheme").value = "stripe"
-            dialog.query_one("#field-probe").value = f"cat {count}"
+            dialog.query_one("#field-probe").value = f"cat {shlex.quote(str(count))}"
             await pilot.press("enter")
             screen = await until(
                 pilot, lambda: isinstance(app.screen, CheckScreen) and app.screen, what="scorecard open"
@@ -170,3 +173,31 @@ async def test_a_long_reason_is_whole_in_the_detail_pane_at_80x24(tmp_path) -> N
             assert len(lines) <= view.size.height  # all of it in sight, no scrolling needed
     finally:
         app.ctx.workspace.close()
+
+
+async def test_deliveries_name_the_url_a_bare_url_check_went_to(workspace) -> None:
+    """`hookdev check URL` creates no endpoint: Deliveries shows the URL it checked, not "deleted"."""
+    from hookdev.check import Runner, Target, battery, new_client
+
+    secret = "whsec_" + "u" * 32
+    consumer, _ = consumer_app(secret)
+    async with serve(consumer) as base:
+        url = base + "/hooks"
+        async with new_client() as client:
+            runner = Runner(
+                Target(url, "standard", [secret]),
+                client=client,
+                event_type="code.created",
+                payload=b'{"type":"code.created","data":{}}',
+                recorder=workspace.store,
+            )
+            run = await runner.run(battery("standard", only=["valid"]))
+    message_id = run.results[0].exchanges[0].message_id
+    app = HookdevApp(workspace, EngineOptions(port=0, dispatch=False), start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        deliveries = app.view("deliveries")
+        deliveries.selected_id = message_id
+        text = _timeline(deliveries)
+        assert f"{url} (hookdev check, no endpoint)" in text
+        assert "endpoint deleted" not in text

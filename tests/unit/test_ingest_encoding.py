@@ -222,3 +222,15 @@ def test_ids_drawn_from_the_pool_are_unique_across_threads_and_a_fork():
     parent = [new_id("req") for _ in range(50)]
     assert len(child) == 50
     assert not {i[12:] for i in child} & {i[12:] for i in parent}
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=1, max_size=200), prefix=st.binary(max_size=60), body=st.binary(max_size=3000))
+def test_the_cached_hmac_states_give_exactly_hmac_sha256(key, prefix, body):
+    """The receiver's HMAC from cached inner/outer SHA-256 states equals the standard library's, for
+    keys shorter and longer than the block (64 bytes: longer keys are hashed first)."""
+    import hmac
+
+    from hookdev.signing.standard import _digest, _hmac_states
+
+    assert _digest(_hmac_states(key), prefix, body) == hmac.new(key, prefix + body, "sha256").digest()

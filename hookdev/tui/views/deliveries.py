@@ -17,9 +17,10 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Label
 
+from hookdev.check.targets import checked_url
 from hookdev.delivery.schedule import MAX_ATTEMPTS
 from hookdev.delivery.views import Delivery, summarize
-from hookdev.models import Attempt, Message
+from hookdev.models import Attempt, Endpoint, Message
 from hookdev.tui.attempts import attempt_content, fmt_clock
 from hookdev.tui.badges import (
     STATUS_MARK,
@@ -257,13 +258,23 @@ class DeliveriesView(Horizontal):
                 "  ",
                 status_content(delivery.status),
                 "\n",
-                Content.styled(f"{endpoint.url if endpoint else '(endpoint deleted)'}\n", "$text-muted"),
+                Content.styled(
+                    f"{self._where(endpoint, groups.get(delivery.endpoint_id, []))}\n", "$text-muted"
+                ),
             ]
             for a in sorted(groups.get(delivery.endpoint_id, []), key=lambda a: a.number):
                 parts.append(self._attempt_line(a, now, scale, a.fault or message.fault))
             if delivery.exhausted:
                 parts.append(Content.styled(f"   gave up after {MAX_ATTEMPTS} attempts\n", "$text-error"))
         return Content.assemble(*parts)
+
+    @staticmethod
+    def _where(endpoint: Endpoint | None, attempts: list[Attempt]) -> str:
+        """The endpoint's URL; for `hookdev check URL` (no endpoint) the URL it checked."""
+        if endpoint is not None:
+            return endpoint.url
+        url = checked_url(attempts)
+        return f"{url} (hookdev check, no endpoint)" if url else "(endpoint deleted)"
 
     def _attempt_line(self, a: Attempt, now: float, scale: float, fault: str | None = None) -> Content:
         if a.status == "pending":

@@ -22,11 +22,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import dataclasses
 import ssl
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,6 +77,7 @@ class Engine:
         bus: EventBus | None = None,
         *,
         receiver_thread: bool = False,
+        receiver_pause: Callable[[], float] | None = None,
     ):
         self.workspace = workspace
         self._start = options or EngineOptions()
@@ -110,8 +112,13 @@ class Engine:
         self.server = ReceiverServer(self.app, self.bus)
         self._tasks: list[asyncio.Task[Any]] = []
         #: The receiver's own thread and loop (``receiver_thread=True``), or None: it shares the engine's.
-        self.receiver_thread: LoopThread | None = LoopThread("hookdev-receiver") if receiver_thread else None
+        #: ``receiver_pause`` (with a thread): asked before each pass of the receiver's loop how long to
+        #: step aside (``hookdev.loop_thread``); the TUI gives keys a few milliseconds of priority.
+        self.receiver_thread: LoopThread | None = (
+            LoopThread("hookdev-receiver", pause=receiver_pause) if receiver_thread else None
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_context: contextvars.Context | None = None  # what callbacks hopped onto it run in
         self._relay_future: concurrent.futures.Future[None] | None = None
         # The receiver's options are replaced by the engine's loop (settings) and, for a ``fail:N``
         # countdown, by the receiver's thread: one at a time.
@@ -212,7 +219,7 @@ class Engine:
         loop = self._loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the engine's loop is gone: nothing to record
-                loop.call_soon_threadsafe(self._record_respond)
+                loop.call_soon_threadsafe(self._record_respond, context=self._loop_context)
 
     def _record_respond(self) -> None:
         with self._options_lock:  # the newest countdown, even when several were queued
@@ -251,6 +258,7 @@ class Engine:
 
         s = self.settings
         self._loop = asyncio.get_running_loop()
+        self._loop_context = contextvars.copy_context()  # its subscribers' context (the TUI's app)
         if self.receiver_thread is not None:
             self.receiver_thread.start()
             self.capture_app.on_respond_change = self._respond_counted_down

@@ -5,6 +5,10 @@ flood of requests does not stand between a key press and the screen: the app's l
 captures the receiver hands over. ``run`` awaits a coroutine on this loop from another loop,
 ``submit`` starts one without waiting, ``call`` runs a plain function here; ``stop`` cancels what
 is left, stops the loop and joins the thread, each step with a deadline (never a hang on quit).
+
+``pause`` (optional) is asked before every pass of the loop how long to hold off (seconds; at most
+``MAX_PAUSE``): the TUI asks its receiver to step aside for a few milliseconds after a key press, so
+the key and the frame that shows it get the interpreter to themselves (threads share one GIL).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import selectors
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -21,13 +26,33 @@ T = TypeVar("T")
 
 #: How long ``stop`` lets the loop's remaining tasks finish after cancelling them.
 CANCEL_GRACE = 3.0
+#: The longest a loop pass is held off when ``pause`` asks for it.
+MAX_PAUSE = 0.05
+
+
+class _PausingSelector(selectors.DefaultSelector):
+    """The loop's selector, which first sleeps (the GIL released) for as long as ``pause`` says."""
+
+    def __init__(self, pause: Callable[[], float]) -> None:
+        super().__init__()
+        self._pause = pause
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        try:
+            wait = self._pause()
+        except Exception:  # a broken callback must never stop the loop
+            wait = 0.0
+        if wait > 0:
+            time.sleep(min(wait, MAX_PAUSE))
+        return super().select(timeout)
 
 
 class LoopThread:
     """One daemon thread running one asyncio loop until ``stop``."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, pause: Callable[[], float] | None = None) -> None:
         self.name = name
+        self._pause = pause
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -50,7 +75,11 @@ class LoopThread:
             raise RuntimeError(f"the {self.name} thread did not start")
 
     def _main(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = (
+            asyncio.SelectorEventLoop(_PausingSelector(self._pause))
+            if self._pause is not None
+            else asyncio.new_event_loop()
+        )
         asyncio.set_event_loop(loop)
         self.loop = loop
         loop.call_soon(self._ready.set)

@@ -243,8 +243,9 @@ def _entry(c: Candidate, name: str, known: TypeInfo | None, eager: bool) -> Entr
 def never_an_object(c: Candidate) -> bool:
     """True when the schema's top alone shows that no valid payload is a JSON object (so the type is
     unusable however its schema resolves): not an object schema at all, or a ``type``, ``const`` or
-    ``enum`` that leaves out objects. Cheap: only the top node is looked at (its own ``$ref`` followed).
-    False means "not known yet", never "usable"."""
+    ``enum`` that leaves out objects, also through the top's ``allOf`` (one member suffices) and
+    ``anyOf``/``oneOf`` (every branch). Cheap: only the top's own ``$ref`` is followed, nested ones
+    count as "may be an object". False means "not known yet", never "usable"."""
     if c.top is None:
         return False
     try:
@@ -252,16 +253,33 @@ def never_an_object(c: Candidate) -> bool:
     except (SchemaUnusable, RecursionError):
         return True  # its own $ref cannot be followed: resolving the schema fails the same way
     if not isinstance(top, dict):
-        return True  # a boolean or a non-schema: no object payload
-    kind = top.get("type")
+        return True  # a boolean or a non-schema: no object payload (the top must be an object schema)
+    return _excludes_objects(top, 0)
+
+
+def _excludes_objects(node: object, depth: int) -> bool:
+    if node is False:
+        return True
+    if not isinstance(node, dict) or "$ref" in node or depth > 8:
+        return False  # true, a nested reference, or too deep: an object may still be valid
+    kind = node.get("type")
     if isinstance(kind, str) and kind != "object":
         return True
     if isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind) and "object" not in kind:
         return True
-    if "const" in top and not isinstance(top["const"], dict):
+    if "const" in node and not isinstance(node["const"], dict):
         return True
-    enum = top.get("enum")
-    return isinstance(enum, list) and not any(isinstance(v, dict) for v in enum)
+    enum = node.get("enum")
+    if isinstance(enum, list) and not any(isinstance(v, dict) for v in enum):
+        return True
+    every = node.get("allOf")
+    if isinstance(every, list) and any(_excludes_objects(m, depth + 1) for m in every):
+        return True
+    for key in ("anyOf", "oneOf"):
+        branches = node.get(key)
+        if isinstance(branches, list) and branches and all(_excludes_objects(b, depth + 1) for b in branches):
+            return True
+    return False
 
 
 def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
@@ -314,6 +332,14 @@ def materialise(c: Candidate, name: str, thorough: bool = True) -> EventType:
         made = synthesize(schema)
     except SynthesisError as e:
         return unusable(CatalogIssue(c.file, "", str(e), f"{prefix}schema"), schema)
+    may_be_object = isinstance(schema.get("allOf", []), list) and not _excludes_objects(schema, 0)
+    if not isinstance(made, dict) and may_be_object:
+        # a payload is an object: where the schema also allows one (a oneOf whose first branch is a
+        # string, say), make that instead of giving up on the type
+        try:
+            made = synthesize({**schema, "allOf": [*schema.get("allOf", []), {"type": "object"}]})
+        except SynthesisError:
+            pass  # none: the type is unusable, as the first attempt says
     if not isinstance(made, dict):
         message = f"a payload must be a JSON object; this schema describes {json_type(made)}"
         return unusable(CatalogIssue(c.file, "", message, f"{prefix}schema"), schema)

@@ -3,7 +3,8 @@
 The app runs the same Engine as ``hookdev listen``, with the receiver on a thread and loop of its own
 (a flood of requests never stands between a key and the screen), subscribes to the engine's EventBus
 and turns events into Textual messages for the views: captures are handed over in a thread-safe queue
-and shown every 100 ms; other events from the receiver's thread hop onto the app's loop.
+(``arrivals``: within 100 ms, a few batches a second in a flood); other events from the receiver's
+thread hop onto the app's loop.
 Status reports (hookdev.toml reloads, the relay, the re-send watcher) are folded into ``ctx.live`` and
 shown where the user is: a notification, the status bar (until fixed), the log panel, the Receiver view.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol
 
@@ -27,9 +27,9 @@ from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextA
 
 from hookdev import events as ev
 from hookdev.engine import Engine, EngineError
-from hookdev.models import Capture
 from hookdev.options import EngineOptions
 from hookdev.settings import SettingsChanged
+from hookdev.tui.arrivals import TICK, Arrivals, KeyPriority
 from hookdev.tui.attempts import attempt_log_text, fmt_clock
 from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
@@ -69,7 +69,6 @@ VIEWS: tuple[tuple[str, ViewClass], ...] = (
     ("deliveries", DeliveriesView),
     ("receiver", ReceiverView),
 )
-FLUSH_INTERVAL = 0.1
 
 
 class HookdevApp(App[None]):
@@ -122,12 +121,15 @@ class HookdevApp(App[None]):
         display_url: str | None = None,
     ) -> None:
         super().__init__()
-        self.engine = Engine(workspace, options or EngineOptions(), receiver_thread=True)
+        self._keys = KeyPriority()
+        self.engine = Engine(
+            workspace, options or EngineOptions(), receiver_thread=True, receiver_pause=self._keys.pause
+        )
         self.ctx = Context(workspace, self.engine, frozen_now=frozen_now, display_url=display_url)
         self._load_catalog()
         self.start_engine = start_engine
         self.engine_running = False
-        self._pending: deque[Capture] = deque()  # appended by the receiver's thread, drained here
+        self._arrivals = Arrivals()  # pushed by the receiver's thread, taken on the app's loop
         self._unsubscribe: Callable[[], None] | None = None
         self._thread = threading.get_ident()
         self._log_toggled = False
@@ -195,8 +197,13 @@ class HookdevApp(App[None]):
             self.start()
         else:
             status.state = "listening" if self.ctx.display_url else "offline"
-        self.set_interval(FLUSH_INTERVAL, self._flush_captures)
+        self.set_interval(TICK, self._flush_captures)
         self.set_interval(1.0, self._refresh_status)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # the receiver's thread steps aside while the key is shown
+            self._keys.key_pressed()
+        await super().on_event(event)
 
     def on_ready(self) -> None:
         # Everything built so far (Textual, the widgets, the modules) lives as long as the app: keep it
@@ -269,7 +276,7 @@ class HookdevApp(App[None]):
         """Bus callback: quick. A capture is queued from any thread; other events are handled on the
         app's loop thread, hopped onto it without waiting (the receiver's thread never blocks on the UI)."""
         if isinstance(event, ev.RequestCaptured):
-            self._pending.append(event.capture)
+            self._arrivals.push(event.capture)
             return
         if threading.get_ident() != self._thread:
             loop = self._loop
@@ -277,9 +284,7 @@ class HookdevApp(App[None]):
                 with contextlib.suppress(RuntimeError):  # the app's loop is closed: quitting
                     loop.call_soon_threadsafe(self._on_hopped_event, event)
             return
-        if isinstance(event, ev.RequestCaptured):
-            self._pending.append(event.capture)
-        elif isinstance(event, ev.CaptureUpdated):
+        if isinstance(event, ev.CaptureUpdated):
             self.view("inbox").post_message(CaptureChanged(event.capture))
         elif isinstance(event, ev.MessageCreated | ev.AttemptStarted | ev.AttemptFinished):
             attempt = None if isinstance(event, ev.MessageCreated) else event.attempt
@@ -368,9 +373,8 @@ class HookdevApp(App[None]):
         self.log_panel.add("info" if a.status == "success" else "warning", text, "sender")
 
     def _flush_captures(self) -> None:
-        pending = self._pending
-        if pending:
-            batch = [pending.popleft() for _ in range(len(pending))]
+        batch = self._arrivals.take()
+        if batch:
             self.view("inbox").post_message(CapturesArrived(batch))
             # The status bar's count follows once a second (_refresh_status): the bar is at the bottom
             # and the list at the top, and one frame repainting both repaints everything in between.

@@ -322,6 +322,16 @@ class TestListAgreesWithShow:
         },
         {"name": "e.enum", "description": "Enum of strings", "schema": {"enum": ["x", "y"]}},
         {"name": "f.fine", "description": "Fine", "schema": {"type": "object"}},
+        {
+            "name": "g.branches",  # every branch of its anyOf leaves objects out
+            "description": "Branches",
+            "schema": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        },
+        {
+            "name": "h.either",  # one branch may be an object: synthesised
+            "description": "Either",
+            "schema": {"oneOf": [{"type": "string"}, {"type": "object"}]},
+        },
     ]
 
     def _statuses(self, path: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -346,6 +356,8 @@ class TestListAgreesWithShow:
             "d.impossible": "unusable",
             "e.enum": "unusable",
             "f.fine": "synthesized",
+            "g.branches": "unusable",
+            "h.either": "synthesized",
         }
         text = run("list", "--catalog", str(path)).stdout
         assert (
@@ -364,9 +376,10 @@ class TestListAgreesWithShow:
         cat = load_catalog(path)
         assert cat.entries["f.fine"].built is None  # a big document still builds its types lazily
         listed, shown = self._statuses(path)
-        for name in ("a.string", "b.number", "c.nothing", "e.enum"):
+        for name in ("a.string", "b.number", "c.nothing", "e.enum", "g.branches"):
             assert listed[name] == shown[name] == "unusable", name
-        assert listed["f.fine"] == shown["f.fine"] == "synthesized"
+        for name in ("f.fine", "h.either"):
+            assert listed[name] == shown[name] == "synthesized", name
 
     def test_a_big_openapi_document_follows_the_top_ref(self, here: Path) -> None:
         hooks = {

@@ -63,6 +63,8 @@ _OVERRIDE_POINTS = {
 _DELIBERATE = {
     # keeps tree-sitter highlight queries alive (see the module docstring): a workaround, on purpose
     ("PayloadEditor", "_set_document"),
+    # every key reaches the app here first (then goes on to Textual): the receiver's thread steps aside
+    ("HookdevApp", "on_event"),
 }
 
 

@@ -68,3 +68,32 @@ async def test_stop_cancels_work_that_never_ends_and_later_work_is_refused() -> 
 
 async def test_stop_before_start_is_a_no_op() -> None:
     assert await LoopThread("never-started").stop(1)
+
+
+async def test_the_pause_callback_is_asked_on_the_thread_and_never_stops_the_loop() -> None:
+    asked: list[int] = []
+    calls = 0
+
+    def pause() -> float:
+        nonlocal calls
+        calls += 1
+        asked.append(threading.get_ident())
+        if calls % 3 == 0:
+            raise RuntimeError("a broken callback")  # ignored: the loop goes on
+        return 0.001  # step aside a millisecond before every pass
+
+    thread = LoopThread("test-loop", pause=pause)
+    thread.start()
+    try:
+
+        async def work() -> int:
+            total = 0
+            for i in range(20):  # every await is another pass of the loop
+                await asyncio.sleep(0)
+                total += i
+            return total
+
+        assert await thread.run(work()) == sum(range(20))
+        assert calls >= 20 and set(asked) == {thread.thread_id}
+    finally:
+        assert await thread.stop(10)

@@ -29,7 +29,7 @@ from textual.strip import Strip
 from hookdev.models import Capture
 from hookdev.textsafe import visible
 from hookdev.tui.inbox_model import Filter, InboxModel, Row
-from hookdev.tui.widgets.scrolling import sync_virtual_size
+from hookdev.tui.widgets.scrolling import shift_scroll_y, sync_virtual_size
 
 _BADGES = {True: ("✓ valid", "valid"), False: ("✗ invalid", "invalid"), None: ("· unsigned", "unsigned")}
 FORWARD_MARK = " → app"  # after the path of a request forwarded to the developer's app
@@ -106,8 +106,9 @@ class CaptureList(ScrollView, can_focus=True):
         Binding("end,G", "last", "Oldest", show=False),
     ]
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=True)
-    """Index of the highlighted row (0 = newest)."""
+    cursor: reactive[int] = reactive(0, init=False, always_update=True, repaint=False)
+    """Index of the highlighted row (0 = newest). No repaint of its own: ``watch_cursor`` redraws the two
+    rows whose highlight changed (or all of them when the view scrolled)."""
 
     class Highlighted(Message):
         """The cursor moved to another capture (or the list became empty: ``capture_id`` None).
@@ -145,20 +146,25 @@ class CaptureList(ScrollView, can_focus=True):
         self.refresh()
 
     def add(self, captures: Iterable[Capture]) -> int:
-        """Put new captures on top; keep the cursor on the same capture unless it was following the top."""
+        """Put new captures on top; keep the cursor on the same capture unless it was following the top.
+
+        Not following, the view scrolls down by as many rows as arrived: the rows on screen stay put
+        and are not redrawn (a flood then costs the scrollbar, not the list, every flush)."""
         added = self.model.add(captures)
         if not added:
             return 0
         following = self.cursor == 0 and self.scroll_y == 0
-        self._sync_size()
+        self._sync_size(repaint=False)
         if following:
             self._by_user = False
             self.cursor = 0
             self._by_user = True
+            self.refresh()
         else:
             self.set_reactive(CaptureList.cursor, self.cursor + added)
-            self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
-        self.refresh()
+            if not shift_scroll_y(self, added):
+                self.scroll_to(y=self.scroll_y + added, animate=False, immediate=True)
+                self.refresh()
         return added
 
     def update(self, capture: Capture) -> None:
@@ -183,8 +189,8 @@ class CaptureList(ScrollView, can_focus=True):
         row = self.model.row(self.cursor)
         return row.id if row is not None else None
 
-    def _sync_size(self) -> None:
-        sync_virtual_size(self, Size(self.size.width, len(self.model) + 1))
+    def _sync_size(self, *, repaint: bool = True) -> None:
+        sync_virtual_size(self, Size(self.size.width, len(self.model) + 1), repaint=repaint)
 
     # -- cursor ---------------------------------------------------------------------------------
     def validate_cursor(self, value: int) -> int:

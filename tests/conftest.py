@@ -42,6 +42,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(plugin, "hookdev")
 
 
+@pytest.fixture(autouse=True)
+def no_group_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hookdev --home DIR cmd` run in-process (CliRunner) sets a module-level home for the process:
+    undone after each test, or every later in-process command would use that test's workspace."""
+    import hookdev.workspace
+
+    monkeypatch.setattr(hookdev.workspace, "GROUP_HOME", None)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Any:
     ws = Workspace(tmp_path / "ws")

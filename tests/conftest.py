@@ -29,7 +29,13 @@ settings.load_profile("hookdev")
 
 def pytest_configure(config: pytest.Config) -> None:
     """hookdev's own pytest plugin (tests/examples use it). Installed, its pytest11 entry point loads
-    it; from a source checkout not yet reinstalled, register it here (never twice)."""
+    it; from a source checkout not yet reinstalled, register it here (never twice).
+
+    The suite runs without the machine's own hookdev settings: a $HOOKDEV_HOME, $HOOKDEV_RELAY_TOKEN
+    or the like (set for daily use) would reach every command the tests start ($HOOKDEV_RELAY_TOKEN
+    made the relay tests fail). Tests set what they need themselves; $HOOKDEV_TEST_* are the suite's."""
+    for name in [n for n in os.environ if n.startswith("HOOKDEV_") and not n.startswith("HOOKDEV_TEST_")]:
+        del os.environ[name]
     import hookdev.pytest_plugin as plugin
 
     if not config.pluginmanager.is_registered(plugin):

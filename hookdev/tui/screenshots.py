@@ -39,15 +39,18 @@ SMALL_SHOTS = ("inbox", "endpoints")  # also drawn at 80x24 (``<shot>-80x24.svg`
 SMALL = (80, 24)
 VIEWS = ("inbox", "send", "endpoints", "deliveries", "receiver")
 SEARCH = 'type:code.* status:2xx body:"spring"'
+DEMO_THEME = "textual-dark"
 
 
 def demo_app(home: str | Path) -> HookdevApp:
     """An app over a freshly seeded demo workspace, frozen in time, with no receiver started."""
     workspace = Workspace(home)
     demo.seed(workspace)
-    return HookdevApp(
+    app = HookdevApp(
         workspace, demo.engine_options(), start_engine=False, frozen_now=demo.NOW, display_url=demo.URL
     )
+    app.theme = DEMO_THEME  # not $TEXTUAL_THEME's: the pictures are the same on every machine
+    return app
 
 
 async def arrange(app: HookdevApp, pilot: Any, shot: str) -> None:

@@ -33,6 +33,14 @@ def no_animations(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(textual.constants, "TEXTUAL_ANIMATIONS", "none")
 
 
+@pytest.fixture(autouse=True)
+def plain_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine's own taste never reaches the pictures: $NO_COLOR (which some CI systems set) made
+    every snapshot differ, and so would $TEXTUAL_FILTERS. (The demo app pins its theme itself.)"""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(textual.constants, "FILTERS", "")
+
+
 async def until(
     pilot: Any, predicate: Callable[[], Any], timeout: float = 45.0, what: str = "condition"
 ) -> Any:

@@ -29,7 +29,7 @@ from hookdev import events as ev
 from hookdev.engine import Engine, EngineError
 from hookdev.options import EngineOptions
 from hookdev.settings import SettingsChanged
-from hookdev.tui.arrivals import TICK, Arrivals, KeyPriority
+from hookdev.tui.arrivals import TICK, Arrivals, FloodGC, KeyPriority
 from hookdev.tui.attempts import attempt_log_text, fmt_clock
 from hookdev.tui.commands import binding_commands, help_sections, screenshot_directory
 from hookdev.tui.context import Context
@@ -130,6 +130,7 @@ class HookdevApp(App[None]):
         self.start_engine = start_engine
         self.engine_running = False
         self._arrivals = Arrivals()  # pushed by the receiver's thread, taken on the app's loop
+        self._flood_gc = FloodGC()
         self._unsubscribe: Callable[[], None] | None = None
         self._thread = threading.get_ident()
         self._log_toggled = False
@@ -254,6 +255,7 @@ class HookdevApp(App[None]):
             self.view(name).post_message(EndpointsChanged("ep_local"))
 
     async def stop_engine(self) -> None:
+        self._flood_gc.release()  # the process collects garbage again, whatever the app was in
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -374,6 +376,8 @@ class HookdevApp(App[None]):
 
     def _flush_captures(self) -> None:
         batch = self._arrivals.take()
+        if batch or not len(self._arrivals):
+            self._flood_gc.batch_taken(self._arrivals.flooding)
         if batch:
             self.view("inbox").post_message(CapturesArrived(batch))
             # The status bar's count follows once a second (_refresh_status): the bar is at the bottom

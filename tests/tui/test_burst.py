@@ -7,6 +7,7 @@ Latency figures are the benchmark's (``python -m tests.perf tui``); nothing here
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 
@@ -68,6 +69,7 @@ async def test_every_capture_of_a_burst_reaches_the_list_while_keys_are_pressed(
         await app.action_quit()
     assert not thread.running
     assert not [t for t in threading.enumerate() if t.name == "hookdev-receiver"]
+    assert gc.isenabled()  # paused full collections (while a flood lasts) resume when the app ends
 
 
 def _list_lines(app: HookdevApp) -> list[str]:

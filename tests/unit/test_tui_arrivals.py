@@ -4,13 +4,14 @@ the receiver to step aside briefly."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
 import pytest
 
 from hookdev.models import Capture
-from hookdev.tui.arrivals import FLOOD_BATCH, FLOOD_INTERVAL, KEY_PRIORITY, Arrivals, KeyPriority
+from hookdev.tui.arrivals import FLOOD_BATCH, FLOOD_INTERVAL, KEY_PRIORITY, Arrivals, FloodGC, KeyPriority
 
 
 def _capture(i: int) -> Capture:
@@ -69,3 +70,31 @@ def test_a_key_press_asks_the_receiver_to_step_aside_briefly() -> None:
     assert 0 < keys.pause() < KEY_PRIORITY
     now[0] += KEY_PRIORITY
     assert keys.pause() <= 0
+
+
+def test_no_full_collection_while_a_flood_lasts_and_collection_resumes_after() -> None:
+    assert gc.isenabled()
+    flood_gc = FloodGC()
+    try:
+        flood_gc.batch_taken(flooding=True)
+        assert flood_gc.held and not gc.isenabled()  # automatic collection (and so gen 2) is off
+        before = gc.get_stats()[1]["collections"]
+        flood_gc.batch_taken(flooding=True)
+        assert gc.get_stats()[1]["collections"] > before  # the young generations, with each batch
+        flood_gc.batch_taken(flooding=False)  # the flood is over
+        assert not flood_gc.held and gc.isenabled()
+        flood_gc.release()  # releasing twice changes nothing
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_collector_disabled_by_someone_else_stays_as_it_was() -> None:
+    gc.disable()
+    try:
+        flood_gc = FloodGC()
+        flood_gc.batch_taken(flooding=True)
+        flood_gc.batch_taken(flooding=False)
+        assert not flood_gc.held and not gc.isenabled()  # not ours to turn back on
+    finally:
+        gc.enable()

@@ -55,6 +55,22 @@ def json_path(parts: Iterable[str | int]) -> str:
     return out
 
 
+def walk_pointer(doc: Any, pointer: str) -> Any:
+    """The node a JSON Pointer (RFC 6901: ``/a/b~1c/0``; ``""`` is the whole document) names in ``doc``.
+
+    Raises KeyError with the first token that leads nowhere."""
+    node = doc
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise KeyError(token)
+    return node
+
+
 def quote(value: object) -> str:
     """A value as it appears in messages: JSON (``null``, ``"x"``, ``[1, 2]``), shortened when long."""
     try:

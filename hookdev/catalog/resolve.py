@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from hookdev.catalog.candidate import SchemaUnusable
 from hookdev.catalog.documents import MAX_NODES
-from hookdev.catalog.model import json_path, quote
+from hookdev.catalog.model import json_path, quote, walk_pointer
 
 # Keywords whose value is a schema, a list of schemas, or a map of schemas. Everything else in a schema
 # (example, const, enum, default, discriminator, ...) is data and is copied untouched.
@@ -44,19 +44,15 @@ class Resolver:
     def pointer(self, ref: str) -> Any:
         if not ref.startswith("#"):
             raise SchemaUnusable(f"only local $refs (#/...) are supported, not {quote(ref)}")
-        node: Any = self.doc
         fragment = unquote(ref[1:])
         if fragment and not fragment.startswith("/"):
             raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: not a JSON pointer")
-        for token in fragment.split("/")[1:] if fragment else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SchemaUnusable(f"cannot resolve $ref {quote(ref)}: {quote(token)} not found")
-        return node
+        try:
+            return walk_pointer(self.doc, fragment)
+        except KeyError as missing:
+            raise SchemaUnusable(
+                f"cannot resolve $ref {quote(ref)}: {quote(missing.args[0])} not found"
+            ) from None
 
     def follow(self, node: Any) -> Any:
         """Follow a chain of Reference Objects (``{"$ref": ...}``) to the object they name."""

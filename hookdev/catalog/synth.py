@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from hookdev.catalog.model import quote
+from hookdev.catalog.model import quote, walk_pointer
 from hookdev.catalog.schema import validator
 
 MAX_DEPTH = 40
@@ -132,17 +132,10 @@ class _Generator:
     def resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
             raise SynthesisError(f"cannot follow $ref {quote(ref)}")
-        node: Any = self.root
-        fragment = unquote(ref[1:])
-        for token in fragment.split("/")[1:] if fragment else []:
-            token = token.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SynthesisError(f"cannot follow $ref {quote(ref)}")
-        return node
+        try:
+            return walk_pointer(self.root, unquote(ref[1:]))
+        except KeyError:
+            raise SynthesisError(f"cannot follow $ref {quote(ref)}") from None
 
     def valid(self, schema: Any, value: Any) -> bool:
         try:

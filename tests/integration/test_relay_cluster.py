@@ -206,6 +206,22 @@ def _spawn_relay(redis_url: str, prefix: str) -> subprocess.Popen[str]:
     )
 
 
+def _stop(procs: list[subprocess.Popen[str]]) -> list[str]:
+    """Stop every relay (SIGINT, killed past DEADLINE); their stderr, none with a traceback."""
+    errs = []
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        assert "Traceback" not in err, err
+        errs.append(err)
+    return errs
+
+
 def _ready(proc: subprocess.Popen[str]) -> str:
     assert proc.stdout is not None
     ready = json.loads(proc.stdout.readline())
@@ -245,15 +261,7 @@ async def test_losing_an_instance_the_client_reclaims_through_another(redis_url:
                 assert (await http.post(balanced + path, content=b"lb")).content == b"echo:lb"
         assert echo.calls == 3  # the gap request never reached the client twice or late
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-            try:
-                _, err = proc.communicate(timeout=DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-            assert "Traceback" not in err, err
+        for proc, err in zip(procs, _stop(procs), strict=True):
             logs = [json.loads(line) for line in err.splitlines()]  # --log-format json: every line
             assert all({"time", "level", "logger", "instance", "message"} <= set(e) for e in logs)
             assert any("claimed" in e["message"] for e in logs) or proc is procs[0]
@@ -390,12 +398,4 @@ async def test_a_rolling_restart_drops_nothing_in_flight(redis_url: str, prefix:
                 assert after.content == b"ok:2"
         assert procs[0].wait(DEADLINE) in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM once shut down
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-            try:
-                _, err = proc.communicate(timeout=DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-            assert "Traceback" not in err, err
+        _stop(procs)

@@ -47,8 +47,9 @@ _pool_lock = threading.Lock()
 
 
 def _forget_pool() -> None:
-    global _pool, _taken
+    global _pool, _taken, _pool_lock
     _pool, _taken = "", 0
+    _pool_lock = threading.Lock()  # another thread may have held it at the fork: the child starts free
 
 
 os.register_at_fork(after_in_child=_forget_pool)
